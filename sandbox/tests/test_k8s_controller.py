@@ -1,0 +1,128 @@
+"""Kubernetes emulator: simulated controllers (Deployment/ReplicaSet/Pod, StatefulSet, Job) and rollout knobs."""
+import pytest
+from kubernetes.client.rest import ApiException
+
+from sandbox.tests.k8s_helpers import (  # noqa: F401 - fixtures
+    api, apps, core, deployment, emulator, http, kubeconfig, wait_for)
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def _ready(apps, name, ns="default"):
+    d = apps.read_namespaced_deployment(name, ns)
+    s = d.status
+    return (s.observed_generation == d.metadata.generation and s.ready_replicas == d.spec.replicas
+            and s.updated_replicas == d.spec.replicas and s.available_replicas == d.spec.replicas) and d
+
+
+def test_deployment_becomes_ready_with_replicasets_and_pods(apps, core):
+    apps.create_namespaced_deployment("default", deployment("web", replicas=2))
+    assert not _ready(apps, "web")  # not instantly: clients must wait
+    d = wait_for(lambda: _ready(apps, "web"))
+    conds = {c.type: (c.status, c.reason) for c in d.status.conditions}
+    assert conds == {"Available": ("True", "MinimumReplicasAvailable"),
+                     "Progressing": ("True", "NewReplicaSetAvailable")}
+    assert d.metadata.annotations[REVISION] == "1"
+    rs = apps.list_namespaced_replica_set("default").items
+    assert len(rs) == 1 and rs[0].metadata.owner_references[0].uid == d.metadata.uid
+    assert rs[0].metadata.owner_references[0].controller is True
+    pods = core.list_namespaced_pod("default", label_selector="app=web").items
+    assert len(pods) == 2 and all(p.status.phase == "Running" for p in pods)
+    assert all(c.type != "Ready" or c.status == "True" for p in pods for c in p.status.conditions)
+
+    # a template change makes a new RS (revision 2) and scales the old one to 0
+    apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "image": "nginx:1.26"}]}}}})
+    d = wait_for(lambda: _ready(apps, "web"))
+    assert d.metadata.generation == 2 and d.metadata.annotations[REVISION] == "2"
+    rs = {r.metadata.annotations[REVISION]: r for r in apps.list_namespaced_replica_set("default").items}
+    assert rs["1"].spec.replicas == 0 and rs["2"].spec.replicas == 2
+    assert rs["1"].spec.template.metadata.labels["pod-template-hash"] != \
+        rs["2"].spec.template.metadata.labels["pod-template-hash"]
+    # going back to the old template reuses the old RS with a new revision (what k8s_rollback relies on)
+    apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "image": "nginx:1.25"}]}}}})
+    d = wait_for(lambda: _ready(apps, "web") if _ready(apps, "web") and
+                 apps.read_namespaced_deployment("web", "default").metadata.annotations[REVISION] == "3" else None)
+    rs = apps.list_namespaced_replica_set("default").items
+    assert len(rs) == 2
+    assert {r.metadata.annotations[REVISION]: r.spec.replicas for r in rs} == {"3": 2, "2": 0}
+    # deleting the deployment garbage-collects RS and pods
+    apps.delete_namespaced_deployment("web", "default")
+    assert apps.list_namespaced_replica_set("default").items == []
+    assert core.list_namespaced_pod("default").items == []
+
+
+def test_statefulset_and_job(api, core):
+    from kubernetes import client
+    apps, batch = client.AppsV1Api(api), client.BatchV1Api(api)
+    sts = {"metadata": {"name": "db"}, "spec": {"replicas": 2, "serviceName": "db",
+                                                "selector": {"matchLabels": {"app": "db"}},
+                                                "template": {"metadata": {"labels": {"app": "db"}},
+                                                             "spec": {"containers": [{"name": "pg",
+                                                                                      "image": "postgres"}]}}}}
+    apps.create_namespaced_stateful_set("default", sts)
+
+    def sts_ready():
+        s = apps.read_namespaced_stateful_set("db", "default")
+        st = s.status
+        return (st.ready_replicas == 2 and st.current_revision == st.update_revision
+                and st.observed_generation == s.metadata.generation and st.updated_replicas == 2) and s
+    s = wait_for(sts_ready)
+    assert s.spec.update_strategy.type == "RollingUpdate"
+    assert sorted(p.metadata.name for p in core.list_namespaced_pod("default").items) == ["db-0", "db-1"]
+
+    job = {"metadata": {"name": "migrate"}, "spec": {"template": {"spec": {
+        "restartPolicy": "Never", "containers": [{"name": "m", "image": "busybox"}]}}}}
+    batch.create_namespaced_job("default", job)
+
+    def complete():
+        j = batch.read_namespaced_job("migrate", "default")
+        return any(c.type == "Complete" and c.status == "True" for c in j.status.conditions or []) and j
+    j = wait_for(complete)
+    assert j.status.succeeded == 1 and j.status.completion_time is not None
+
+
+def test_never_ready_annotation_and_admin_rule(emulator, apps, api):
+    from kubernetes import client
+    batch = client.BatchV1Api(api)
+    apps.create_namespaced_deployment("default", deployment(
+        "stuck", replicas=2, annotations={"sandbox.cloudops.io/never-ready": "true"}))
+    d = wait_for(lambda: (lambda d: d.status.observed_generation == 1 and d)(
+        apps.read_namespaced_deployment("stuck", "default")))
+    import time
+    time.sleep(0.6)
+    d = apps.read_namespaced_deployment("stuck", "default")
+    assert not d.status.ready_replicas and not d.status.available_replicas
+    conds = {c.type: (c.status, c.reason) for c in d.status.conditions}
+    assert conds["Available"][0] == "False" and conds["Progressing"][1] == "ReplicaSetUpdated"
+
+    # an admin rule set before the object exists
+    status, _, body = http(emulator, "POST", "/sandbox/rollout", {"namespace": "default", "name": "later",
+                                                                  "ready": False})
+    assert status == 200 and body["rules"] == [{"namespace": "default", "name": "later", "ready": False}]
+    batch.create_namespaced_job("default", {"metadata": {"name": "later"}, "spec": {"template": {"spec": {
+        "restartPolicy": "Never", "containers": [{"name": "m", "image": "busybox"}]}}}})
+    apps.create_namespaced_deployment("default", deployment("later", replicas=1))
+    time.sleep(0.6)
+    assert not batch.read_namespaced_job("later", "default").status.succeeded
+    assert not apps.read_namespaced_deployment("later", "default").status.ready_replicas
+    # clearing the rule lets both finish; ready=true overrides the annotation
+    http(emulator, "POST", "/sandbox/rollout", {"namespace": "default", "name": "later", "ready": None})
+    http(emulator, "POST", "/sandbox/rollout", {"namespace": "default", "name": "stuck", "ready": True})
+    wait_for(lambda: _ready(apps, "later") and _ready(apps, "stuck"))
+    wait_for(lambda: batch.read_namespaced_job("later", "default").status.succeeded == 1)
+
+
+def test_admin_reset_and_healthz(emulator, core, apps):
+    core.create_namespace({"metadata": {"name": "shop"}})
+    apps.create_namespaced_deployment("shop", deployment("web"))
+    http(emulator, "POST", "/sandbox/rollout", {"namespace": "shop", "name": "web", "ready": False})
+    status, _, body = http(emulator, "GET", "/sandbox/healthz")
+    assert status == 200 and body["status"] == "ok"
+    assert http(emulator, "POST", "/sandbox/reset", b"")[0] == 200
+    assert sorted(n.metadata.name for n in core.list_namespace().items) == [
+        "default", "kube-node-lease", "kube-public", "kube-system"]
+    assert http(emulator, "GET", "/sandbox/rollout")[2]["rules"] == []
+    with pytest.raises(ApiException):
+        apps.read_namespaced_deployment("web", "shop")
