@@ -1,0 +1,395 @@
+"""`python -m sandbox up|down|status|reset|knob ...`: lifecycle of the local two-region AWS + EKS sandbox.
+
+`up` starts one detached daemon (`python -m sandbox serve`, see daemon.py) in its own session, waits until it has
+written <state>/daemon.json, seeds AWS (moto) and both Kubernetes emulators (namespace + Helm releases through the
+sandbox's own `helm`), then writes <state>/env, <state>/sandbox.json and the kubeconfigs. `down` stops the daemon's
+whole process group. Every step polls; nothing sleeps a fixed time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sandbox import knobs
+from sandbox.config import (
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    CLUSTERS,
+    REPO_ROOT,
+    StatePaths,
+    load_inventory,
+    read_json,
+    resolve_inventory,
+    resolve_state_dir,
+    write_json,
+)
+
+START_TIMEOUT = 30.0  # daemon start-up (it takes ~1-2 s)
+STOP_TIMEOUT = 10.0  # SIGTERM grace before SIGKILL
+HELM_TIMEOUT = "120s"
+
+
+# -- processes ---------------------------------------------------------------------------------------------------------
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state, process group) of a live process, None if it is gone or a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state ppid pgrp ...
+    return None if fields[0] in ("Z", "X") else (fields[0], int(fields[2]))
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of a process group."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = _proc_stat(int(entry))
+            if st and st[1] == pgid:
+                members.append(int(entry))
+    return members
+
+
+def daemon_pid(paths: StatePaths) -> int | None:
+    """The pid of this state dir's daemon if it is alive (checked by its command line, not just the pid)."""
+    try:
+        pid = int(paths.pid.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    if _proc_stat(pid) is None:
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return None
+    if b"serve" in cmdline and str(paths.root).encode() in cmdline:
+        return pid
+    return None  # pid reused by an unrelated process: the pid file is stale
+
+
+def stop_daemon(pid: int) -> None:
+    """SIGTERM the daemon's process group, wait, then SIGKILL whatever is left."""
+    pgid = pid  # started with start_new_session=True: it leads its own group
+    for sig, timeout in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not group_members(pgid):
+                return
+            time.sleep(0.05)
+    if group_members(pgid):
+        raise RuntimeError(f"processes {group_members(pgid)} of group {pgid} survived SIGKILL")
+
+
+def clean_state(paths: StatePaths) -> None:
+    for p in (paths.pid, paths.env, paths.daemon, paths.info, paths.knobs):
+        p.unlink(missing_ok=True)
+
+
+def start_daemon(paths: StatePaths, inventory: Path, with_k8s: bool) -> tuple[subprocess.Popen, dict[str, Any]]:
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "sandbox", "serve", "--state-dir", str(paths.root), "--inventory", str(inventory)]
+    if not with_k8s:
+        cmd.append("--no-k8s")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+               PYTHONUNBUFFERED="1")
+    with open(paths.logs / "daemon.log", "ab") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    paths.pid.write_text(f"{proc.pid}\n")
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        info = read_json(paths.daemon)
+        if info and info.get("pid") == proc.pid:
+            knobs.http_json(info["control"]["url"] + "/health", timeout=5)
+            return proc, info
+        if proc.poll() is not None:
+            raise RuntimeError(f"sandbox daemon exited with {proc.returncode}; see {paths.logs / 'daemon.log'}:\n"
+                               + _tail(paths.logs / "daemon.log"))
+        time.sleep(0.05)
+    stop_daemon(proc.pid)
+    raise RuntimeError(f"sandbox daemon not ready after {START_TIMEOUT:.0f} s; see {paths.logs / 'daemon.log'}")
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return ""
+
+
+# -- seeding -----------------------------------------------------------------------------------------------------------
+def helm_values(inv: dict[str, Any], cluster: str, colour: str) -> dict[str, Any]:
+    helm_seed = inv["sandbox_seed"]["helm"]
+    values = json.loads(json.dumps(helm_seed["values"][colour]))  # deep copy
+    values["colour"] = colour
+    if cluster == "dr":  # warm standby: fewer replicas
+        values["replicaCount"] = int(helm_seed["dr_replica_count"])
+    return values
+
+
+def create_namespace(paths: StatePaths, inv: dict[str, Any], cluster: str) -> None:
+    """The release namespace (Helm's --create-namespace is not used: the engine validates it exists first)."""
+    from kubernetes import client, config
+
+    api = client.CoreV1Api(config.new_client_from_config(config_file=str(paths.kubeconfig(cluster))))
+    try:
+        api.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {
+            "name": inv["cloudops_helm"]["release_namespace"],
+            "labels": {"app.kubernetes.io/part-of": inv.get("cloudops_application", "shop")}}})
+    except client.ApiException as exc:
+        if exc.status != 409:  # already there is fine
+            raise
+    finally:
+        api.api_client.close()
+
+
+def install_release(paths: StatePaths, inv: dict[str, Any], cluster: str, colour: str) -> dict[str, Any]:
+    """`helm upgrade --install --wait` of one colour's release, through the sandbox's own helm wrapper."""
+    namespace = inv["cloudops_helm"]["release_namespace"]
+    release = inv["cloudops_helm"]["releases"][colour]
+    chart = REPO_ROOT / inv["sandbox_seed"]["helm"]["chart"]
+    values_file = paths.seed_dir / f"{cluster}-{colour}.yaml"
+    values_file.write_text(yaml.safe_dump(helm_values(inv, cluster, colour), sort_keys=True))
+    cmd = [str(paths.bin / "helm"), "upgrade", "--install", release, str(chart), "--namespace", namespace,
+           "--kubeconfig", str(paths.kubeconfig(cluster)), "--values", str(values_file), "--wait",
+           "--timeout", HELM_TIMEOUT]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_ROOT)
+    (paths.logs / f"helm-{cluster}-{release}.log").write_text(f"$ {shlex.join(cmd)}\n{res.stdout}{res.stderr}")
+    if res.returncode != 0:
+        raise RuntimeError(f"helm install {release} in {cluster} failed ({res.returncode}):\n{res.stdout}{res.stderr}")
+    return {"cluster": cluster, "namespace": namespace, "release": release, "colour": colour}
+
+
+def seed_all(paths: StatePaths, inv: dict[str, Any], daemon: dict[str, Any]) -> dict[str, Any]:
+    """AWS seeding (sequential: deterministic IDs) overlapped with all Helm installs (one process each)."""
+    from sandbox.aws_seed import seed_aws
+
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    clusters = [c for c in CLUSTERS if c in daemon["k8s"]]
+    for cluster in clusters:
+        create_namespace(paths, inv, cluster)
+    jobs = [(c, colour) for c in clusters for colour in inv["cloudops_helm"]["releases"]]
+    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+        futures = [pool.submit(install_release, paths, inv, c, colour) for c, colour in jobs]
+        aws = seed_aws(daemon["moto"]["url"], inv)
+        timings["aws_seed"] = round(time.monotonic() - t0, 2)
+        releases = [f.result() for f in futures]
+    timings["seed_total"] = round(time.monotonic() - t0, 2)  # AWS and Helm installs overlap
+    write_json(paths.knobs, {"replica_lag_seconds": float(inv["sandbox_seed"]["rds"]["initial_replica_lag_seconds"])})
+    return {"aws": aws, "helm_releases": releases, "timings": timings}
+
+
+def write_client_files(paths: StatePaths, daemon: dict[str, Any], with_k8s: bool) -> None:
+    """Kubeconfigs and the helm wrapper (needed before Kubernetes seeding)."""
+    paths.bin.mkdir(parents=True, exist_ok=True)
+    paths.seed_dir.mkdir(parents=True, exist_ok=True)
+    if not with_k8s:
+        return
+    from sandbox.helm import write_wrapper
+    from sandbox.k8s import write_kubeconfig
+
+    for cluster, k in daemon["k8s"].items():
+        write_kubeconfig(str(paths.kubeconfig(cluster)), k["url"], f"shop-{cluster}")
+    write_wrapper(paths.bin)
+
+
+def env_lines(paths: StatePaths, daemon: dict[str, Any], region: str) -> list[tuple[str, str]]:
+    return [
+        ("AWS_ENDPOINT_URL", daemon["moto"]["url"]),
+        ("AWS_DEFAULT_REGION", region),
+        ("AWS_REGION", region),
+        ("AWS_ACCESS_KEY_ID", AWS_ACCESS_KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", AWS_SECRET_ACCESS_KEY),
+        ("KUBECONFIG_PRIMARY", str(paths.kubeconfig("primary"))),
+        ("KUBECONFIG_DR", str(paths.kubeconfig("dr"))),
+        ("CLOUDOPS_SANDBOX_STATE", str(paths.root)),
+    ]
+
+
+def write_env(paths: StatePaths, daemon: dict[str, Any], region: str) -> None:
+    body = ["# Generated by `python -m sandbox up`: source it to point AWS and Kubernetes tools at the sandbox."]
+    body += [f"export {k}={shlex.quote(v)}" for k, v in env_lines(paths, daemon, region)]
+    body.append(f'export PATH={shlex.quote(str(paths.bin))}:"$PATH"')
+    paths.env.write_text("\n".join(body) + "\n")
+
+
+# -- commands ----------------------------------------------------------------------------------------------------------
+def cmd_up(args: argparse.Namespace) -> int:
+    t0 = time.monotonic()
+    paths = StatePaths(resolve_state_dir(args.state_dir))
+    paths.root.mkdir(parents=True, exist_ok=True)
+    pid = daemon_pid(paths)
+    if pid and read_json(paths.info):
+        print(f"sandbox already up in {paths.root} (pid {pid}); `source {paths.env}`")
+        return 0
+    if pid:  # alive but never finished seeding (an interrupted `up`): start over
+        stop_daemon(pid)
+    clean_state(paths)  # stale pid file / leftovers of a crashed daemon
+    inventory = resolve_inventory(args.inventory)
+    inv = load_inventory(inventory)
+    with_k8s = not args.no_k8s
+    proc, daemon = start_daemon(paths, inventory, with_k8s)
+    t_daemon = time.monotonic() - t0
+    try:
+        write_client_files(paths, daemon, with_k8s)
+        seeded = seed_all(paths, inv, daemon)
+    except BaseException:
+        stop_daemon(proc.pid)
+        clean_state(paths)
+        raise
+    region = inv["cloudops_regions"]["primary"]
+    write_env(paths, daemon, region)
+    elapsed = time.monotonic() - t0
+    seeded["timings"].update(daemon_start=round(t_daemon, 2), up_total=round(elapsed, 2))
+    info = {**daemon, "state_dir": str(paths.root), "inventory": str(inventory), "env_file": str(paths.env),
+            "pids": {"daemon": proc.pid}, "ports": _ports(daemon),
+            "kubeconfigs": {c: str(paths.kubeconfig(c)) for c in daemon["k8s"]},
+            "helm": str(paths.bin / "helm") if with_k8s else None, **seeded}
+    write_json(paths.info, info)
+    print(f"sandbox up in {elapsed:.1f} s (daemon {t_daemon:.1f} s, AWS seed {seeded['timings']['aws_seed']:.1f} s, "
+          f"all seeding incl. Helm {seeded['timings']['seed_total']:.1f} s), pid {proc.pid}")
+    print(f"  AWS (moto):   {daemon['moto']['url']}  regions {inv['cloudops_regions']}")
+    for c in (c for c in CLUSTERS if c in daemon["k8s"]):
+        print(f"  k8s {c + ':':8} {daemon['k8s'][c]['url']}  kubeconfig {paths.kubeconfig(c)}")
+    print(f"  use it:       source {paths.env}")
+    return 0
+
+
+def _ports(daemon: dict[str, Any]) -> dict[str, int]:
+    ports = {"moto": daemon["moto"]["port"], "control": daemon["control"]["port"]}
+    ports.update({f"k8s_{c}": k["port"] for c, k in daemon["k8s"].items()})
+    return ports
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    paths = StatePaths(resolve_state_dir(args.state_dir))
+    pid = daemon_pid(paths)
+    if pid is None:
+        clean_state(paths)
+        print(f"sandbox not running in {paths.root}")
+        return 0
+    stop_daemon(pid)
+    clean_state(paths)
+    print(f"sandbox stopped (pid {pid})")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    paths = StatePaths(resolve_state_dir(args.state_dir))
+    pid = daemon_pid(paths)
+    info = read_json(paths.info)
+    if pid is None or info is None:
+        print(f"sandbox not running in {paths.root}" + (" (daemon up, not seeded)" if pid else ""))
+        return 3  # LSB "program is not running"
+    health = knobs.http_json(info["control"]["url"] + "/health", timeout=5)
+    if args.json:
+        print(json.dumps({"running": True, **info, "health": health}, indent=2))
+        return 0
+    print(f"sandbox running in {paths.root} (pid {pid})")
+    print(f"  AWS (moto): {info['moto']['url']}")
+    for c, k in info["k8s"].items():
+        print(f"  k8s {c}: {k['url']}")
+    overrides = health.get("target_health_overrides") or {}
+    lag = (read_json(paths.knobs) or {}).get("replica_lag_seconds")
+    print(f"  knobs: replica lag {lag} s; target-health overrides {overrides or 'none'}")
+    print(f"  env: source {paths.env}")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    t0 = time.monotonic()
+    paths = StatePaths(resolve_state_dir(args.state_dir))
+    info = read_json(paths.info)
+    if daemon_pid(paths) is None or info is None:
+        print(f"sandbox not running in {paths.root}", file=sys.stderr)
+        return 1
+    knobs.http_json(info["control"]["url"] + "/reset", {})
+    inv = load_inventory(Path(info["inventory"]))
+    seeded = seed_all(paths, inv, info)
+    seeded["timings"]["reset_total"] = round(time.monotonic() - t0, 2)
+    info.update(seeded)
+    write_json(paths.info, info)
+    print(f"sandbox reset to the seeded estate in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+def cmd_knob(args: argparse.Namespace) -> int:
+    sb = knobs.Sandbox(args.state_dir)
+    if args.knob == "target-health":
+        out = knobs.target_health(sb, args.target_group, args.state)
+    elif args.knob == "alarm":
+        out = knobs.alarm(sb, args.name, args.state)
+    elif args.knob == "replica-lag":
+        out = knobs.replica_lag(sb, args.seconds)
+    else:
+        out = knobs.rollout(sb, args.cluster, args.namespace, args.name, ready=args.ready)
+    print(json.dumps(out))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--state-dir", help="state directory (default $CLOUDOPS_SANDBOX_STATE or .sandbox)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", parents=[common], help="start and seed the sandbox")
+    up.add_argument("--inventory", help="inventory dir (default inventories/sandbox)")
+    up.add_argument("--no-k8s", action="store_true", help="development only: AWS side alone, no Kubernetes/Helm")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("down", parents=[common], help="stop every sandbox process").set_defaults(func=cmd_down)
+    st = sub.add_parser("status", parents=[common], help="is it running, where")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+    sub.add_parser("reset", parents=[common], help="back to the freshly seeded state").set_defaults(func=cmd_reset)
+
+    knob = sub.add_parser("knob", help="inject a failure / recovery")
+    ksub = knob.add_subparsers(dest="knob", required=True)
+    k = ksub.add_parser("target-health", parents=[common])
+    k.add_argument("--target-group", required=True, help="target group name or ARN")
+    k.add_argument("--state", required=True, choices=knobs.TARGET_HEALTH_STATES)
+    k = ksub.add_parser("alarm", parents=[common])
+    k.add_argument("--name", required=True)
+    k.add_argument("--state", required=True, choices=knobs.ALARM_STATES)
+    k = ksub.add_parser("replica-lag", parents=[common])
+    k.add_argument("--seconds", required=True, type=float)
+    k = ksub.add_parser("rollout", parents=[common])
+    k.add_argument("--cluster", required=True, choices=CLUSTERS)
+    k.add_argument("--namespace", required=True)
+    k.add_argument("--name", required=True)
+    g = k.add_mutually_exclusive_group(required=True)
+    g.add_argument("--never-ready", dest="ready", action="store_false")
+    g.add_argument("--ready", dest="ready", action="store_true")
+    knob.set_defaults(func=cmd_knob)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # internal: the daemon itself
+        from sandbox.daemon import serve
+
+        return serve(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (knobs.SandboxNotRunning, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

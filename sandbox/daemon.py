@@ -1,0 +1,187 @@
+"""The sandbox daemon: one process hosting every emulator, started detached by `python -m sandbox up`.
+
+It hosts, each on a free 127.0.0.1 port chosen at start-up:
+- a moto server (AWS APIs),
+- two Kubernetes API emulators (clusters "primary" and "dr", from sandbox.k8s),
+- a small control server (/health, /reset, /target-health) for what moto's HTTP API cannot do,
+and a ReplicaLag ticker. When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for that
+file, then seeds. It stops on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sandbox.config import StatePaths, load_inventory, read_json, resolve_inventory, resolve_state_dir, write_json
+
+HOST = "127.0.0.1"
+# How often the ticker republishes ReplicaLag (RDS publishes every 60 s); tests shorten it through the env.
+REPLICA_LAG_TICK_SECONDS = float(os.environ.get("SANDBOX_REPLICA_LAG_TICK_SECONDS", "60"))
+
+# Target-group ARN -> forced state. moto only ever reports healthy/unused/draining; the target-health knob records
+# an override here and describe_target_health then reads `unhealthy` (reason Target.FailedHealthChecks), which is
+# what a real ALB reports when the application fails its health checks while the instances keep running.
+HEALTH_OVERRIDES: dict[str, str] = {}
+
+
+def install_health_overrides() -> None:
+    """Wrap moto's FakeTargetGroup.health_for (in this process) so that HEALTH_OVERRIDES apply."""
+    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+
+    original = FakeTargetGroup.health_for
+
+    def health_for(self, target, ec2_backend):  # type: ignore[no-untyped-def]
+        status = original(self, target, ec2_backend)
+        if HEALTH_OVERRIDES.get(self.arn) == "unhealthy" and status.status == "healthy":
+            return FakeHealthStatus(status.instance_id, status.port, status.health_check_port, "unhealthy",
+                                    "Target.FailedHealthChecks", "Health checks failed")
+        return status
+
+    FakeTargetGroup.health_for = health_for
+
+
+class Daemon:
+    def __init__(self, paths: StatePaths, inventory: dict[str, Any], with_k8s: bool):
+        self.paths = paths
+        self.inventory = inventory
+        self.with_k8s = with_k8s
+        self.stop_event = threading.Event()
+        self.moto = None
+        self.emulators: dict[str, Any] = {}
+        self.control: ThreadingHTTPServer | None = None
+        self.moto_url = ""
+
+    # -- start/stop ------------------------------------------------------------------------------------------------
+    def start(self) -> dict[str, Any]:
+        from moto.server import ThreadedMotoServer
+
+        install_health_overrides()
+        self.moto = ThreadedMotoServer(HOST, 0, verbose=False)
+        self.moto.start()
+        host, port = self.moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        info: dict[str, Any] = {"pid": os.getpid(), "pgid": os.getpgid(0),
+                                "moto": {"url": self.moto_url, "port": port}, "k8s": {}}
+        if self.with_k8s:
+            from sandbox.k8s import start_emulator  # the Kubernetes API emulator (its own package)
+
+            for name in ("primary", "dr"):
+                handle = start_emulator(HOST, 0, name=name)
+                self.emulators[name] = handle
+                info["k8s"][name] = {"url": handle.url, "port": handle.port}
+        self.control = ThreadingHTTPServer((HOST, 0), _handler_for(self))
+        self.control.daemon_threads = True
+        threading.Thread(target=self.control.serve_forever, name="control", daemon=True).start()
+        cport = self.control.server_address[1]
+        info["control"] = {"url": f"http://{HOST}:{cport}", "port": cport}
+        threading.Thread(target=self._replica_lag_ticker, name="replica-lag", daemon=True).start()
+        info["started_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+        write_json(self.paths.daemon, info)  # the readiness signal `up` waits for
+        return info
+
+    def stop(self) -> None:
+        if self.control:
+            self.control.shutdown()
+        for handle in self.emulators.values():
+            try:
+                handle.stop()
+            except Exception:  # noqa: BLE001 - keep stopping the others
+                logging.exception("stopping emulator")
+        if self.moto:
+            self.moto.stop()
+
+    # -- operations the control server exposes ---------------------------------------------------------------------
+    def reset(self) -> None:
+        req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+        for handle in self.emulators.values():
+            handle.reset()
+        HEALTH_OVERRIDES.clear()
+
+    def _replica_lag_ticker(self) -> None:
+        """Every minute, publish ReplicaLag at the level recorded in knobs.json (as RDS would keep doing)."""
+        from sandbox.aws_seed import put_replica_lag
+
+        while not self.stop_event.wait(REPLICA_LAG_TICK_SECONDS):
+            level = (read_json(self.paths.knobs) or {}).get("replica_lag_seconds")
+            if level is None:
+                continue
+            try:
+                put_replica_lag(self.moto_url, self.inventory, float(level))
+            except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
+                logging.exception("replica lag tick")
+
+
+def _handler_for(daemon: Daemon):
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, code: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/health":
+                self._reply(200, {"ok": True, "pid": os.getpid(), "target_health_overrides": HEALTH_OVERRIDES})
+            else:
+                self._reply(404, {"error": "not found"})
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            try:
+                if self.path == "/reset":
+                    daemon.reset()
+                    self._reply(200, {"ok": True})
+                elif self.path == "/target-health":
+                    arn, state = body["target_group_arn"], body["state"]
+                    if state == "healthy":
+                        HEALTH_OVERRIDES.pop(arn, None)
+                    else:
+                        HEALTH_OVERRIDES[arn] = state
+                    self._reply(200, {"ok": True, "overrides": HEALTH_OVERRIDES})
+                else:
+                    self._reply(404, {"error": "not found"})
+            except Exception as exc:  # noqa: BLE001 - report to the caller instead of dropping the connection
+                logging.exception("control %s", self.path)
+                self._reply(500, {"error": str(exc)})
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            logging.info("control: " + fmt, *args)
+
+    return Handler
+
+
+def serve(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox serve")
+    parser.add_argument("--state-dir")
+    parser.add_argument("--inventory")
+    parser.add_argument("--no-k8s", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    paths = StatePaths(resolve_state_dir(args.state_dir))
+    daemon = Daemon(paths, load_inventory(resolve_inventory(args.inventory)), with_k8s=not args.no_k8s)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        logging.info("signal %s: stopping", signum)
+        daemon.stop_event.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    info = daemon.start()
+    logging.info("sandbox daemon ready: %s", json.dumps(info))
+    daemon.stop_event.wait()
+    daemon.stop()
+    logging.info("sandbox daemon stopped")
+    return 0

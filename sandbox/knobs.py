@@ -1,0 +1,114 @@
+"""Fault-injection knobs: make the running sandbox report a failure (or recovery) that runbooks must react to.
+
+Each knob changes what the emulated APIs *report*; nothing else changes. Usable from Python (tests) and from
+`python -m sandbox knob ...`. The sandbox is found through a state dir (--state-dir, $CLOUDOPS_SANDBOX_STATE,
+else .sandbox): its sandbox.json holds the endpoints.
+
+- target_health(group, "unhealthy"|"healthy"): every registered target of the group reads `unhealthy`
+  (reason Target.FailedHealthChecks) in describe_target_health, or healthy again. moto itself has no
+  `unhealthy` state (only healthy, `unused` for a stopped instance, `draining`), so the daemon overrides it
+  in-process; the EC2 instances stay running, as when an application fails its health checks.
+- alarm(name, state): CloudWatch set_alarm_state (moto never evaluates alarms, so the state stays until changed).
+- replica_lag(seconds): puts a ReplicaLag datapoint now and records the level in <state>/knobs.json; the daemon's
+  ticker publishes a datapoint at that level every 60 s afterwards (moto never publishes ReplicaLag).
+- rollout(cluster, namespace, name, ready): Kubernetes emulator rule (POST /sandbox/rollout) that keeps the named
+  Deployment/StatefulSet/Job from ever becoming ready (ready=False) or lets it become ready again (ready=True).
+  The rule can be set before the object exists (a deploy that will hang).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from sandbox.config import StatePaths, aws_client, load_inventory, read_json, resolve_state_dir, write_json
+
+TARGET_HEALTH_STATES = ("unhealthy", "healthy")
+ALARM_STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
+
+
+class SandboxNotRunning(RuntimeError):
+    pass
+
+
+def http_json(url: str, body: dict[str, Any] | None = None, method: str | None = None,
+              timeout: float = 30) -> dict[str, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method or ("POST" if data is not None else "GET"),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else {}
+
+
+class Sandbox:
+    """A running sandbox, read from <state>/sandbox.json."""
+
+    def __init__(self, state_dir: str | Path | None = None):
+        self.paths = StatePaths(resolve_state_dir(str(state_dir) if state_dir else None))
+        info = read_json(self.paths.info)
+        if not info:
+            raise SandboxNotRunning(f"no running sandbox in {self.paths.root} (run `python -m sandbox up`)")
+        self.info = info
+        self.endpoint: str = info["moto"]["url"]
+        self.control: str = info["control"]["url"]
+        self.inventory = load_inventory(Path(info["inventory"]))
+
+    def client(self, service: str, region: str):
+        return aws_client(service, self.endpoint, region)
+
+    def region_of(self, side: str) -> str:
+        return self.inventory["cloudops_regions"][side]
+
+
+def target_health(sb: Sandbox, target_group: str, state: str) -> dict[str, Any]:
+    """Make every target of `target_group` (name or ARN) read `state` in describe_target_health."""
+    if state not in TARGET_HEALTH_STATES:
+        raise ValueError(f"state must be one of {TARGET_HEALTH_STATES}")
+    for side, alb in sb.inventory["cloudops_alb"].items():
+        if target_group in alb["target_groups"].values() or f":{sb.region_of(side)}:" in target_group:
+            region = alb.get("region") or sb.region_of(side)
+            break
+    else:
+        raise ValueError(f"unknown target group {target_group!r} (not in cloudops_alb)")
+    elb = sb.client("elbv2", region)
+    key = {"TargetGroupArns": [target_group]} if target_group.startswith("arn:") else {"Names": [target_group]}
+    arn = elb.describe_target_groups(**key)["TargetGroups"][0]["TargetGroupArn"]
+    http_json(sb.control + "/target-health", {"target_group_arn": arn, "state": state})
+    return {"target_group_arn": arn, "region": region, "state": state,
+            "targets": [d["TargetHealth"]["State"] for d in
+                        elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]]}
+
+
+def alarm(sb: Sandbox, name: str, state: str, reason: str | None = None) -> dict[str, Any]:
+    """Set a CloudWatch alarm's state (in whichever estate region holds it)."""
+    if state not in ALARM_STATES:
+        raise ValueError(f"state must be one of {ALARM_STATES}")
+    for side in ("primary", "dr"):
+        cw = sb.client("cloudwatch", sb.region_of(side))
+        if cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]:
+            cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason or f"sandbox knob: {state}")
+            return {"alarm": name, "region": sb.region_of(side), "state": state}
+    raise ValueError(f"unknown alarm {name!r}")
+
+
+def replica_lag(sb: Sandbox, seconds: float) -> dict[str, Any]:
+    """Publish ReplicaLag = seconds now, and keep the daemon's ticker publishing that level."""
+    from sandbox.aws_seed import put_replica_lag
+
+    put_replica_lag(sb.endpoint, sb.inventory, float(seconds))
+    knobs = read_json(sb.paths.knobs) or {}
+    knobs["replica_lag_seconds"] = float(seconds)
+    write_json(sb.paths.knobs, knobs)
+    return {"replica": sb.inventory["cloudops_rds"]["replica"]["instance_id"], "replica_lag_seconds": float(seconds)}
+
+
+def rollout(sb: Sandbox, cluster: str, namespace: str, name: str, ready: bool) -> dict[str, Any]:
+    """Keep a workload from becoming ready (ready=False) or let it become ready again (ready=True)."""
+    try:
+        url = sb.info["k8s"][cluster]["url"]
+    except KeyError:
+        raise ValueError(f"unknown cluster {cluster!r} (sandbox has {sorted(sb.info.get('k8s', {}))})") from None
+    return http_json(url.rstrip("/") + "/sandbox/rollout", {"namespace": namespace, "name": name, "ready": ready})

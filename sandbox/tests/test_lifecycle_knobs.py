@@ -1,0 +1,86 @@
+"""Each knob changes what the emulated APIs report (and the tests undo it: the session sandbox is shared)."""
+import datetime as dt
+import json
+import time
+
+from kubernetes import client, config
+
+from sandbox import knobs
+from sandbox.config import aws_client
+
+
+def _health(sandbox, side, colour):
+    url = sandbox.info["moto"]["url"]
+    arn = sandbox.info["aws"]["alb"][side]["target_groups"][colour]
+    elb = aws_client("elbv2", url, sandbox.info["aws"]["regions"][side])
+    return [h["TargetHealth"] for h in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]]
+
+
+def test_target_health_knob(sandbox):
+    try:
+        out = json.loads(sandbox.cli("knob", "target-health", "--target-group", "shop-dr-green",
+                                     "--state", "unhealthy").stdout)
+        assert out["region"] == "us-west-2"
+        health = _health(sandbox, "dr", "green")
+        assert {h["State"] for h in health} == {"unhealthy"}
+        assert {h["Reason"] for h in health} == {"Target.FailedHealthChecks"}
+        assert {h["State"] for h in _health(sandbox, "dr", "blue")} == {"healthy"}  # only that group
+    finally:
+        sandbox.cli("knob", "target-health", "--target-group", "shop-dr-green", "--state", "healthy")
+    assert {h["State"] for h in _health(sandbox, "dr", "green")} == {"healthy"}
+
+
+def test_alarm_knob(sandbox):
+    cw = aws_client("cloudwatch", sandbox.info["moto"]["url"], "us-east-1")
+    try:
+        sandbox.cli("knob", "alarm", "--name", "shop-primary-latency", "--state", "ALARM")
+        assert cw.describe_alarms(AlarmNames=["shop-primary-latency"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    finally:
+        sandbox.cli("knob", "alarm", "--name", "shop-primary-latency", "--state", "OK")
+    assert cw.describe_alarms(AlarmNames=["shop-primary-latency"])["MetricAlarms"][0]["StateValue"] == "OK"
+    assert sandbox.cli("knob", "alarm", "--name", "no-such-alarm", "--state", "OK", check=False).returncode == 1
+
+
+def test_replica_lag_knob(sandbox):
+    cw = aws_client("cloudwatch", sandbox.info["moto"]["url"], "us-west-2")
+
+    def latest():
+        now = dt.datetime.now(dt.timezone.utc)
+        points = cw.get_metric_statistics(
+            Namespace="AWS/RDS", MetricName="ReplicaLag",
+            Dimensions=[{"Name": "DBInstanceIdentifier", "Value": "shop-db-dr"}],
+            StartTime=now - dt.timedelta(seconds=30), EndTime=now + dt.timedelta(seconds=30), Period=60,
+            Statistics=["Maximum"])["Datapoints"]
+        return max(p["Maximum"] for p in points)
+
+    try:
+        sandbox.cli("knob", "replica-lag", "--seconds", "240")
+        assert latest() == 240.0
+        assert json.loads((sandbox.state_dir / "knobs.json").read_text())["replica_lag_seconds"] == 240.0
+    finally:
+        knobs.replica_lag(knobs.Sandbox(sandbox.state_dir), 2)  # the Python API does the same
+
+
+def test_rollout_knob(sandbox):
+    api_client = config.new_client_from_config(config_file=sandbox.env["KUBECONFIG_PRIMARY"])
+    apps = client.AppsV1Api(api_client)
+
+    def ready_replicas():
+        return apps.read_namespaced_deployment("shop-green", "shop").status.ready_replicas or 0
+
+    def wait_for(predicate, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.1)
+
+    try:
+        sandbox.cli("knob", "rollout", "--cluster", "primary", "--namespace", "shop", "--name", "shop-green",
+                    "--never-ready")
+        wait_for(lambda: ready_replicas() == 0)
+        assert apps.read_namespaced_deployment("shop-blue", "shop").status.ready_replicas == 2  # only that one
+    finally:
+        sandbox.cli("knob", "rollout", "--cluster", "primary", "--namespace", "shop", "--name", "shop-green",
+                    "--ready")
+    wait_for(lambda: ready_replicas() == 2)
+    api_client.close()
