@@ -1,0 +1,187 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the status runbook: shape the info modules' results into a report, render it as a table."""
+
+from __future__ import annotations
+
+SIDES = ("primary", "dr")
+RDS_SIDES = ("primary", "replica")
+
+
+def _text(value):
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def render_table(headers, rows, indent="  "):
+    """Fixed-width columns, padded to the widest cell; the last column is not padded.
+
+    Headers are single words (BACKUP_DAYS) so YAML-printing callbacks do not fold long lines at their spaces.
+    """
+    cells = [[_text(cell) for cell in row] for row in [headers] + list(rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for row in cells:
+        padded = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
+        lines.append((indent + "  ".join(padded)).rstrip())
+    return lines
+
+
+def _section(title, headers, rows):
+    return [title] + (render_table(headers, rows) if rows else ["  (no data)"])
+
+
+def _eks_rows(eks):
+    rows = []
+    for side in SIDES:
+        cluster = (eks or {}).get(side)
+        if not cluster:
+            continue
+        groups = cluster.get("nodegroups") or [{}]
+        for group in groups:
+            rows.append([side, cluster.get("cluster_name"), cluster.get("status"), cluster.get("version"),
+                         group.get("name"), group.get("status"), group.get("min_size"), group.get("desired_size"), group.get("max_size")])
+    return rows
+
+
+def _rds_rows(rds):
+    rows = []
+    for side in RDS_SIDES:
+        db = (rds or {}).get(side)
+        if not db:
+            continue
+        rows.append([side, db.get("instance_id"), db.get("region"), db.get("role"), db.get("status"), db.get("engine"),
+                     db.get("multi_az"), db.get("backup_retention_period"), db.get("replica_lag_seconds"),
+                     db.get("rpo_budget_seconds"), db.get("lag_verdict")])
+    return rows
+
+
+def _alb_rows(alb):
+    rows = []
+    for side in SIDES:
+        lb = (alb or {}).get(side)
+        if not lb:
+            continue
+        weights = lb.get("weights") or {}
+        for name, group in sorted((lb.get("target_groups") or {}).items()):
+            label = group.get("colour") or name
+            rows.append([side, lb.get("load_balancer_name"), lb.get("listener_port"), lb.get("active_colour"), name,
+                         group.get("colour"), "%s%%" % weights.get(label, 0),
+                         "%s/%s" % (group.get("healthy_count"), group.get("total"))])
+    return rows
+
+
+def _dns_rows(dns):
+    rows = []
+    for record in (dns or {}).get("records") or []:
+        rows.append([record.get("failover"), record.get("set_identifier"), record.get("value"), record.get("ttl"),
+                     record.get("health_check_id"), record.get("healthy")])
+    for record in (dns or {}).get("weighted_records") or []:
+        rows.append(["WEIGHT %s" % record.get("weight"), record.get("set_identifier"), record.get("value"), record.get("ttl"),
+                     record.get("health_check_id"), record.get("healthy")])
+    return rows
+
+
+def _helm_rows(helm):
+    rows = []
+    for side in SIDES:
+        for release in ((helm or {}).get(side) or {}).get("releases") or []:
+            rows.append([side, release.get("name"), release.get("colour"), release.get("namespace"), release.get("revision"),
+                         release.get("status"), release.get("chart"), release.get("app_version")])
+    return rows
+
+
+def status_table(report):
+    """The report as text: a title line, then one table per section."""
+    report = report or {}
+    dns = report.get("dns") or {}
+    dns_title = "DNS"
+    if dns:
+        dns_title = "DNS  %s -> serving %s (primary healthy: %s)" % (dns.get("record_name"), dns.get("serving"), _text(dns.get("primary_healthy")))
+    lines = ["STATUS of %s (collected %s)" % (_text(report.get("environment")), _text(report.get("collected_at")))]
+    lines += _section("EKS", ["SIDE", "CLUSTER", "STATUS", "VERSION", "NODEGROUP", "NG_STATUS", "MIN", "DESIRED", "MAX"], _eks_rows(report.get("eks")))
+    lines += _section("RDS", ["SIDE", "INSTANCE", "REGION", "ROLE", "STATUS", "ENGINE", "MULTI_AZ", "BACKUP_DAYS", "LAG_S", "RPO_S", "LAG_VERDICT"],
+                      _rds_rows(report.get("rds")))
+    lines += _section("ALB", ["SIDE", "LOAD_BALANCER", "PORT", "ACTIVE", "TARGET_GROUP", "COLOUR", "WEIGHT", "HEALTHY"], _alb_rows(report.get("alb")))
+    lines += _section(dns_title, ["ROLE", "SET", "VALUE", "TTL", "HEALTH_CHECK", "HEALTHY"], _dns_rows(dns))
+    lines += _section("Helm", ["SIDE", "RELEASE", "COLOUR", "NAMESPACE", "REVISION", "STATUS", "CHART", "APP_VERSION"], _helm_rows(report.get("helm")))
+    return "\n".join(lines)
+
+
+def _by_side(results):
+    """{side: module result} from a registered loop whose items are side names (primary, dr, replica)."""
+    return dict((result["item"], result) for result in (results or {}).get("results") or [] if not result.get("skipped"))
+
+
+def _eks(result):
+    cluster = result.get("cluster") or {}
+    groups = [dict(name=group["name"], status=group["status"], **group["scaling_config"]) for group in result.get("nodegroups") or []]
+    return {"cluster_name": cluster.get("name"), "region": result.get("region"), "exists": result.get("exists"),
+            "status": cluster.get("status"), "version": cluster.get("version"), "endpoint": cluster.get("endpoint"), "nodegroups": groups}
+
+
+def _rds(result):
+    keys = ("instance_id", "region", "exists", "role", "role_evidence", "status", "engine", "engine_version", "endpoint", "source",
+            "replicas", "multi_az", "backup_retention_period", "replica_lag_seconds", "rpo_budget_seconds", "lag_verdict")
+    return dict((key, result.get(key)) for key in keys)
+
+
+def _alb(result, name, port):
+    groups = dict((group_name, dict((key, value) for key, value in group.items() if key not in ("arn",)))
+                  for group_name, group in (result.get("target_groups") or {}).items())
+    return {"load_balancer_name": name, "listener_port": port, "region": result.get("region"), "dns_name": result.get("dns_name"),
+            "active_colour": result.get("active_colour"), "idle_colour": result.get("idle_colour"), "weights": result.get("weights"),
+            "forward": [dict(target_group_name=item["target_group_name"], weight=item["weight"]) for item in result.get("forward") or []],
+            "target_groups": groups}
+
+
+def _dns(result, record_name):
+    checks = result.get("health_checks") or {}
+
+    def record(item):
+        check = checks.get(item.get("health_check_id")) or {}
+        return {"set_identifier": item.get("set_identifier"), "failover": item.get("failover"), "weight": item.get("weight"),
+                "type": item.get("type"), "value": item.get("value"), "ttl": item.get("ttl"), "health_check_id": item.get("health_check_id"),
+                "healthy": check.get("healthy"), "request_interval": check.get("request_interval"), "failure_threshold": check.get("failure_threshold")}
+
+    failover = result.get("failover") or {}
+    return {"record_name": record_name, "zone_id": result.get("zone_id"), "serving": failover.get("serving"),
+            "primary": failover.get("primary"), "secondary": failover.get("secondary"), "primary_healthy": failover.get("primary_healthy"),
+            "records": [record(item) for item in result.get("records") or []],
+            "weighted_records": [record(item) for item in result.get("weighted_records") or []],
+            "weighted_shares": result.get("weighted_shares") or {}}
+
+
+def _helm(result, colours, namespace):
+    colour_of = dict((release, colour) for colour, release in (colours or {}).items())
+    keys = ("name", "namespace", "revision", "status", "chart", "app_version", "description")
+    releases = [dict([(key, release.get(key)) for key in keys] + [("colour", colour_of.get(release.get("name")))]) for release in result.get("releases") or []]
+    return {"namespace": namespace, "releases": releases}
+
+
+def status_report(results, config):
+    """Shape the info modules' registered results into the status report (no timestamps: drills diff it).
+
+    results: {"eks", "rds", "alb", "helm": registered loops over side names, "dns": one registered result}.
+    config: the role's inputs {"environment", "alb", "dns", "helm"} for names the modules do not echo.
+    """
+    alb_config = config.get("alb") or {}
+    helm_config = config.get("helm") or {}
+    return {
+        "environment": config.get("environment"),
+        "eks": dict((side, _eks(result)) for side, result in _by_side(results.get("eks")).items()),
+        "rds": dict((side, _rds(result)) for side, result in _by_side(results.get("rds")).items()),
+        "alb": dict((side, _alb(result, alb_config[side].get("load_balancer_name"), alb_config[side].get("listener_port")))
+                    for side, result in _by_side(results.get("alb")).items()),
+        "dns": _dns(results.get("dns") or {}, (config.get("dns") or {}).get("record_name")) if results.get("dns") else {},
+        "helm": dict((side, _helm(result, helm_config.get("releases"), helm_config.get("release_namespace")))
+                     for side, result in _by_side(results.get("helm")).items()),
+    }
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"status_table": status_table, "status_report": status_report}

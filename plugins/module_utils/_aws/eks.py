@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EKS describe calls: a cluster and its managed node groups, as plain dicts."""
+
+from __future__ import annotations
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
+
+
+def describe_cluster(module, conn, name):
+    """The cluster (boto3 shape), or None when it does not exist."""
+    try:
+        return conn.describe_cluster(name=name, aws_retry=True)["cluster"]
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not describe EKS cluster %s: check the region and eks:DescribeCluster permission" % name)
+
+
+def describe_nodegroups(module, conn, cluster):
+    """Every managed node group of the cluster (boto3 shape), sorted by name."""
+    try:
+        names = paginate(conn, "list_nodegroups", clusterName=cluster).get("nodegroups", [])
+        return [conn.describe_nodegroup(clusterName=cluster, nodegroupName=name, aws_retry=True)["nodegroup"] for name in sorted(names)]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not list node groups of EKS cluster %s: check eks:ListNodegroups/DescribeNodegroup permissions" % cluster)

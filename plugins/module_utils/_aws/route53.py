@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Route 53 describe calls, as plain dicts."""
+
+from __future__ import annotations
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
+
+
+def _fqdn(name):
+    return name if name.endswith(".") else name + "."
+
+
+def _fail(module, e, what):
+    module.fail_json_aws(e, msg="Could not read %s: check route53:List*/Get* permissions" % what)
+
+
+def hosted_zones(module, conn, zone_name):
+    """Hosted zones named zone_name (a public and a private zone may share a name)."""
+    try:
+        # list_hosted_zones_by_name starts at DNSName in sorted order; the exact matches come first.
+        found = conn.list_hosted_zones_by_name(DNSName=_fqdn(zone_name), MaxItems="10", aws_retry=True)["HostedZones"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        _fail(module, e, "hosted zone %s" % zone_name)
+    return [zone for zone in found if zone["Name"] == _fqdn(zone_name)]
+
+
+def record_sets(module, conn, zone_id, record_name):
+    """All record sets named record_name in the zone (boto3 shape)."""
+    try:
+        found = paginate(conn, "list_resource_record_sets", HostedZoneId=zone_id, StartRecordName=_fqdn(record_name))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        _fail(module, e, "record sets of %s" % record_name)
+    return [item for item in found["ResourceRecordSets"] if item["Name"] == _fqdn(record_name)]
+
+
+def health_check(module, conn, check_id):
+    """{"config": HealthCheckConfig, "observations": [{region, status}]} of one health check."""
+    try:
+        config = conn.get_health_check(HealthCheckId=check_id, aws_retry=True)["HealthCheck"]["HealthCheckConfig"]
+        observed = conn.get_health_check_status(HealthCheckId=check_id, aws_retry=True)["HealthCheckObservations"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        _fail(module, e, "health check %s" % check_id)
+    observations = [{"region": obs.get("Region"), "status": obs.get("StatusReport", {}).get("Status")} for obs in observed]
+    return {"config": config, "observations": sorted(observations, key=lambda obs: obs["region"] or "")}
+
+
+def record_from_boto(item):
+    """A record set flattened to the fields a runbook reads (value = records joined, or the alias target)."""
+    alias = item.get("AliasTarget")
+    values = [record["Value"] for record in item.get("ResourceRecords", [])]
+    return {
+        "name": item["Name"],
+        "type": item["Type"],
+        "set_identifier": item.get("SetIdentifier"),
+        "failover": item.get("Failover"),
+        "weight": item.get("Weight"),
+        "ttl": item.get("TTL"),
+        "values": values,
+        "alias": {
+            "dns_name": alias["DNSName"],
+            "hosted_zone_id": alias["HostedZoneId"],
+            "evaluate_target_health": alias.get("EvaluateTargetHealth"),
+        } if alias else None,
+        "value": alias["DNSName"] if alias else ",".join(values),
+        "health_check_id": item.get("HealthCheckId"),
+    }

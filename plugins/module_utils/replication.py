@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""RDS replication decisions: the replication role of an instance and replica lag against an RPO budget.
+
+Pure functions over describe_db_instances data (CamelCase, as boto3 returns it) and plain numbers.
+"""
+
+from __future__ import annotations
+
+PRIMARY = "primary"
+REPLICA = "replica"
+STANDALONE = "standalone"
+
+LAG_OK = "ok"
+LAG_OVER = "over"
+LAG_UNKNOWN = "unknown"
+
+
+def _replicating(instance):
+    """True/False when StatusInfos says so, None when it does not mention read replication."""
+    for info in instance.get("StatusInfos") or []:
+        if info.get("StatusType") == "read replication":
+            # "replicating", "error", "stopped", "terminated": all still mean the instance is a replica;
+            # only "terminated" means the link is gone for good.
+            return info.get("Status") != "terminated"
+    return None
+
+
+def replication_role(instance, source=None):
+    """Decide whether an instance is a primary, a read replica or standalone.
+
+    instance: one DBInstances entry of describe_db_instances.
+    source: the DBInstances entry of the instance named by ReadReplicaSourceDBInstanceIdentifier, {} when
+      that source no longer exists, None when the caller did not look it up.
+
+    Returns (role, evidence) where evidence says which field decided, for the operator.
+
+    Why not just ReadReplicaSourceDBInstanceIdentifier: real RDS clears it when a replica is promoted, but
+    the moto emulator (sandbox) keeps it after promote_read_replica and never reports StatusInfos. So, in
+    order: the StatusInfos "read replication" entry (authoritative on real RDS); then the source pointer,
+    overruled when the source is gone (RDS promotes replicas whose source is deleted) or no longer lists
+    this instance among its replicas; finally the instance's own replica list. Known limit: in moto a
+    promoted replica whose source still exists keeps looking like a replica.
+    """
+    replicating = _replicating(instance)
+    if replicating is True:
+        return REPLICA, "StatusInfos read replication"
+    source_id = instance.get("ReadReplicaSourceDBInstanceIdentifier")
+    if source_id and replicating is None:
+        if source == {}:
+            return STANDALONE, "source %s no longer exists" % source_id
+        if source is not None and not _lists_replica(source, instance):
+            return STANDALONE, "source %s does not list this instance as a replica" % source_id
+        return REPLICA, "ReadReplicaSourceDBInstanceIdentifier=%s" % source_id
+    if instance.get("ReadReplicaDBInstanceIdentifiers"):
+        return PRIMARY, "has read replicas"
+    return STANDALONE, "no replication link"
+
+
+def _lists_replica(source, instance):
+    """Whether source's replica list names instance (by identifier, or by ARN for cross-region replicas)."""
+    names = set(source.get("ReadReplicaDBInstanceIdentifiers") or [])
+    return bool(names & set([instance.get("DBInstanceIdentifier"), instance.get("DBInstanceArn")]))
+
+
+def lag_verdict(lag_seconds, budget_seconds):
+    """Compare replica lag with an RPO budget.
+
+    Returns "ok" (lag <= budget), "over" (lag > budget), "unknown" (no datapoint: the replica may be broken,
+    so a failover must not assume it is current), or None when no budget was given.
+    """
+    if budget_seconds is None:
+        return None
+    if lag_seconds is None:
+        return LAG_UNKNOWN
+    return LAG_OK if float(lag_seconds) <= float(budget_seconds) else LAG_OVER
+
+
+def latest_datapoint(datapoints, statistic="Maximum"):
+    """The value of the newest CloudWatch datapoint (get_metric_statistics), or None when there is none."""
+    if not datapoints:
+        return None
+    newest = max(datapoints, key=lambda point: point["Timestamp"])
+    return newest.get(statistic)

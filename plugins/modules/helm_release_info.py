@@ -1,0 +1,166 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: helm_release_info
+version_added: 0.1.0
+short_description: List Helm releases with their status
+description:
+  - Runs C(helm list --output json) and, for each release, C(helm status --output json), and returns the
+    releases with status, revision, chart, app version, description and user-supplied values.
+  - Uses the C(helm) binary found on E(PATH) unless O(binary_path) is set.
+  - Read-only; runs the same in check mode.
+options:
+  release_name:
+    description:
+      - Only this release (exact name). Without it, every release of the namespace(s).
+    type: str
+    aliases: [name]
+  release_namespace:
+    description:
+      - Namespace to list. Without it and without O(all_namespaces), helm uses the namespace of the kubeconfig context.
+    type: str
+    aliases: [namespace]
+  all_namespaces:
+    description:
+      - List the releases of every namespace.
+    type: bool
+    default: false
+  all_statuses:
+    description:
+      - Also list releases that are not deployed or failed (pending, uninstalling, superseded), like C(helm list --all).
+    type: bool
+    default: false
+  binary_path:
+    description:
+      - Path of the helm binary.
+    type: path
+  kubeconfig:
+    description:
+      - Path of the kubeconfig file (C(--kubeconfig)).
+    type: path
+    aliases: [kubeconfig_path]
+  context:
+    description:
+      - Kubeconfig context to use (C(--kube-context)).
+    type: str
+    aliases: [kube_context]
+requirements:
+  - helm (the CLI) on the control node
+author:
+  - cloudops platform team (@cloudops)
+"""
+
+EXAMPLES = r"""
+- name: Releases of the shop namespace in the primary cluster
+  cloudops.runbooks.helm_release_info:
+    release_namespace: shop
+    kubeconfig: "{{ lookup('ansible.builtin.env', 'KUBECONFIG_PRIMARY') }}"
+  register: helm_primary
+
+- name: One release
+  cloudops.runbooks.helm_release_info:
+    release_name: shop-green
+    release_namespace: shop
+  register: green
+"""
+
+RETURN = r"""
+releases:
+  description: Releases, sorted by namespace and name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Release name.
+      type: str
+      returned: always
+      sample: shop-blue
+    namespace:
+      description: Release namespace.
+      type: str
+      returned: always
+      sample: shop
+    revision:
+      description: Current revision.
+      type: int
+      returned: always
+      sample: 3
+    updated:
+      description: Time of the last change as helm prints it.
+      type: str
+      returned: always
+      sample: 2026-01-01 12:00:00.000000 +0000 UTC
+    status:
+      description: Release status from C(helm status).
+      type: str
+      returned: always
+      sample: deployed
+    chart:
+      description: Chart name and version.
+      type: str
+      returned: always
+      sample: sample-app-0.1.0
+    app_version:
+      description: App version of the chart.
+      type: str
+      returned: always
+      sample: 1.0.0
+    description:
+      description: Description of the last operation.
+      type: str
+      returned: always
+      sample: Install complete
+    first_deployed:
+      description: First deployment time.
+      type: str
+      returned: always
+      sample: '2026-01-01T12:00:00Z'
+    last_deployed:
+      description: Last deployment time.
+      type: str
+      returned: always
+      sample: '2026-01-01T12:00:00Z'
+    values:
+      description: User-supplied values of the current revision.
+      type: dict
+      returned: always
+      sample:
+        replicaCount: 2
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
+
+
+def main():
+    argument_spec = dict(
+        release_name=dict(type="str", aliases=["name"]),
+        release_namespace=dict(type="str", aliases=["namespace"]),
+        all_namespaces=dict(type="bool", default=False),
+        all_statuses=dict(type="bool", default=False),
+    )
+    argument_spec.update(helm_cli.HELM_ARG_SPEC)
+    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[("release_namespace", "all_namespaces")], supports_check_mode=True)
+    params = module.params
+    helm = helm_cli.HelmRunner(module)
+
+    listed = helm.json(helm_cli.list_args(params["release_namespace"], params["all_namespaces"], params["all_statuses"])) or []
+    # Filter here rather than with `helm list --filter`: an exact name match, whatever regex rules helm applies.
+    if params["release_name"]:
+        listed = [entry for entry in listed if entry.get("name") == params["release_name"]]
+
+    releases = []
+    for entry in sorted(listed, key=lambda item: (item.get("namespace") or "", item.get("name") or "")):
+        namespace = entry.get("namespace") or params["release_namespace"] or "default"
+        status = helm.json(helm_cli.status_args(entry["name"], namespace))
+        releases.append(helm_cli.release_from(entry, status))
+    module.exit_json(changed=False, releases=releases)
+
+
+if __name__ == "__main__":
+    main()
