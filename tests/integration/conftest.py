@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures of the integration tests: a private sandbox on free ports and a runner for the real playbooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable  # the project's venv (pytest runs from it), so ansible-playbook sits beside it
+BIN = Path(PYTHON).parent
+
+
+def collections_root(base: Path) -> Path:
+    """A collections path with ansible_collections/cloudops/runbooks -> this repository.
+
+    Dependencies (amazon.aws, kubernetes.core) come from the venv's site-packages, added after it.
+    """
+    link = base / "ansible_collections" / "cloudops" / "runbooks"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(REPO)
+    return base
+
+
+def site_collections() -> str:
+    """The venv's site-packages: the `ansible` package installs amazon.aws etc. under its ansible_collections/."""
+    return sysconfig.get_paths()["purelib"]
+
+
+def clean_env() -> dict:
+    """The caller's environment without AWS credentials or endpoints, so a test can never reach real AWS."""
+    return dict((key, value) for key, value in os.environ.items() if not key.startswith(("AWS_", "KUBECONFIG")))
+
+
+def sandbox_cli(state: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "-m", "sandbox", *args, "--state-dir", str(state)] if args[0] != "knob" else
+                          [PYTHON, "-m", "sandbox", "knob", *args[1:], "--state-dir", str(state)],
+                          cwd=REPO, env=clean_env(), capture_output=True, text=True, check=check, timeout=120)
+
+
+def read_env_file(path: Path) -> dict:
+    """The variables a `source <state>/env` sets, read by bash itself (the file may quote or reference $PATH)."""
+    out = subprocess.run(["bash", "-c", 'set -a; source "$1"; env -0', "_", str(path)], env=clean_env(),
+                         capture_output=True, check=True).stdout.decode()
+    return dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory) -> str:
+    return "%s:%s" % (collections_root(tmp_path_factory.mktemp("collections")), site_collections())
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    """A sandbox of our own (free ports, own state dir), stopped at the end of the session."""
+    state = tmp_path_factory.mktemp("sandbox")
+    up = sandbox_cli(state, "up", check=False)
+    if up.returncode != 0:
+        sandbox_cli(state, "down", check=False)
+        pytest.fail("python -m sandbox up failed (rc=%s):\n%s\n%s" % (up.returncode, up.stdout[-2000:], up.stderr[-4000:]))
+    yield {"state": state, "env": read_env_file(state / "env")}
+    sandbox_cli(state, "down", check=False)
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox):
+    """The sandbox, reset to its seeded state after the test (knobs do not leak into other tests)."""
+    yield sandbox
+    sandbox_cli(sandbox["state"], "reset")
+
+
+@pytest.fixture
+def run_playbook(collections_path, tmp_path):
+    """Run a playbook of the repository; returns (completed process, status report dict or None)."""
+
+    def run(playbook="playbooks/status.yml", inventory="inventories/sandbox", env=None, extra_vars=None):
+        report = tmp_path / "status-report.json"
+        variables = dict(extra_vars or {}, status_report_path=str(report))
+        run_env = dict(clean_env(), **(env or {}))
+        run_env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+        run_env["PATH"] = "%s:%s" % (run_env.get("PATH", ""), BIN)  # the sandbox's bin (helm) first, then the venv
+        proc = subprocess.run(
+            [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", json.dumps(variables)],
+            cwd=REPO, env=run_env, capture_output=True, text=True, timeout=300,
+        )
+        return proc, (json.loads(report.read_text()) if report.exists() else None)
+
+    return run
