@@ -48,7 +48,7 @@ sanity: venv
 	tree=$$(tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test sanity --python 3.11 --color no
 
 units: venv
-	tree=$$(tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test units --python 3.11 --color no
+	tree=$$(tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test units --python 3.11 --venv --requirements --color no
 
 lint: venv
 	$(BIN)/ansible-lint
@@ -60,7 +60,7 @@ integration: venv
 	$(BIN)/pytest $(PYTEST_FLAGS) tests/integration
 
 molecule: venv
-	$(BIN)/molecule test --all
+	tools/with-sandbox.sh $(CURDIR)/build/molecule-sandbox $(BIN)/molecule test --all
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path build/
