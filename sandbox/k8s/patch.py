@@ -1,7 +1,8 @@
 """Patch algorithms: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and Kubernetes strategic merge patch.
 
 The strategic merge patch is schema-less: list merge keys are chosen by field name (the way the built-in types
-declare them), which covers the common workload fields. Server-side apply reuses the strategic merge.
+declare them), which covers the common workload fields. Server-side apply reuses the strategic merge, then
+removes the fields its manager no longer applies (ownership.py).
 """
 import copy
 

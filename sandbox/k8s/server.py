@@ -2,7 +2,6 @@
 
 Stdlib ThreadingHTTPServer speaking HTTP/1.1 (keep-alive; chunked watch streams). Responses are always JSON.
 """
-import copy
 import json
 import logging
 import socket
@@ -280,15 +279,12 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "apply":
             if not isinstance(body, dict):
                 raise ApiError(400, "BadRequest", "apply body must be an object")
-            body = copy.deepcopy(body)
-            with store.lock:  # create-or-update must be atomic
-                if store.find(res, namespace, name) is None and sub is None:
-                    body.setdefault("metadata", {})["name"] = name
-                    body["metadata"].pop("resourceVersion", None)
-                    return self._send(201, store.create(res, namespace, body, dry_run=dry_run))
-                return self._send(200, store.mutate(res, namespace, name,
-                                                    lambda cur: patchlib.strategic_merge(cur, body),
-                                                    subresource=sub, dry_run=dry_run))
+            manager = self.query.get("fieldManager")
+            if not manager:
+                raise ApiError(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager")
+            created, obj = store.apply(res, namespace, name, body, manager, force=_truthy(self.query.get("force", "")),
+                                       subresource=sub, dry_run=dry_run)
+            return self._send(201 if created else 200, obj)
         if kind != "json" and not isinstance(body, dict):
             raise ApiError(400, "BadRequest", "patch body must be an object")
         return self._send(200, store.mutate(res, namespace, name, lambda cur: self._apply_patch(kind, cur, body),

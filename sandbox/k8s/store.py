@@ -13,7 +13,7 @@ import random
 import threading
 import uuid
 
-from . import resources
+from . import ownership, patch as patchlib, resources
 from .errors import ApiError, already_exists, conflict, invalid, not_found
 from .selectors import match_fields, match_labels
 
@@ -132,7 +132,7 @@ class Store:
             obj.setdefault("type", "Opaque")
         return obj
 
-    def create(self, res, namespace, obj, dry_run=False):
+    def create(self, res, namespace, obj, dry_run=False, managed_fields=None):
         with self.lock:
             obj = self._normalise(res, copy.deepcopy(obj))
             meta = obj.setdefault("metadata", {})
@@ -165,7 +165,9 @@ class Store:
             else:
                 meta.pop("generation", None)
             for k in ("deletionTimestamp", "managedFields", "selfLink"):
-                meta.pop(k, None)
+                meta.pop(k, None)  # clients cannot set managedFields (only apply records ownership)
+            if managed_fields:
+                meta["managedFields"] = managed_fields
             self._defaults(res, obj)
             if dry_run:
                 meta["resourceVersion"] = str(self.rv)
@@ -226,8 +228,13 @@ class Store:
             obj["status"] = {"phase": "Bound", "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
                              "capacity": ((spec.get("resources") or {}).get("requests") or {"storage": "1Gi"})}
 
-    def update(self, res, namespace, name, obj, subresource=None, dry_run=False, check_rv=True):
-        """PUT semantics. subresource 'status' only changes status; the main resource keeps the stored status."""
+    def update(self, res, namespace, name, obj, subresource=None, dry_run=False, check_rv=True,
+               managed_fields=None):
+        """PUT semantics. subresource 'status' only changes status; the main resource keeps the stored status.
+
+        Incoming metadata.managedFields are ignored: the stored ones are kept unless managed_fields (from apply)
+        is given.
+        """
         with self.lock:
             key = (namespace or "", name)
             current = self.objects[res].get(key)
@@ -263,6 +270,12 @@ class Store:
                     meta["generation"] = current["metadata"].get("generation", 1) + 1
                 if res.kind == "Namespace":
                     new["spec"] = current.get("spec", {})
+            if managed_fields is None:
+                managed_fields = current["metadata"].get("managedFields")
+            if managed_fields:
+                new["metadata"]["managedFields"] = managed_fields
+            else:
+                new["metadata"].pop("managedFields", None)
             new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             if new == current:
                 return copy.deepcopy(current)  # no-op writes do not bump the resourceVersion
@@ -281,6 +294,79 @@ class Store:
             meta = new.setdefault("metadata", {})
             meta.setdefault("resourceVersion", current["metadata"]["resourceVersion"])
             return self.update(res, namespace, name, new, subresource=subresource, dry_run=dry_run)
+
+    def apply(self, res, namespace, name, body, manager, force=False, subresource=None, dry_run=False):
+        """Server-side apply: create or merge, then drop the fields manager owned before and no longer applies.
+
+        Returns (created, obj). Ownership lives in metadata.managedFields (Apply entries only, see ownership.py),
+        so delete and reset drop it with the object.
+        """
+        with self.lock:
+            body = copy.deepcopy(body)
+            sub_key = subresource or ""
+            paths, leaves = ownership.field_set(body, res.kind, subresource)
+            entry = {"manager": manager, "operation": "Apply", "apiVersion": body.get("apiVersion") or res.api_version,
+                     "time": now_iso(), "fieldsType": "FieldsV1", "fieldsV1": ownership.to_fields_v1(paths)}
+            if subresource:
+                entry["subresource"] = subresource
+            current = self.find(res, namespace, name)
+            if current is None:
+                if subresource is not None:
+                    raise not_found(res, name)
+                body.setdefault("metadata", {})["name"] = name
+                body["metadata"].pop("resourceVersion", None)
+                return True, self.create(res, namespace, body, dry_run=dry_run, managed_fields=[entry])
+            meta = current["metadata"]
+            rv = (body.get("metadata") or {}).get("resourceVersion")
+            if rv and rv != meta["resourceVersion"]:
+                raise conflict(res, name)
+            entries = ownership.apply_entries(meta)
+            others = {k: ownership.entry_paths(e) for k, e in entries.items() if k != (manager, sub_key)}
+            # conflicts: a leaf another apply manager owns, applied with a different value
+            conflicts = []
+            for path, value in leaves.items():
+                owners = [k for k, owned in others.items() if path in owned]
+                found, existing = ownership.get_path(current, path)
+                if owners and found and existing != value:
+                    conflicts.extend((k[0], path) for k in owners)
+            if conflicts and not force:
+                causes = [{"type": "FieldManagerConflict", "message": f'conflict with "{m}"',
+                           "field": ownership.format_path(p)} for m, p in conflicts]
+                lines = "\n".join(f'- conflict with "{m}": {ownership.format_path(p)}' for m, p in conflicts)
+                raise ApiError(409, "Conflict", f"Apply failed with {len(conflicts)} conflict"
+                               f"{'s' if len(conflicts) > 1 else ''}: {lines}",
+                               {"name": name, "group": res.group, "kind": res.plural, "causes": causes})
+            for m, path in conflicts:  # force: the applier takes the field over
+                for k, owned in others.items():
+                    if k[0] == m:
+                        owned.discard(path)
+            new = patchlib.strategic_merge(current, body)
+            new["metadata"].pop("managedFields", None)
+            previous = ownership.entry_paths(entries[(manager, sub_key)]) if (manager, sub_key) in entries else set()
+            protected = set(paths).union(*others.values()) if others else set(paths)
+            for path in sorted(previous - paths, key=len):  # parents first: removing one takes its subtree
+                if any(ownership.is_under(p, path) for p in protected):
+                    continue  # still applied (deeper) or owned by another apply manager
+                ownership.remove_path(new, path, protected)
+            stripped = {k: v for k, v in current.items()}
+            stripped["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
+            unchanged = new == stripped and previous == paths
+            managed = []
+            for e in meta.get("managedFields") or []:
+                key = (e.get("manager"), e.get("subresource", "")) if e.get("operation") == "Apply" else None
+                if key == (manager, sub_key):
+                    managed.append(e if unchanged else entry)
+                    entry = None
+                elif key in others:
+                    if others[key]:
+                        managed.append({**e, "fieldsV1": ownership.to_fields_v1(others[key])}
+                                       if others[key] != ownership.entry_paths(e) else e)
+                else:
+                    managed.append(e)
+            if entry is not None:
+                managed.append(entry)
+            return False, self.update(res, namespace, name, new, subresource=subresource, dry_run=dry_run,
+                                      managed_fields=managed)
 
     def delete(self, res, namespace, name, propagation="Background", dry_run=False):
         with self.lock:

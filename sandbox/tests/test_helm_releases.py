@@ -113,18 +113,36 @@ def test_wait_returns_when_the_rollout_is_ready(helm, cluster):
     assert dep.status.ready_replicas == 3
 
 
+def _assert_ready_without_knob(cluster, ns, name):
+    dep = _deployment(cluster, ns, name)
+    assert "sandbox.cloudops.io/never-ready" not in (dep.metadata.annotations or {})
+    assert dep.status.ready_replicas == dep.spec.replicas and dep.status.updated_replicas == dep.spec.replicas
+    return dep
+
+
 def test_atomic_rolls_back_a_rollout_that_never_becomes_ready(helm, cluster):
-    # Client-side apply: the emulator does not track server-side-apply field ownership (see the report), so an
-    # SSA rollback would not remove the knob annotation set by the failed revision.
-    helm("install", "shop-blue", CHART, "-n", "shop", "--create-namespace", "--server-side=false", "--wait")
+    # Default server-side apply: the rollback re-applies revision 1 with the same field manager, so the emulator's
+    # apply ownership removes the knob annotation only the failed revision applied.
+    helm("install", "shop-blue", CHART, "-n", "shop", "--create-namespace", "--wait")
     failed = helm("upgrade", "shop-blue", CHART, "-n", "shop", "--set", "image.tag=9.9.9", "--set-json", NEVER_READY,
-                  "--atomic", "--timeout", "2s", "--server-side", "false", check=False)
-    assert failed.returncode == 1
+                  "--atomic", "--timeout", "2s", check=False)
+    assert failed.returncode == 1, failed.stderr
     assert failed.stderr.startswith("Error: UPGRADE FAILED: release shop-blue failed, and has been rolled back")
     hist = helm.json("history", "shop-blue", "-n", "shop", "-o", "json")
     assert [(h["revision"], h["status"]) for h in hist] == [(1, "superseded"), (2, "failed"), (3, "deployed")]
     assert hist[2]["description"] == "Rollback to 1"
-    assert _deployment(cluster, "shop", "shop-blue").spec.template.spec.containers[0].image.endswith(":1.0.0")
+    dep = _assert_ready_without_knob(cluster, "shop", "shop-blue")
+    assert dep.spec.template.spec.containers[0].image.endswith(":1.0.0")
+    assert [m.operation for m in dep.metadata.managed_fields] == ["Apply"]  # a single apply manager
+
+
+def test_rollback_removes_fields_of_the_newer_revision(helm, cluster):
+    helm("install", "shop-blue", CHART, "-n", "shop", "--create-namespace", "--wait")
+    helm("upgrade", "shop-blue", CHART, "-n", "shop", "--set-json", NEVER_READY)
+    knobbed = _deployment(cluster, "shop", "shop-blue")
+    assert knobbed.metadata.annotations["sandbox.cloudops.io/never-ready"] == "true"
+    helm("rollback", "shop-blue", "1", "-n", "shop", "--wait", "--timeout", "30s")
+    _assert_ready_without_knob(cluster, "shop", "shop-blue")
 
 
 def test_failed_atomic_install_is_removed(helm, cluster):
