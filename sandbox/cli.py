@@ -375,8 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--namespace", required=True)
     k.add_argument("--name", required=True)
     g = k.add_mutually_exclusive_group(required=True)
-    g.add_argument("--never-ready", dest="ready", action="store_false")
-    g.add_argument("--ready", dest="ready", action="store_true")
+    g.add_argument("--never-ready", dest="ready", action="store_false", help="pods run but never become Ready")
+    g.add_argument("--ready", dest="ready", action="store_true", help="ready, even over the never-ready annotation")
+    g.add_argument("--clear", dest="ready", action="store_const", const=None, help="remove the rule: normal behaviour")
     knob.set_defaults(func=cmd_knob)
     return parser
 

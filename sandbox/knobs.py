@@ -12,7 +12,8 @@ else .sandbox): its sandbox.json holds the endpoints.
 - replica_lag(seconds): puts a ReplicaLag datapoint now and records the level in <state>/knobs.json; the daemon's
   ticker publishes a datapoint at that level every 60 s afterwards (moto never publishes ReplicaLag).
 - rollout(cluster, namespace, name, ready): Kubernetes emulator rule (POST /sandbox/rollout) that keeps the named
-  Deployment/StatefulSet/Job from ever becoming ready (ready=False) or lets it become ready again (ready=True).
+  Deployment/StatefulSet/Job from ever becoming ready (ready=False), forces it ready even over the
+  `sandbox.cloudops.io/never-ready` annotation (ready=True), or removes the rule (ready=None).
   The rule can be set before the object exists (a deploy that will hang).
 """
 
@@ -105,8 +106,8 @@ def replica_lag(sb: Sandbox, seconds: float) -> dict[str, Any]:
     return {"replica": sb.inventory["cloudops_rds"]["replica"]["instance_id"], "replica_lag_seconds": float(seconds)}
 
 
-def rollout(sb: Sandbox, cluster: str, namespace: str, name: str, ready: bool) -> dict[str, Any]:
-    """Keep a workload from becoming ready (ready=False) or let it become ready again (ready=True)."""
+def rollout(sb: Sandbox, cluster: str, namespace: str, name: str, ready: bool | None) -> dict[str, Any]:
+    """Keep a workload from becoming ready (False), force it ready (True), or drop the rule (None)."""
     try:
         url = sb.info["k8s"][cluster]["url"]
     except KeyError:

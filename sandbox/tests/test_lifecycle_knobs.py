@@ -81,6 +81,9 @@ def test_rollout_knob(sandbox):
         assert apps.read_namespaced_deployment("shop-blue", "shop").status.ready_replicas == 2  # only that one
     finally:
         sandbox.cli("knob", "rollout", "--cluster", "primary", "--namespace", "shop", "--name", "shop-green",
-                    "--ready")
+                    "--clear")
     wait_for(lambda: ready_replicas() == 2)
+    rules = knobs.http_json(json.loads((sandbox.state_dir / "sandbox.json").read_text())["k8s"]["primary"]["url"]
+                            + "/sandbox/rollout")
+    assert not any(rule["name"] == "shop-green" for rule in rules["rules"])
     api_client.close()
