@@ -24,6 +24,13 @@ def kubeconfig(emulator, tmp_path):
 
 
 @pytest.fixture
+def cluster(emulator, kubeconfig):
+    """The emulator with the path of its kubeconfig attached (what helm and ansible-playbook runs are given)."""
+    emulator.kubeconfig = kubeconfig
+    return emulator
+
+
+@pytest.fixture
 def api(kubeconfig):
     api_client = config.new_client_from_config(kubeconfig)
     yield api_client

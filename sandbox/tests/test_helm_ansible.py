@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.helm import write_wrapper
-from sandbox.k8s import start_emulator, write_kubeconfig
+from sandbox.tests.k8s_helpers import cluster, emulator, kubeconfig  # noqa: F401 (pytest fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "sandbox" / "charts" / "sample-app"
@@ -58,16 +58,6 @@ PLAYBOOK = """
         content: "{{{{ {{'deployed': deployed, 'again': again, 'info': info}} | to_json }}}}"
         dest: "{out}"
 """
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    handle = start_emulator(port=0, name="primary")
-    kubeconfig = tmp_path / "kubeconfig.yaml"
-    write_kubeconfig(str(kubeconfig), handle.url, "primary")
-    handle.kubeconfig = kubeconfig
-    yield handle
-    handle.stop()
 
 
 def test_kubernetes_core_helm_and_helm_info(cluster, tmp_path):

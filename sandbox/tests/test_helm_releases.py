@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.helm import write_wrapper
-from sandbox.k8s import start_emulator, write_kubeconfig
+from sandbox.tests.k8s_helpers import cluster, emulator, kubeconfig  # noqa: F401 (pytest fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = str(REPO / "sandbox" / "charts" / "sample-app")
@@ -20,16 +20,6 @@ NEVER_READY = 'deploymentAnnotations={"sandbox.cloudops.io/never-ready":"true"}'
 @pytest.fixture(scope="module")
 def helm_exe(tmp_path_factory):
     return write_wrapper(tmp_path_factory.mktemp("bin"))
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    handle = start_emulator(port=0, name="primary")
-    kubeconfig = tmp_path / "kubeconfig.yaml"
-    write_kubeconfig(str(kubeconfig), handle.url, "primary")
-    handle.kubeconfig = kubeconfig
-    yield handle
-    handle.stop()
 
 
 @pytest.fixture
