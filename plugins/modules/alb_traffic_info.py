@@ -149,9 +149,12 @@ def main():
         module.fail_json(msg="Load balancer %s has no listener on port %s: check listener_port" % (name, port))
 
     forward = elbv2.forward_of(listener)
-    groups = elbv2.target_groups(module, conn, arns=[item["target_group_arn"] for item in forward]) if forward else []
-    if colours:
-        groups += elbv2.target_groups(module, conn, names=sorted(colours.values()))
+    # The colour map names the groups; only forwarded groups outside it need a lookup by ARN.
+    groups = elbv2.target_groups(module, conn, names=sorted(colours.values())) if colours else []
+    known = set(group["TargetGroupArn"] for group in groups)
+    unmapped = [item["target_group_arn"] for item in forward if item["target_group_arn"] not in known]
+    if unmapped:
+        groups += elbv2.target_groups(module, conn, arns=unmapped)
     name_of = dict((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
     for item in forward:
         item["target_group_name"] = name_of.get(item["target_group_arn"])
