@@ -11,12 +11,13 @@ export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv demo sandbox sandbox-down sandbox-status status test sanity lint units sandbox-tests integration molecule build clean
+.PHONY: help venv postgres demo sandbox sandbox-down sandbox-status status test sanity lint units sandbox-tests integration molecule build clean
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook on it"
 	@echo "make test          sanity, lint, unit, sandbox and integration tests"
 	@echo "make sandbox       start and seed the local two-region estate (state in $(STATE)/)"
+	@echo "make postgres      install PostgreSQL if missing (the sandbox runs one server per RDS instance)"
 	@echo "make sandbox-down  stop every sandbox process"
 	@echo "make status        run playbooks/status.yml on the sandbox"
 	@echo "make sanity | lint | units | sandbox-tests | integration | molecule | build"
@@ -28,7 +29,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-sandbox: venv
+# The sandbox's RDS data plane runs real PostgreSQL servers: install the binaries when the machine lacks them.
+postgres:
+	tools/install-postgres.sh
+
+sandbox: venv postgres
 	$(BIN)/python -m sandbox up --state-dir $(STATE) --inventory $(INVENTORY)
 
 sandbox-down:
@@ -53,13 +58,13 @@ units: venv
 lint: venv
 	$(BIN)/ansible-lint
 
-sandbox-tests: venv
+sandbox-tests: venv postgres
 	$(BIN)/pytest $(PYTEST_FLAGS) sandbox/tests
 
-integration: venv
+integration: venv postgres
 	$(BIN)/pytest $(PYTEST_FLAGS) tests/integration
 
-molecule: venv
+molecule: venv postgres
 	tools/with-sandbox.sh $(CURDIR)/build/molecule-sandbox $(BIN)/molecule test --scenario-name status
 
 build: venv

@@ -13,7 +13,9 @@ moto limits that shape this file (see /work/shared/notes/sandbox-feasibility.md)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from sandbox.config import MOTO_RANDOM_SEED, aws_client
@@ -22,7 +24,8 @@ TARGET_PORT = 8080
 AMI_ID = "ami-04681a1dbd79675a5"  # amzn2-ami-hvm-2.0.20180810-x86_64-gp2 in moto's AMI list
 HEALTH_CHECK_PATH = "/healthz"
 REPLICA_LAG_METRIC = {"Namespace": "AWS/RDS", "MetricName": "ReplicaLag"}
-MASTER_PASSWORD = "sandbox-only-password"  # moto stores it; nothing real behind it
+MASTER_PASSWORD = "sandbox-only-password"  # the sandbox's PostgreSQL servers really check it (over 127.0.0.1 only)
+SCHEMA_SQL = Path(__file__).resolve().parent / "rdsdata" / "shop.sql"
 
 
 def moto_post(endpoint: str, path: str) -> None:
@@ -69,6 +72,7 @@ class Seeder:
             self.client("eks", side).list_clusters()
             self.client("rds", side).describe_db_subnet_groups()
             self.client("cloudwatch", side).describe_alarms()
+            self.client("secretsmanager", side).list_secrets()
         self.client("iam", "primary").list_roles()
         self.client("route53", "primary").list_hosted_zones()
         moto_post(self.endpoint, f"/moto-api/seed?a={MOTO_RANDOM_SEED}")
@@ -196,10 +200,13 @@ class Seeder:
             DBInstanceIdentifier=rds_spec["primary"]["instance_id"], Engine=s["engine"],
             EngineVersion=str(s["engine_version"]), DBInstanceClass=s["instance_class"],
             AllocatedStorage=int(s["allocated_storage"]), MasterUsername=s["master_username"],
-            MasterUserPassword=MASTER_PASSWORD, BackupRetentionPeriod=int(s["backup_retention_days"]),
+            MasterUserPassword=MASTER_PASSWORD, DBName=s["db_name"], Port=5432,
+            BackupRetentionPeriod=int(s["backup_retention_days"]),
             DBSubnetGroupName=subnet_groups["primary"], MultiAZ=True, StorageEncrypted=True,
             Tags=self.tags(Role="primary"),
         )["DBInstance"]
+        self.load_schema(primary, s["db_name"], s["master_username"])
+        self.master_secret(primary, s)
         # Cross-region replica: the source must be given as the primary's ARN (as with real RDS).
         rds_dr = self.client("rds", rds_spec["replica"]["region"])
         replica_id = rds_spec["replica"]["instance_id"]
@@ -217,6 +224,26 @@ class Seeder:
                            "replica": {"id": replica["DBInstanceIdentifier"], "arn": replica["DBInstanceArn"],
                                        "region": rds_spec["replica"]["region"]},
                            "subnet_groups": subnet_groups}
+
+    def load_schema(self, instance: dict[str, Any], db_name: str, user: str) -> None:
+        """The application's tables and rows, through the instance's endpoint (its port is the real server's)."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=int(instance["Endpoint"]["Port"]), user=user,
+                             password=MASTER_PASSWORD, dbname=db_name, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(SCHEMA_SQL.read_text())
+
+    def master_secret(self, instance: dict[str, Any], s: dict[str, Any]) -> None:
+        """The master credentials in Secrets Manager, in both regions (replicated for the DR side, as teams do)."""
+        body = json.dumps({"username": s["master_username"], "password": MASTER_PASSWORD, "engine": "postgres",
+                           "port": 5432, "dbname": s["db_name"],
+                           "dbInstanceIdentifier": instance["DBInstanceIdentifier"]})
+        arns = {}
+        for side in ("primary", "dr"):
+            arns[side] = self.client("secretsmanager", side).create_secret(
+                Name=s["master_secret_name"], SecretString=body, Description="shop database master credentials",
+                Tags=self.tags())["ARN"]
+        self.out["db_secret"] = {"name": s["master_secret_name"], "arns": arns}
 
     def replica_lag_history(self) -> None:
         """ReplicaLag datapoints every 60 s for the last 10 minutes, at the seed level."""

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -98,6 +99,10 @@ def stop_daemon(pid: int) -> None:
 
 
 def clean_state(paths: StatePaths) -> None:
+    # The daemon removes its PostgreSQL root when it stops; a killed daemon leaves it behind.
+    pg_root = ((read_json(paths.daemon) or {}).get("postgres") or {}).get("root")
+    if pg_root and Path(pg_root).name.startswith("cloudops-pg-"):
+        shutil.rmtree(pg_root, ignore_errors=True)
     for p in (paths.pid, paths.env, paths.daemon, paths.info, paths.knobs):
         p.unlink(missing_ok=True)
 
@@ -193,7 +198,11 @@ def seed_all(paths: StatePaths, inv: dict[str, Any], daemon: dict[str, Any]) -> 
         timings["aws_seed"] = round(time.monotonic() - t0, 2)
         releases = [f.result() for f in futures]
     timings["seed_total"] = round(time.monotonic() - t0, 2)  # AWS and Helm installs overlap
-    write_json(paths.knobs, {"replica_lag_seconds": float(inv["sandbox_seed"]["rds"]["initial_replica_lag_seconds"])})
+    lag = float(inv["sandbox_seed"]["rds"]["initial_replica_lag_seconds"])
+    replica = inv["cloudops_rds"]["replica"]
+    knobs.http_json(daemon["control"]["url"] + "/rds/replication",
+                    {"region": replica["region"], "instance_id": replica["instance_id"], "lag_seconds": lag})
+    write_json(paths.knobs, {"replica_lag_seconds": lag, "replication_paused": False})
     return {"aws": aws, "helm_releases": releases, "timings": timings}
 
 
@@ -267,6 +276,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"sandbox up in {elapsed:.1f} s (daemon {t_daemon:.1f} s, AWS seed {seeded['timings']['aws_seed']:.1f} s, "
           f"all seeding incl. Helm {seeded['timings']['seed_total']:.1f} s), pid {proc.pid}")
     print(f"  AWS (moto):   {daemon['moto']['url']}  regions {inv['cloudops_regions']}")
+    print(f"  PostgreSQL:   {daemon['postgres']['version']}, one server per RDS instance "
+          f"(`python -m sandbox db url <instance>`)")
     for c in (c for c in CLUSTERS if c in daemon["k8s"]):
         print(f"  k8s {c + ':':8} {daemon['k8s'][c]['url']}  kubeconfig {paths.kubeconfig(c)}")
     print(f"  use it:       source {paths.env}")
@@ -307,6 +318,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"  AWS (moto): {info['moto']['url']}")
     for c, k in info["k8s"].items():
         print(f"  k8s {c}: {k['url']}")
+    rds = knobs.http_json(info["control"]["url"] + "/rds", timeout=10)
+    for inst in rds["instances"]:
+        repl = inst.get("replication")
+        extra = (f", lag {repl['lag_seconds']} s{' PAUSED' if repl['paused'] else ''}" if repl else "")
+        print(f"  db {inst['region']}/{inst['instance_id']}: 127.0.0.1:{inst['port']} {inst['role']}"
+              f"{'' if inst['running'] else ' (stopped)'}{extra}")
+    for err in rds["errors"]:
+        print(f"  DATA PLANE ERROR {err['operation']} {err['target']}: {err['error']}")
     overrides = health.get("target_health_overrides") or {}
     lag = (read_json(paths.knobs) or {}).get("replica_lag_seconds")
     print(f"  knobs: replica lag {lag} s; target-health overrides {overrides or 'none'}")
@@ -338,11 +357,32 @@ def cmd_knob(args: argparse.Namespace) -> int:
     elif args.knob == "alarm":
         out = knobs.alarm(sb, args.name, args.state)
     elif args.knob == "replica-lag":
-        out = knobs.replica_lag(sb, args.seconds)
+        out = knobs.replica_lag(sb, args.seconds, paused=args.paused, instance_id=args.instance)
     else:
         out = knobs.rollout(sb, args.cluster, args.namespace, args.name, ready=args.ready)
     print(json.dumps(out))
     return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Connection URL of an instance's database (master user), or psql on it."""
+    from sandbox.aws_seed import MASTER_PASSWORD
+
+    sb = knobs.Sandbox(args.state_dir)
+    rds = knobs.http_json(sb.control + "/rds", timeout=10)
+    found = [i for i in rds["instances"] if i["instance_id"] == args.instance
+             and (args.region is None or i["region"] == args.region)]
+    if len(found) != 1:
+        raise ValueError(f"{len(found)} sandbox DB instances named {args.instance!r}"
+                         + ("" if found else f" (have {sorted(i['instance_id'] for i in rds['instances'])})"))
+    inst = found[0]
+    url = (f"postgresql://{inst['master_user']}:{MASTER_PASSWORD}@127.0.0.1:{inst['port']}/"
+           f"{inst['db_name'] or 'postgres'}")
+    if args.action == "url":
+        print(url)
+        return 0
+    os.execvp("psql", ["psql", url, *args.psql_args])
+    return 1  # not reached
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -360,6 +400,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_status)
     sub.add_parser("reset", parents=[common], help="back to the freshly seeded state").set_defaults(func=cmd_reset)
 
+    db = sub.add_parser("db", parents=[common], help="reach an emulated RDS instance's database")
+    db.add_argument("action", choices=("url", "psql"))
+    db.add_argument("instance", help="DB instance identifier")
+    db.add_argument("--region", help="when the identifier exists in both regions")
+    db.add_argument("psql_args", nargs="*", help="extra psql arguments (after --)")
+    db.set_defaults(func=cmd_db)
+
     knob = sub.add_parser("knob", help="inject a failure / recovery")
     ksub = knob.add_subparsers(dest="knob", required=True)
     k = ksub.add_parser("target-health", parents=[common])
@@ -368,8 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
     k = ksub.add_parser("alarm", parents=[common])
     k.add_argument("--name", required=True)
     k.add_argument("--state", required=True, choices=knobs.ALARM_STATES)
-    k = ksub.add_parser("replica-lag", parents=[common])
-    k.add_argument("--seconds", required=True, type=float)
+    k = ksub.add_parser("replica-lag", parents=[common],
+                        help="the replica receives the source's writes this late; or pause/resume replication")
+    k.add_argument("--seconds", type=float, help="lag in seconds (data and the ReplicaLag metric)")
+    g = k.add_mutually_exclusive_group()
+    g.add_argument("--pause", dest="paused", action="store_const", const=True,
+                   help="hold all replication: writes from now on are missing on the replica")
+    g.add_argument("--resume", dest="paused", action="store_const", const=False, help="deliver what was held")
+    k.add_argument("--instance", help="replica to act on (default: the estate's cloudops_rds.replica)")
     k = ksub.add_parser("rollout", parents=[common])
     k.add_argument("--cluster", required=True, choices=CLUSTERS)
     k.add_argument("--namespace", required=True)

@@ -3,7 +3,10 @@
 It hosts, each on a free 127.0.0.1 port chosen at start-up:
 - a moto server (AWS APIs),
 - two Kubernetes API emulators (clusters "primary" and "dr", from sandbox.k8s),
-- a small control server (/health, /reset, /target-health) for what moto's HTTP API cannot do,
+- a small control server (/health, /reset, /target-health, /rds, /rds/replication) for what moto's HTTP API
+  cannot do,
+- the RDS data plane (sandbox.rdsdata): one real PostgreSQL server per emulated postgres RDS instance, driven by
+  hooks inside moto's RDS handlers,
 and a ReplicaLag ticker. When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for that
 file, then seeds. It stops on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
 """
@@ -22,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sandbox.config import StatePaths, load_inventory, read_json, resolve_inventory, resolve_state_dir, write_json
+from sandbox.rdsdata.plane import DataPlaneError
 
 HOST = "127.0.0.1"
 # How often the ticker republishes ReplicaLag (RDS publishes every 60 s); tests shorten it through the env.
@@ -59,18 +63,26 @@ class Daemon:
         self.emulators: dict[str, Any] = {}
         self.control: ThreadingHTTPServer | None = None
         self.moto_url = ""
+        self.plane: Any = None
 
     # -- start/stop ------------------------------------------------------------------------------------------------
     def start(self) -> dict[str, Any]:
         from moto.server import ThreadedMotoServer
 
+        from sandbox.rdsdata import hooks
+        from sandbox.rdsdata.plane import DataPlane
+
         install_health_overrides()
+        self.plane = DataPlane()
+        hooks.install(self.plane)
         self.moto = ThreadedMotoServer(HOST, 0, verbose=False)
         self.moto.start()
         host, port = self.moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         info: dict[str, Any] = {"pid": os.getpid(), "pgid": os.getpgid(0),
-                                "moto": {"url": self.moto_url, "port": port}, "k8s": {}}
+                                "moto": {"url": self.moto_url, "port": port}, "k8s": {},
+                                "postgres": {"root": str(self.plane.root), "version": self.plane.tools.version(),
+                                             "bindir": str(self.plane.tools.bindir)}}
         if self.with_k8s:
             from sandbox.k8s import start_emulator  # the Kubernetes API emulator (its own package)
 
@@ -98,21 +110,32 @@ class Daemon:
                 logging.exception("stopping emulator")
         if self.moto:
             self.moto.stop()
+        if self.plane:
+            self.plane.shutdown()
 
     # -- operations the control server exposes ---------------------------------------------------------------------
     def reset(self) -> None:
+        self.plane.reset()
         req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
         urllib.request.urlopen(req, timeout=10).read()
         for handle in self.emulators.values():
             handle.reset()
         HEALTH_OVERRIDES.clear()
 
+    def replica_lag_level(self) -> float | None:
+        """ReplicaLag as RDS would report it now: the data plane's link (growing while paused), else the knob."""
+        replica = self.inventory["cloudops_rds"]["replica"]
+        level = self.plane.replica_lag_seconds(replica["region"], replica["instance_id"])
+        if level is None:
+            level = (read_json(self.paths.knobs) or {}).get("replica_lag_seconds")
+        return level
+
     def _replica_lag_ticker(self) -> None:
-        """Every minute, publish ReplicaLag at the level recorded in knobs.json (as RDS would keep doing)."""
+        """Every minute, publish ReplicaLag (as RDS keeps doing)."""
         from sandbox.aws_seed import put_replica_lag
 
         while not self.stop_event.wait(REPLICA_LAG_TICK_SECONDS):
-            level = (read_json(self.paths.knobs) or {}).get("replica_lag_seconds")
+            level = self.replica_lag_level()
             if level is None:
                 continue
             try:
@@ -133,7 +156,10 @@ def _handler_for(daemon: Daemon):
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path == "/health":
-                self._reply(200, {"ok": True, "pid": os.getpid(), "target_health_overrides": HEALTH_OVERRIDES})
+                self._reply(200, {"ok": True, "pid": os.getpid(), "target_health_overrides": HEALTH_OVERRIDES,
+                                  "data_plane_errors": daemon.plane.errors})
+            elif self.path == "/rds":
+                self._reply(200, daemon.plane.status())
             else:
                 self._reply(404, {"error": "not found"})
 
@@ -151,8 +177,14 @@ def _handler_for(daemon: Daemon):
                     else:
                         HEALTH_OVERRIDES[arn] = state
                     self._reply(200, {"ok": True, "overrides": HEALTH_OVERRIDES})
+                elif self.path == "/rds/replication":
+                    out = daemon.plane.set_replication(body["region"], body["instance_id"],
+                                                       body.get("lag_seconds"), body.get("paused"))
+                    self._reply(200, out)
                 else:
                     self._reply(404, {"error": "not found"})
+            except DataPlaneError as exc:  # a knob aimed at something that cannot take it: the caller's error
+                self._reply(400, {"error": str(exc)})
             except Exception as exc:  # noqa: BLE001 - report to the caller instead of dropping the connection
                 logging.exception("control %s", self.path)
                 self._reply(500, {"error": str(exc)})

@@ -9,8 +9,10 @@ else .sandbox): its sandbox.json holds the endpoints.
   `unhealthy` state (only healthy, `unused` for a stopped instance, `draining`), so the daemon overrides it
   in-process; the EC2 instances stay running, as when an application fails its health checks.
 - alarm(name, state): CloudWatch set_alarm_state (moto never evaluates alarms, so the state stays until changed).
-- replica_lag(seconds): puts a ReplicaLag datapoint now and records the level in <state>/knobs.json; the daemon's
-  ticker publishes a datapoint at that level every 60 s afterwards (moto never publishes ReplicaLag).
+- replica_lag(seconds, paused): the replica's data really lags: the data plane's replication link delivers the
+  source's WAL `seconds` late, or holds all of it while paused (writes made meanwhile are missing on the replica,
+  and stay missing if it is promoted). It also puts a ReplicaLag datapoint now (the level, plus the time spent
+  paused) and the daemon's ticker keeps publishing it every 60 s (moto never publishes ReplicaLag).
 - rollout(cluster, namespace, name, ready): Kubernetes emulator rule (POST /sandbox/rollout) that keeps the named
   Deployment/StatefulSet/Job from ever becoming ready (ready=False), forces it ready even over the
   `sandbox.cloudops.io/never-ready` annotation (ready=True), or removes the rule (ready=None).
@@ -20,6 +22,7 @@ else .sandbox): its sandbox.json holds the endpoints.
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -95,15 +98,43 @@ def alarm(sb: Sandbox, name: str, state: str, reason: str | None = None) -> dict
     raise ValueError(f"unknown alarm {name!r}")
 
 
-def replica_lag(sb: Sandbox, seconds: float) -> dict[str, Any]:
-    """Publish ReplicaLag = seconds now, and keep the daemon's ticker publishing that level."""
+def replica_lag(sb: Sandbox, seconds: float | None = None, paused: bool | None = None,
+                instance_id: str | None = None, region: str | None = None) -> dict[str, Any]:
+    """Set the replica's lag (seconds) and/or pause (True) or resume (False) its replication; publish ReplicaLag.
+
+    The estate's replica (cloudops_rds.replica) unless another replica is named (any region of the estate).
+    """
     from sandbox.aws_seed import put_replica_lag
 
-    put_replica_lag(sb.endpoint, sb.inventory, float(seconds))
-    knobs = read_json(sb.paths.knobs) or {}
-    knobs["replica_lag_seconds"] = float(seconds)
-    write_json(sb.paths.knobs, knobs)
-    return {"replica": sb.inventory["cloudops_rds"]["replica"]["instance_id"], "replica_lag_seconds": float(seconds)}
+    if seconds is None and paused is None:
+        raise ValueError("give a lag in seconds, pause or resume")
+    if seconds is not None and seconds < 0:
+        raise ValueError("lag seconds must be >= 0")
+    estate_replica = sb.inventory["cloudops_rds"]["replica"]
+    instance_id = instance_id or estate_replica["instance_id"]
+    region = region or (estate_replica["region"] if instance_id == estate_replica["instance_id"]
+                        else _region_of_instance(sb, instance_id))
+    try:
+        state = http_json(sb.control + "/rds/replication", {"region": region, "instance_id": instance_id,
+                                                            "lag_seconds": seconds, "paused": paused})
+    except urllib.error.HTTPError as exc:
+        raise ValueError(json.loads(exc.read() or b"{}").get("error") or str(exc)) from None
+    level = state["replication"]["replica_lag_seconds"]
+    if instance_id == estate_replica["instance_id"]:
+        put_replica_lag(sb.endpoint, sb.inventory, float(level))
+        knobs = read_json(sb.paths.knobs) or {}
+        knobs["replica_lag_seconds"] = state["replication"]["lag_seconds"]
+        knobs["replication_paused"] = state["replication"]["paused"]
+        write_json(sb.paths.knobs, knobs)
+    return {"replica": instance_id, "region": region, "replica_lag_seconds": level, **state["replication"]}
+
+
+def _region_of_instance(sb: Sandbox, instance_id: str) -> str:
+    for region in dict.fromkeys(sb.inventory["cloudops_regions"].values()):
+        if sb.client("rds", region).describe_db_instances(
+                Filters=[{"Name": "db-instance-id", "Values": [instance_id]}])["DBInstances"]:
+            return region
+    raise ValueError(f"unknown DB instance {instance_id!r} (not in the estate's regions)")
 
 
 def rollout(sb: Sandbox, cluster: str, namespace: str, name: str, ready: bool | None) -> dict[str, Any]:

@@ -1,0 +1,255 @@
+"""Local PostgreSQL servers: find the binaries, run them as a non-root user, create, copy, start, stop.
+
+One emulated RDS instance = one real PostgreSQL server (its own data directory and 127.0.0.1 port), as an RDS
+instance is one server. Every server is created from a template cluster made once per sandbox (initdb costs
+~0.6 s, a copy ~50 ms). Servers run in the foreground as children of the daemon (not through `pg_ctl start`,
+which detaches them), so that stopping the daemon's process group also stops every server.
+
+PostgreSQL refuses to run as root: when the daemon is root, servers and the file operations on their directories
+run as the `postgres` user (created by Debian's package), and every directory lives under a short root in the
+system temp dir that this user can reach (and Unix socket paths stay under 107 bytes).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BINDIR_ENV = "CLOUDOPS_SANDBOX_PG_BINDIR"
+NEEDED = ("initdb", "postgres", "pg_basebackup")
+SUPERUSER = "postgres"  # the daemon's own role (local socket, trust); runbooks use the master user over TCP
+REPLICATION_USER = "rdsrepladmin"  # as on RDS: the role replicas stream with
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+class PostgresError(RuntimeError):
+    pass
+
+
+def find_bindir() -> Path:
+    """Where initdb/postgres/pg_basebackup live: $CLOUDOPS_SANDBOX_PG_BINDIR, Debian's versioned dirs, else PATH."""
+    candidates: list[str] = []
+    if os.environ.get(BINDIR_ENV):
+        candidates.append(os.environ[BINDIR_ENV])
+    versioned = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                       key=lambda p: int(re.sub(r"\D", "", p.split("/")[-2]) or 0), reverse=True)
+    candidates += versioned
+    found = shutil.which("initdb")
+    if found:
+        candidates.append(str(Path(found).resolve().parent))
+    for cand in candidates:
+        if all(os.access(os.path.join(cand, tool), os.X_OK) for tool in NEEDED):
+            return Path(cand)
+    raise PostgresError(
+        "PostgreSQL server binaries (initdb, postgres, pg_basebackup) not found: run `make postgres` "
+        f"(installs Debian's postgresql package) or set {BINDIR_ENV} to their directory")
+
+
+def run_as_user() -> str | None:
+    """None when not root (run as ourselves), else the user PostgreSQL must run as."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SUPERUSER)
+    except KeyError:
+        raise PostgresError("running as root and there is no `postgres` user to run PostgreSQL as: "
+                            "run `make postgres` (creates it) or start the sandbox as a non-root user") from None
+    return SUPERUSER
+
+
+@dataclass
+class Toolbox:
+    """The binaries and the user they run as; every command and file operation on server dirs goes through it."""
+    bindir: Path
+    user: str | None
+
+    @classmethod
+    def discover(cls) -> "Toolbox":
+        return cls(find_bindir(), run_as_user())
+
+    def version(self) -> str:
+        return self.run([str(self.bindir / "postgres"), "--version"]).stdout.strip()
+
+    def run(self, cmd: list[str], check: bool = True, **kw: Any) -> subprocess.CompletedProcess:
+        res = subprocess.run(cmd, capture_output=True, text=True, user=self.user, **kw)
+        if check and res.returncode != 0:
+            raise PostgresError(f"{' '.join(cmd)} failed ({res.returncode}): {res.stderr.strip() or res.stdout.strip()}")
+        return res
+
+    def tool(self, name: str) -> str:
+        return str(self.bindir / name)
+
+    def make_dir(self, path: Path, mode: int = 0o700) -> Path:
+        path.mkdir(parents=True, exist_ok=True, mode=mode)
+        os.chmod(path, mode)
+        if self.user:
+            pw = pwd.getpwnam(self.user)
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+        return path
+
+    def copy_tree(self, src: Path, dst: Path) -> None:
+        """cp -a as the server user: the copy is a data dir PostgreSQL will own (mode 0700)."""
+        self.run(["cp", "-a", str(src), str(dst)])
+
+    def make_root(self) -> Path:
+        """A short, private root for all server dirs, reachable by the server user."""
+        root = Path(tempfile.mkdtemp(prefix="cloudops-pg-"))
+        if self.user:
+            pw = pwd.getpwnam(self.user)
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+        return root
+
+    def make_template(self, path: Path) -> None:
+        """initdb once per sandbox. 1 MB WAL segments: small archives and quick segment switches for PITR."""
+        self.run([self.tool("initdb"), "-D", str(path), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync", "--wal-segsize=1"])
+        (path / "pg_hba.conf").write_text(HBA)
+
+
+# Local socket: the daemon (trust, socket dir is private). TCP: passwords only; the superuser never over TCP.
+HBA = """# Generated by the cloudops sandbox.
+local   all             postgres                                trust
+local   replication     postgres                                trust
+host    replication     rdsrepladmin    127.0.0.1/32            scram-sha-256
+host    all             postgres        127.0.0.1/32            reject
+host    all             rdsrepladmin    127.0.0.1/32            reject
+host    all             all             127.0.0.1/32            scram-sha-256
+"""
+
+
+def server_settings(port: int, socket_dir: Path, archive_dir: Path) -> dict[str, str]:
+    """postgresql.auto.conf of every server: what makes snapshots, PITR and lagged replicas possible."""
+    return {
+        "listen_addresses": "127.0.0.1",
+        "port": str(port),
+        "unix_socket_directories": str(socket_dir),
+        "wal_level": "replica",
+        "max_wal_senders": "10",
+        "max_replication_slots": "10",
+        "hot_standby": "on",
+        # Every writable server archives its WAL (RDS automated backups): point-in-time restores replay it.
+        "archive_mode": "on",
+        "archive_command": f"test ! -f {archive_dir}/%f && cp %p {archive_dir}/%f",
+        # A paused replication link holds messages indefinitely: neither side may time the other out.
+        "wal_sender_timeout": "0",
+        "wal_receiver_timeout": "0",
+        "wal_receiver_status_interval": "1s",
+        "wal_retrieve_retry_interval": "1s",
+        "shared_buffers": "16MB",
+        "max_connections": "50",
+        "fsync": "off",  # a sandbox: speed over durability across OS crashes
+        "timezone": "UTC",
+        "log_timezone": "UTC",
+        "log_min_messages": "warning",
+    }
+
+
+def write_settings(data_dir: Path, settings: dict[str, str], user: str | None) -> None:
+    """Replace postgresql.auto.conf (a copied base backup carries its source's settings)."""
+    lines = ["# Generated by the cloudops sandbox."]
+    for key, value in settings.items():
+        lines.append(f"{key} = '{value.replace(chr(39), chr(39) * 2)}'")
+    path = data_dir / "postgresql.auto.conf"
+    path.write_text("\n".join(lines) + "\n")
+    if user:
+        pw = pwd.getpwnam(user)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def write_file(path: Path, text: str, user: str | None) -> None:
+    path.write_text(text)
+    if user:
+        pw = pwd.getpwnam(user)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+class Server:
+    """One PostgreSQL server process (foreground child of the daemon)."""
+
+    def __init__(self, tools: Toolbox, data_dir: Path, port: int, socket_dir: Path, log_path: Path):
+        self.tools = tools
+        self.data_dir = data_dir
+        self.port = port
+        self.socket_dir = socket_dir
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
+        try:
+            self.proc = subprocess.Popen([self.tools.tool("postgres"), "-D", str(self.data_dir)],
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         user=self.tools.user)
+        finally:
+            log.close()
+        self.wait_accepting(timeout)
+
+    def wait_accepting(self, timeout: float) -> None:
+        """Poll until the server accepts connections (adaptive: 20 ms doubling to 0.5 s)."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        delay = 0.02
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise PostgresError(f"server in {self.data_dir} exited ({self.proc.returncode}):\n{self.log_tail()}")
+            try:
+                with psycopg.connect(**self.admin_params("postgres"), connect_timeout=2):
+                    return
+            except psycopg.OperationalError as exc:  # starting up / in recovery / not yet listening
+                last = exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+        raise PostgresError(f"server in {self.data_dir} not accepting connections after {timeout:.0f} s: {last}")
+
+    def admin_params(self, dbname: str = "postgres") -> dict[str, Any]:
+        return {"host": str(self.socket_dir), "port": self.port, "user": SUPERUSER, "dbname": dbname,
+                "autocommit": True}
+
+    def connect(self, dbname: str = "postgres"):
+        import psycopg
+
+        return psycopg.connect(**self.admin_params(dbname), connect_timeout=5)
+
+    def stop(self, mode: str = "fast", timeout: float = STOP_TIMEOUT) -> None:
+        """SIGINT = fast shutdown (clients disconnected, clean checkpoint); SIGQUIT = immediate."""
+        if not self.running:
+            return
+        assert self.proc is not None
+        sig = signal.SIGQUIT if mode == "immediate" else signal.SIGINT
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
