@@ -163,6 +163,39 @@ class Seeder:
             "name": alb["load_balancer_name"], "arn": lb["LoadBalancerArn"], "dns_name": lb["DNSName"],
             "listener_arn": listener["ListenerArn"], "target_groups": tg_arns, "active_colour": active,
         }
+        self.rule_routed_services(side, listener["ListenerArn"])
+
+    def rule_routed_services(self, side: str, listener_arn: str) -> None:
+        """Services reached through a listener rule (path-based): their target groups and the rule."""
+        elb = self.client("elbv2", side)
+        net = self.out["network"][side]
+        active = self.seed.get("active_colour", "blue")
+        paths = self.seed.get("listener_rule_paths", {})
+        for svc in self.inv.get("cloudops_services", []):
+            route = svc["traffic"].get(side) or {}
+            if route.get("rule_priority") is None:
+                continue
+            tg_arns = {}
+            for colour, tg_name in route["target_groups"].items():
+                tg = elb.create_target_group(
+                    Name=tg_name, Protocol="HTTP", Port=TARGET_PORT, VpcId=net["vpc_id"], TargetType="instance",
+                    HealthCheckProtocol="HTTP", HealthCheckPath=HEALTH_CHECK_PATH, HealthCheckIntervalSeconds=10,
+                    HealthyThresholdCount=2, UnhealthyThresholdCount=2, Matcher={"HttpCode": "200"},
+                    Tags=self.tags(Name=tg_name, Colour=colour, Service=svc["name"]),
+                )["TargetGroups"][0]
+                # The colour's instances serve every service of that colour (one port per service in real life).
+                elb.register_targets(TargetGroupArn=tg["TargetGroupArn"],
+                                     Targets=[{"Id": i, "Port": TARGET_PORT} for i in net["instances"][colour]])
+                tg_arns[colour] = tg["TargetGroupArn"]
+            rule = elb.create_rule(
+                ListenerArn=listener_arn, Priority=int(route["rule_priority"]),
+                Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": paths[svc["name"]]}}],
+                Actions=[{"Type": "forward", "ForwardConfig": {
+                    "TargetGroups": [{"TargetGroupArn": tg_arns[active], "Weight": 1}]}}],
+                Tags=self.tags(Service=svc["name"]),
+            )["Rules"][0]
+            self.out.setdefault("services", {}).setdefault(svc["name"], {})[side] = {
+                "rule_arn": rule["RuleArn"], "target_groups": tg_arns, "active_colour": active}
 
     def eks(self, side: str) -> None:
         eks = self.client("eks", side)

@@ -149,15 +149,31 @@ def helm_values(inv: dict[str, Any], cluster: str, colour: str) -> dict[str, Any
     return values
 
 
-def create_namespace(paths: StatePaths, inv: dict[str, Any], cluster: str) -> None:
-    """The release namespace (Helm's --create-namespace is not used: the engine validates it exists first)."""
+def release_jobs(inv: dict[str, Any], clusters: list[str]) -> list[dict[str, Any]]:
+    """Every Helm release to seed: the estate's own (cloudops_helm, both clusters), then each service's
+    (cloudops_services) in the clusters of the sides its traffic is routed on."""
+    jobs = [{"cluster": c, "namespace": inv["cloudops_helm"]["release_namespace"], "release": release,
+             "colour": colour, "values": {}} for c in clusters for colour, release in inv["cloudops_helm"]["releases"].items()]
+    seen = {(j["cluster"], j["namespace"], j["release"]) for j in jobs}
+    for svc in inv.get("cloudops_services", []):
+        for side in svc["traffic"]:
+            for colour, release in svc["releases"].items():
+                key = (side, svc["namespace"], release)
+                if side in clusters and key not in seen:
+                    seen.add(key)
+                    jobs.append({"cluster": side, "namespace": svc["namespace"], "release": release, "colour": colour,
+                                 "values": svc.get("values") or {}})
+    return jobs
+
+
+def create_namespace(paths: StatePaths, inv: dict[str, Any], cluster: str, namespace: str) -> None:
+    """A release namespace (Helm's --create-namespace is not used: the engine validates it exists first)."""
     from kubernetes import client, config
 
     api = client.CoreV1Api(config.new_client_from_config(config_file=str(paths.kubeconfig(cluster))))
     try:
         api.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {
-            "name": inv["cloudops_helm"]["release_namespace"],
-            "labels": {"app.kubernetes.io/part-of": inv.get("cloudops_application", "shop")}}})
+            "name": namespace, "labels": {"app.kubernetes.io/part-of": inv.get("cloudops_application", "shop")}}})
     except client.ApiException as exc:
         if exc.status != 409:  # already there is fine
             raise
@@ -165,13 +181,13 @@ def create_namespace(paths: StatePaths, inv: dict[str, Any], cluster: str) -> No
         api.api_client.close()
 
 
-def install_release(paths: StatePaths, inv: dict[str, Any], cluster: str, colour: str) -> dict[str, Any]:
-    """`helm upgrade --install --wait` of one colour's release, through the sandbox's own helm wrapper."""
-    namespace = inv["cloudops_helm"]["release_namespace"]
-    release = inv["cloudops_helm"]["releases"][colour]
+def install_release(paths: StatePaths, inv: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """`helm upgrade --install --wait` of one release, through the sandbox's own helm wrapper."""
+    cluster, namespace, release, colour = job["cluster"], job["namespace"], job["release"], job["colour"]
     chart = REPO_ROOT / inv["sandbox_seed"]["helm"]["chart"]
-    values_file = paths.seed_dir / f"{cluster}-{colour}.yaml"
-    values_file.write_text(yaml.safe_dump(helm_values(inv, cluster, colour), sort_keys=True))
+    values_file = paths.seed_dir / f"{cluster}-{namespace}-{release}.yaml"
+    values = {**job["values"], **helm_values(inv, cluster, colour)}
+    values_file.write_text(yaml.safe_dump(values, sort_keys=True))
     cmd = [str(paths.bin / "helm"), "upgrade", "--install", release, str(chart), "--namespace", namespace,
            "--kubeconfig", str(paths.kubeconfig(cluster)), "--values", str(values_file), "--wait",
            "--timeout", HELM_TIMEOUT]
@@ -189,11 +205,11 @@ def seed_all(paths: StatePaths, inv: dict[str, Any], daemon: dict[str, Any]) -> 
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     clusters = [c for c in CLUSTERS if c in daemon["k8s"]]
-    for cluster in clusters:
-        create_namespace(paths, inv, cluster)
-    jobs = [(c, colour) for c in clusters for colour in inv["cloudops_helm"]["releases"]]
+    jobs = release_jobs(inv, clusters)
+    for cluster, namespace in dict.fromkeys((j["cluster"], j["namespace"]) for j in jobs):
+        create_namespace(paths, inv, cluster, namespace)
     with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
-        futures = [pool.submit(install_release, paths, inv, c, colour) for c, colour in jobs]
+        futures = [pool.submit(install_release, paths, inv, job) for job in jobs]
         aws = seed_aws(daemon["moto"]["url"], inv)
         timings["aws_seed"] = round(time.monotonic() - t0, 2)
         releases = [f.result() for f in futures]
@@ -430,6 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = k.add_mutually_exclusive_group(required=True)
     g.add_argument("--never-ready", dest="ready", action="store_false", help="pods run but never become Ready")
     g.add_argument("--ready", dest="ready", action="store_true", help="ready, even over the never-ready annotation")
+    g.add_argument("--fail", dest="ready", action="store_const", const="fail",
+                   help="a Job's pod exits 1 and the Job fails (e.g. a smoke test or helm test hook)")
     g.add_argument("--clear", dest="ready", action="store_const", const=None, help="remove the rule: normal behaviour")
     knob.set_defaults(func=cmd_knob)
     return parser

@@ -15,7 +15,8 @@ else .sandbox): its sandbox.json holds the endpoints.
   paused) and the daemon's ticker keeps publishing it every 60 s (moto never publishes ReplicaLag).
 - rollout(cluster, namespace, name, ready): Kubernetes emulator rule (POST /sandbox/rollout) that keeps the named
   Deployment/StatefulSet/Job from ever becoming ready (ready=False), forces it ready even over the
-  `sandbox.cloudops.io/never-ready` annotation (ready=True), or removes the rule (ready=None).
+  `sandbox.cloudops.io/never-ready` annotation (ready=True), makes a Job fail (ready="fail": its pod exits 1, the
+  Job reads Failed/BackoffLimitExceeded, as a failing smoke test), or removes the rule (ready=None).
   The rule can be set before the object exists (a deploy that will hang).
 """
 
@@ -137,10 +138,14 @@ def _region_of_instance(sb: Sandbox, instance_id: str) -> str:
     raise ValueError(f"unknown DB instance {instance_id!r} (not in the estate's regions)")
 
 
-def rollout(sb: Sandbox, cluster: str, namespace: str, name: str, ready: bool | None) -> dict[str, Any]:
-    """Keep a workload from becoming ready (False), force it ready (True), or drop the rule (None)."""
+def rollout(sb: Sandbox, cluster: str, namespace: str, name: str, ready: bool | str | None) -> dict[str, Any]:
+    """Keep a workload from becoming ready (False), force it ready (True), make a Job fail ("fail"), or drop the
+    rule (None)."""
     try:
         url = sb.info["k8s"][cluster]["url"]
     except KeyError:
         raise ValueError(f"unknown cluster {cluster!r} (sandbox has {sorted(sb.info.get('k8s', {}))})") from None
-    return http_json(url.rstrip("/") + "/sandbox/rollout", {"namespace": namespace, "name": name, "ready": ready})
+    body = {"namespace": namespace, "name": name, "ready": ready}
+    if ready == "fail":
+        body = {"namespace": namespace, "name": name, "fail": True}
+    return http_json(url.rstrip("/") + "/sandbox/rollout", body)

@@ -128,12 +128,13 @@ class Controller:
             return [{"namespace": ns, "name": n, "ready": r} for (ns, n), r in sorted(self._rules.items())]
 
     def set_rule(self, namespace, name, ready):
-        """ready False: never ready; True: ready even with the annotation; None: remove the rule."""
+        """ready False: never ready; True: ready even with the annotation; "fail": a Job's pods exit 1 (the Job
+        fails, as a failing smoke test does); None: remove the rule."""
         with self.cond:
             if ready is None:
                 self._rules.pop((namespace, name), None)
             else:
-                self._rules[(namespace, name)] = bool(ready)
+                self._rules[(namespace, name)] = ready if ready == "fail" else bool(ready)
         self.resync_all()
 
     def reset(self):
@@ -148,7 +149,7 @@ class Controller:
             meta = obj["metadata"]
             rule = self._rules.get((meta.get("namespace"), meta["name"]))
             if rule is not None:
-                return not rule
+                return rule is False
             if str((meta.get("annotations") or {}).get(KNOB_ANNOTATION, "")).lower() == "true":
                 return True
             ref = controller_ref(obj)
@@ -158,6 +159,11 @@ class Controller:
             if obj is None:
                 return False
         return False
+
+    def must_fail(self, pod):
+        """A Job pod whose Job has the "fail" rule."""
+        ref = controller_ref(pod) or {}
+        return ref.get("kind") == "Job" and self._rules.get((pod["metadata"].get("namespace"), ref.get("name"))) == "fail"
 
     # ------------------------------------------------------------ helpers
     def _owned(self, kind, owner):
@@ -248,9 +254,10 @@ class Controller:
                       "containerStatuses": [cstatus(c, False, {"running": {"startedAt": created}})
                                             for c in containers]}
         elif job_pod:
-            term = {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": created,
-                                   "finishedAt": now_iso()}}
-            status = {**base, "phase": "Succeeded",
+            failed = self.must_fail(pod)
+            term = {"terminated": {"exitCode": 1 if failed else 0, "reason": "Error" if failed else "Completed",
+                                   "startedAt": created, "finishedAt": now_iso()}}
+            status = {**base, "phase": "Failed" if failed else "Succeeded",
                       "conditions": [cond("PodScheduled", "True"), cond("Initialized", "True"),
                                      cond("ContainersReady", "False", "PodCompleted"),
                                      cond("Ready", "False", "PodCompleted")],
@@ -419,7 +426,8 @@ class Controller:
     def _reconcile_job(self, job):
         meta, spec = job["metadata"], job.get("spec") or {}
         status = copy.deepcopy(job.get("status") or {})
-        if any(c.get("type") == "Complete" and c.get("status") == "True" for c in status.get("conditions") or []):
+        if any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+               for c in status.get("conditions") or []):
             return
         if spec.get("suspend"):
             return
@@ -427,8 +435,18 @@ class Controller:
         if not pods:
             pods = [self._new_pod(job, spec.get("template"))]
         succeeded = any((p.get("status") or {}).get("phase") == "Succeeded" for p in pods)
+        failed = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Failed")
         new = {"startTime": status.get("startTime") or meta.get("creationTimestamp"), "uncountedTerminatedPods": {}}
-        if succeeded:
+        if failed and not succeeded:  # one pod stands for all attempts: backoffLimit is spent at once
+            ts = now_iso()
+            new.update({"failed": failed, "ready": 0, "conditions": [
+                {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded",
+                 "message": "Job has reached the specified backoff limit", "lastProbeTime": ts,
+                 "lastTransitionTime": ts},
+                {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                 "message": "Job has reached the specified backoff limit", "lastProbeTime": ts,
+                 "lastTransitionTime": ts}]})
+        elif succeeded:
             ts = now_iso()
             new.update({"succeeded": int(spec.get("completions", 1) or 1), "ready": 0, "completionTime": ts,
                         "conditions": [

@@ -394,6 +394,7 @@ class Handler(BaseHTTPRequestHandler):
                 body = self._decode(self._read_body()) or {}
                 if not body.get("name"):
                     raise ApiError(400, "BadRequest", "name is required")
-                controller.set_rule(body.get("namespace") or "default", body["name"], body.get("ready"))
+                controller.set_rule(body.get("namespace") or "default", body["name"],
+                                    "fail" if body.get("fail") else body.get("ready"))
                 return self._send(200, {"rules": controller.rules()})
         raise not_found(resources.Resource("sandbox", "v1", "endpoints", "Admin", False), "/".join(parts))

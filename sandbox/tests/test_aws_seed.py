@@ -123,3 +123,18 @@ def test_everything_tagged(aws, side):
         TagFilters=[{"Key": k, "Values": [v]} for k, v in TAGS.items()])["ResourceTagMappingList"]
     kinds = {m["ResourceARN"].split(":")[2] for m in found}
     assert {"ec2", "elasticloadbalancing", "rds"} <= kinds
+
+
+def test_rule_routed_service_has_its_listener_rule_and_target_groups(aws, sandbox):
+    """cloudops_services entries with rule_priority get a path rule forwarding to their active colour."""
+    seeded = sandbox.info["aws"]["services"]["catalog"]["primary"]
+    assert seeded["active_colour"] == "blue"
+    elb = aws("elbv2", "primary")
+    rule = elb.describe_rules(RuleArns=[seeded["rule_arn"]])["Rules"][0]
+    assert rule["Priority"] == "10"
+    assert rule["Conditions"][0]["PathPatternConfig"]["Values"] == ["/catalog", "/catalog/*"]
+    forward = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+    assert [(f["TargetGroupArn"], f["Weight"]) for f in forward] == [(seeded["target_groups"]["blue"], 1)]
+    for arn in seeded["target_groups"].values():
+        states = [d["TargetHealth"]["State"] for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]]
+        assert states == ["healthy", "healthy"]

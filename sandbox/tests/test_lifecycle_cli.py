@@ -67,9 +67,12 @@ def test_helm_wrapper_lists_releases(sandbox):
         out = subprocess.run(["helm", "list", "-A", "-o", "json", "--kubeconfig",
                               sandbox.env[f"KUBECONFIG_{cluster.upper()}"]],
                              env=sandbox.env, check=True, capture_output=True, text=True).stdout
-        releases = json.loads(out)
-        assert sorted(r["name"] for r in releases) == ["shop-blue", "shop-green"]
-        assert {r["status"] for r in releases} == {"deployed"} and {r["namespace"] for r in releases} == {NS}
+        releases = {r["name"]: r for r in json.loads(out)}
+        expected = {"shop-blue": NS, "shop-green": NS}
+        if cluster == "primary":  # the catalog service is routed on the primary side only
+            expected.update({"catalog-blue": "catalog", "catalog-green": "catalog"})
+        assert {name: r["namespace"] for name, r in releases.items()} == expected
+        assert {r["status"] for r in releases.values()} == {"deployed"}
 
 
 def test_reset_restores_seeded_estate(sandbox):
@@ -94,7 +97,7 @@ def test_reset_restores_seeded_estate(sandbox):
     cw = aws_client("cloudwatch", sandbox.info["moto"]["url"], "us-east-1")
     assert cw.describe_alarms(AlarmNames=["shop-primary-5xx"])["MetricAlarms"][0]["StateValue"] == "OK"
     assert json.loads((sandbox.state_dir / "knobs.json").read_text())["replica_lag_seconds"] == 2.0
-    assert len(sandbox.info["helm_releases"]) == 4
+    assert len(sandbox.info["helm_releases"]) == 6  # shop-{blue,green} in both clusters, catalog-* in primary
 
 
 def _listening(port):

@@ -87,3 +87,38 @@ def test_rollout_knob(sandbox):
                             + "/sandbox/rollout")
     assert not any(rule["name"] == "shop-green" for rule in rules["rules"])
     api_client.close()
+
+
+def test_rollout_fail_knob_fails_a_job(sandbox):
+    """`--fail` makes a Job's pod exit 1 and the Job read Failed (a failing smoke test); `--clear` undoes it."""
+    api_client = config.new_client_from_config(config_file=sandbox.env["KUBECONFIG_PRIMARY"])
+    batch = client.BatchV1Api(api_client)
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "knob-smoke"},
+           "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [
+               {"name": "check", "image": "busybox:1.36", "command": ["true"]}]}}}}
+
+    def conditions(name):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            conds = {c.type: c.reason for c in batch.read_namespaced_job(name, "shop").status.conditions or []}
+            if "Complete" in conds or "Failed" in conds:
+                return conds
+            time.sleep(0.1)
+        raise AssertionError("job %s never finished" % name)
+
+    try:
+        sandbox.cli("knob", "rollout", "--cluster", "primary", "--namespace", "shop", "--name", "knob-smoke", "--fail")
+        batch.create_namespaced_job("shop", job)
+        assert conditions("knob-smoke").get("Failed") == "BackoffLimitExceeded"
+        pods = client.CoreV1Api(api_client).list_namespaced_pod("shop", label_selector="job-name=knob-smoke").items
+        assert [p.status.container_statuses[0].state.terminated.exit_code for p in pods] == [1]
+    finally:
+        sandbox.cli("knob", "rollout", "--cluster", "primary", "--namespace", "shop", "--name", "knob-smoke", "--clear")
+        batch.delete_namespaced_job("knob-smoke", "shop", propagation_policy="Background")
+    job["metadata"]["name"] = "knob-smoke-ok"
+    batch.create_namespaced_job("shop", job)
+    try:
+        assert "Complete" in conditions("knob-smoke-ok")
+    finally:
+        batch.delete_namespaced_job("knob-smoke-ok", "shop", propagation_policy="Background")
+    api_client.close()
