@@ -29,3 +29,32 @@ def metric_datapoints(module, conn, namespace, metric, dimensions, lookback_seco
         ).get("Datapoints", [])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not read CloudWatch metric %s/%s: check cloudwatch:GetMetricStatistics permission" % (namespace, metric))
+
+
+def metric_statistics(module, conn, namespace, metric, dimensions, start, end, period, statistic_params):
+    """get_metric_statistics datapoints (boto3 shape) between start and end; statistic_params is
+    {"Statistics": [...]} or {"ExtendedStatistics": [...]} (gates.statistic_request)."""
+    try:
+        return conn.get_metric_statistics(
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=[{"Name": key, "Value": str(value)} for key, value in sorted(dimensions.items())],
+            StartTime=start,
+            EndTime=end,
+            Period=period,
+            aws_retry=True,
+            **statistic_params
+        ).get("Datapoints", [])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not read CloudWatch metric %s/%s: check the namespace, dimensions, period (a multiple of 60) "
+                             "and cloudwatch:GetMetricStatistics permission" % (namespace, metric))
+
+
+def alarm(module, conn, name):
+    """The metric or composite alarm of that name (boto3 shape), or None."""
+    try:
+        found = conn.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm", "CompositeAlarm"], aws_retry=True)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not describe CloudWatch alarm %s: check cloudwatch:DescribeAlarms permission" % name)
+    alarms = found.get("MetricAlarms", []) + found.get("CompositeAlarms", [])
+    return alarms[0] if alarms else None

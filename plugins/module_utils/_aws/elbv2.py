@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Application Load Balancer describe calls, as plain dicts."""
+"""Application Load Balancer calls: describes as plain dicts (each made once per module run by `Reads`) and the
+two writes a traffic switch makes (ModifyListener, ModifyRule)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import traffic
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
 
 
@@ -21,11 +23,12 @@ def _fail(module, e, what):
 def load_balancer(module, conn, name):
     """The load balancer (boto3 shape), or None when no load balancer has that name."""
     try:
-        return paginate(conn, "describe_load_balancers", Names=[name])["LoadBalancers"][0]
+        found = paginate(conn, "describe_load_balancers", Names=[name])["LoadBalancers"]
     except is_boto3_error_code("LoadBalancerNotFound"):
         return None
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         _fail(module, e, "load balancer %s" % name)
+    return found[0] if found else None  # moto answers an unknown name with an empty list
 
 
 def listener(module, conn, lb_arn, port):
@@ -67,17 +70,123 @@ def target_health(module, conn, tg_arn):
     return sorted(targets, key=lambda target: (target["id"], target["port"] or 0))
 
 
-def forward_of(listener_desc):
-    """The listener's forward targets as [{target_group_arn, weight}] from its default actions.
+def forward_of(listener_or_rule):
+    """The forward targets as [{target_group_arn, weight}] of a listener's default actions or a rule's actions.
 
     A plain forward (TargetGroupArn, no ForwardConfig) sends all traffic to one group: weight 1.
     """
-    for action in listener_desc.get("DefaultActions", []):
-        if action.get("Type") != "forward":
-            continue
-        groups = (action.get("ForwardConfig") or {}).get("TargetGroups")
-        if groups:
-            return [{"target_group_arn": group["TargetGroupArn"], "weight": int(group.get("Weight", 1))} for group in groups]
-        if action.get("TargetGroupArn"):
-            return [{"target_group_arn": action["TargetGroupArn"], "weight": 1}]
-    return []
+    actions = listener_or_rule.get("DefaultActions", listener_or_rule.get("Actions", []))
+    weights = traffic.forward_action(actions)[1]
+    return [{"target_group_arn": arn, "weight": weight} for arn, weight in weights.items()]
+
+
+def _chunks(items, size=20):
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+class Reads(object):
+    """One region's ELBv2 describes for one module run, each made at most once however many switches share a
+    load balancer, listener or rule set. Missing things read as None so the module can say what to fix."""
+
+    def __init__(self, module, conn, region):
+        self.module = module
+        self.conn = conn
+        self.region = region
+        self._load_balancers = {}  # name -> load balancer | None
+        self._listeners_of = {}    # load balancer ARN -> [listener]
+        self._listeners = {}       # listener ARN -> listener | None
+        self._rules_of = {}        # listener ARN -> [rule] | None
+        self._groups = {}          # target group ARN -> target group
+        self._group_arns = {}      # target group name -> ARN
+
+    def load_balancer(self, name):
+        if name not in self._load_balancers:
+            self._load_balancers[name] = load_balancer(self.module, self.conn, name)
+        return self._load_balancers[name]
+
+    def listeners(self, lb_arn):
+        if lb_arn not in self._listeners_of:
+            try:
+                found = paginate(self.conn, "describe_listeners", LoadBalancerArn=lb_arn)["Listeners"]
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                _fail(self.module, e, "listeners of %s" % lb_arn)
+            self._listeners_of[lb_arn] = found
+            for item in found:
+                self._listeners[item["ListenerArn"]] = item
+        return self._listeners_of[lb_arn]
+
+    def listener(self, arn):
+        if arn not in self._listeners:
+            try:
+                found = self.conn.describe_listeners(ListenerArns=[arn], aws_retry=True)["Listeners"]
+            except is_boto3_error_code("ListenerNotFound"):
+                found = []
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+                _fail(self.module, e, "listener %s" % arn)
+            self._listeners[arn] = found[0] if found else None
+        return self._listeners[arn]
+
+    def rules(self, listener_arn):
+        if listener_arn not in self._rules_of:
+            try:
+                self._rules_of[listener_arn] = paginate(self.conn, "describe_rules", ListenerArn=listener_arn)["Rules"]
+            except is_boto3_error_code("ListenerNotFound"):
+                self._rules_of[listener_arn] = None
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+                _fail(self.module, e, "rules of listener %s" % listener_arn)
+        return self._rules_of[listener_arn]
+
+    def _describe_groups(self, key, values):
+        """Target groups for a batch of names or ARNs; on a missing one, finds which (one call each) and fails."""
+        try:
+            return paginate(self.conn, "describe_target_groups", **{key: values})["TargetGroups"]
+        except is_boto3_error_code("TargetGroupNotFound"):
+            pass
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+            _fail(self.module, e, "target groups %s" % values)
+        found, missing = [], []
+        for value in values:
+            try:
+                found += paginate(self.conn, "describe_target_groups", **{key: [value]})["TargetGroups"]
+            except is_boto3_error_code("TargetGroupNotFound"):
+                missing.append(value)
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+                _fail(self.module, e, "target group %s" % value)
+        self.module.fail_json(msg="Target group(s) %s not found in %s: check the target group names or ARNs and the region"
+                              % (", ".join(missing), self.region))
+        return found
+
+    def target_groups(self, names=(), arns=()):
+        """Describe the target groups not seen yet: all names in one call, all ARNs in another (batches of 20)."""
+        new_names = sorted(set(name for name in names if name not in self._group_arns))
+        new_arns = sorted(set(arn for arn in arns if arn not in self._groups))
+        for key, values in (("Names", new_names), ("TargetGroupArns", new_arns)):
+            for chunk in _chunks(values):
+                for group in self._describe_groups(key, chunk):
+                    self._groups[group["TargetGroupArn"]] = group
+                    self._group_arns[group["TargetGroupName"]] = group["TargetGroupArn"]
+
+    def group_arn(self, name_or_arn):
+        return name_or_arn if traffic.is_arn(name_or_arn) else self._group_arns.get(name_or_arn)
+
+    def group_names(self):
+        """{ARN: name} of every target group described so far."""
+        return dict((arn, group["TargetGroupName"]) for arn, group in self._groups.items())
+
+
+def modify_listener(module, conn, arn, actions, **context):
+    """Set a listener's default actions; returns the listener as AWS now describes it."""
+    try:
+        return conn.modify_listener(ListenerArn=arn, DefaultActions=actions, aws_retry=True)["Listeners"][0]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not modify listener %s: check elasticloadbalancing:ModifyListener permission and that "
+                             "the target groups are in the load balancer's VPC" % arn, **context)
+
+
+def modify_rule(module, conn, arn, actions, **context):
+    """Set a listener rule's actions (its conditions stay); returns the rule as AWS now describes it."""
+    try:
+        return conn.modify_rule(RuleArn=arn, Actions=actions, aws_retry=True)["Rules"][0]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not modify listener rule %s: check elasticloadbalancing:ModifyRule permission and that "
+                             "the target groups are in the load balancer's VPC" % arn, **context)

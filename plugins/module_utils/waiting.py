@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The adaptive poller every wait of the collection uses: short pauses first (a condition that is almost met is
+seen at once), then longer ones (a long wait does not hammer the API), never past the deadline.
+
+Plain Python with the clock and sleep injected, so waits are unit-tested without waiting.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def backoff(start=0.5, factor=1.5, cap=5.0):
+    """Pauses between polls: 0.5, 0.75, 1.1, ... seconds, growing to at most cap (endless)."""
+    delay = start
+    while True:
+        yield delay
+        delay = min(delay * factor, cap)
+
+
+def poll_until(probe, done, timeout, clock=time.monotonic, sleep=time.sleep, delays=None):
+    """Call probe() until done(its result) is true or timeout seconds have passed.
+
+    The first probe happens at once; with timeout 0 it is the only one. Pauses come from delays (default
+    backoff()) and are cut short so the last probe happens at the deadline, not after it.
+
+    Returns {"result": the last probe's result, "done": bool, "polls": int, "elapsed": seconds}.
+    """
+    delays = delays if delays is not None else backoff()
+    started = clock()
+    deadline = started + max(timeout, 0)
+    polls = 0
+    while True:
+        polls += 1
+        result = probe()
+        finished = bool(done(result))
+        remaining = deadline - clock()
+        if finished or remaining <= 0:
+            return {"result": result, "done": finished, "polls": polls, "elapsed": round(clock() - started, 3)}
+        sleep(min(next(delays), remaining))

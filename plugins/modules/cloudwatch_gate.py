@@ -1,0 +1,240 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: cloudwatch_gate
+version_added: 0.2.0
+short_description: Pass or fail a deployment gate on a CloudWatch metric or alarm, with the numbers that decided
+description:
+  - "Metric gate: reads the datapoints of one metric over the last O(window_seconds) and compares the worst of them
+    with O(threshold). O(comparison) is the breach condition, as in CloudWatch alarms: with
+    V(GreaterThanThreshold) the gate fails when the highest datapoint is above the threshold."
+  - "Alarm gate: passes when the alarm's state is one of O(ok_states)."
+  - A failed gate is a result, not an error (RV(passed=false) with RV(reason)), so a runbook can roll back;
+    set O(fail_on_breach=true) to fail the task instead.
+  - Read-only; runs the same in check mode.
+options:
+  alarm_name:
+    description: Name of a metric or composite alarm to gate on (instead of a metric).
+    type: str
+  ok_states:
+    description: Alarm states that pass the gate.
+    type: list
+    elements: str
+    choices: [OK, ALARM, INSUFFICIENT_DATA]
+    default: [OK]
+  namespace:
+    description: Namespace of the metric, for example V(AWS/ApplicationELB).
+    type: str
+  metric_name:
+    description: Name of the metric, for example V(HTTPCode_Target_5XX_Count) or V(TargetResponseTime).
+    type: str
+  dimensions:
+    description:
+      - "Dimensions of the metric, for example C({LoadBalancer: app/shop-primary-alb/50dc6c495c0c9188,
+        TargetGroup: targetgroup/shop-primary-green/a2d6a5397f597b93})."
+    type: dict
+    default: {}
+  statistic:
+    description:
+      - V(Sum), V(Average), V(Maximum), V(Minimum), V(SampleCount), or a percentile such as V(p99).
+      - No default, because the right one depends on the metric (V(Sum) for counts, V(Average) or V(p99) for latency).
+    type: str
+  period:
+    description: Seconds per datapoint (a multiple of 60 for standard-resolution metrics).
+    type: int
+    default: 60
+  window_seconds:
+    description: How far back from now the datapoints are read.
+    type: int
+    default: 300
+  threshold:
+    description: The value the datapoints are compared with.
+    type: float
+  comparison:
+    description: The breach condition, as in CloudWatch alarms.
+    type: str
+    choices: [GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold, LessThanOrEqualToThreshold]
+    default: GreaterThanThreshold
+  treat_missing_data:
+    description: How a window without datapoints counts (an idle service may send no 5XX datapoints at all).
+    type: str
+    choices: [pass, fail]
+    default: pass
+  fail_on_breach:
+    description: Fail the task when the gate does not pass (the result still carries the numbers).
+    type: bool
+    default: false
+author:
+  - cloudops platform team (@cloudops)
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: No more than 10 target 5XX per minute on the green group over the last 5 minutes
+  cloudops.runbooks.cloudwatch_gate:
+    namespace: AWS/ApplicationELB
+    metric_name: HTTPCode_Target_5XX_Count
+    dimensions:
+      LoadBalancer: app/shop-primary-alb/50dc6c495c0c9188
+      TargetGroup: targetgroup/shop-primary-green/a2d6a5397f597b93
+    statistic: Sum
+    threshold: 10
+    region: us-east-1
+  register: gate
+
+- name: Roll back when the gate failed
+  ansible.builtin.debug:
+    msg: "Rolling back: {{ gate.reason }}"
+  when: not gate.passed
+
+- name: p99 latency under half a second
+  cloudops.runbooks.cloudwatch_gate:
+    namespace: AWS/ApplicationELB
+    metric_name: TargetResponseTime
+    dimensions:
+      LoadBalancer: app/shop-primary-alb/50dc6c495c0c9188
+    statistic: p99
+    threshold: 0.5
+    window_seconds: 600
+    fail_on_breach: true
+
+- name: The 5XX alarm must be OK
+  cloudops.runbooks.cloudwatch_gate:
+    alarm_name: shop-primary-5xx
+"""
+
+RETURN = r"""
+passed:
+  description: Whether the gate passed.
+  returned: always
+  type: bool
+  sample: false
+value:
+  description:
+    - The window's aggregate, the worst datapoint for the comparison (the highest for V(GreaterThan*), the lowest
+      for V(LessThan*)); null without datapoints and for an alarm gate.
+  returned: always
+  type: float
+  sample: 42.0
+datapoints:
+  description: The window's datapoints, oldest first; empty for an alarm gate.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"timestamp": "2026-01-01T12:00:00+00:00", "value": 42.0}]
+threshold:
+  description: The threshold (an alarm gate returns the alarm's, null for a composite alarm).
+  returned: always
+  type: float
+  sample: 10.0
+comparison:
+  description: The breach condition (an alarm gate returns the alarm's, null for a composite alarm).
+  returned: always
+  type: str
+  sample: GreaterThanThreshold
+reason:
+  description: A sentence with the numbers that decided.
+  returned: always
+  type: str
+  sample: "HTTPCode_Target_5XX_Count (Sum per 60 s, LoadBalancer=app/shop-primary-alb/50dc6c495c0c9188) over the last 300 s:
+    worst of 5 datapoints is 42 at 2026-01-01T12:00:00+00:00, > threshold 10: breach"
+statistic:
+  description: The statistic read (metric gate).
+  returned: when a metric gate
+  type: str
+  sample: Sum
+window:
+  description: The window read, ISO 8601 (metric gate).
+  returned: when a metric gate
+  type: dict
+  sample: {"start": "2026-01-01T11:55:00+00:00", "end": "2026-01-01T12:00:00+00:00"}
+alarm:
+  description: The alarm's name, state, state reason and when it last changed (alarm gate).
+  returned: when an alarm gate
+  type: dict
+  sample: {"name": "shop-primary-5xx", "state": "OK", "state_reason": "Threshold Crossed", "state_updated": "2026-01-01T12:00:00+00:00"}
+"""
+
+import datetime
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import gates
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+
+
+def alarm_gate(module, conn):
+    name = module.params["alarm_name"]
+    alarm = cloudwatch.alarm(module, conn, name)
+    if alarm is None:
+        module.fail_json(msg="CloudWatch alarm %s not found in %s: check alarm_name and region" % (name, module.region))
+    decision = gates.evaluate_alarm(alarm, module.params["ok_states"])
+    updated = alarm.get("StateUpdatedTimestamp")
+    return dict(
+        passed=decision["passed"], value=None, datapoints=[], threshold=alarm.get("Threshold"),
+        comparison=alarm.get("ComparisonOperator"), reason=decision["reason"],
+        alarm={"name": name, "state": decision["state"], "state_reason": alarm.get("StateReason"),
+               "state_updated": updated.isoformat() if hasattr(updated, "isoformat") else updated},
+    )
+
+
+def metric_gate(module, conn):
+    params = module.params
+    try:
+        statistic_params = gates.statistic_request(params["statistic"])
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    if params["period"] <= 0 or params["window_seconds"] < params["period"]:
+        module.fail_json(msg="window_seconds (%s) must hold at least one period (%s s)" % (params["window_seconds"], params["period"]))
+    dimensions = dict((str(key), str(value)) for key, value in params["dimensions"].items())
+    end = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    start = end - datetime.timedelta(seconds=params["window_seconds"])
+    raw = cloudwatch.metric_statistics(module, conn, params["namespace"], params["metric_name"], dimensions, start, end,
+                                       params["period"], statistic_params)
+    points = gates.datapoints(raw, params["statistic"])
+    subject = gates.metric_subject(params["metric_name"], params["statistic"], params["period"], params["window_seconds"], dimensions)
+    decision = gates.evaluate_metric(points, params["threshold"], params["comparison"], params["treat_missing_data"], subject)
+    return dict(
+        passed=decision["passed"], value=decision["value"], datapoints=points, threshold=params["threshold"],
+        comparison=params["comparison"], reason=decision["reason"], statistic=params["statistic"],
+        window={"start": start.isoformat(), "end": end.isoformat()},
+    )
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            alarm_name=dict(type="str"),
+            ok_states=dict(type="list", elements="str", choices=["OK", "ALARM", "INSUFFICIENT_DATA"], default=["OK"]),
+            namespace=dict(type="str"),
+            metric_name=dict(type="str"),
+            dimensions=dict(type="dict", default={}),
+            statistic=dict(type="str"),
+            period=dict(type="int", default=60),
+            window_seconds=dict(type="int", default=300),
+            threshold=dict(type="float"),
+            comparison=dict(type="str", default="GreaterThanThreshold", choices=list(gates.COMPARISONS)),
+            treat_missing_data=dict(type="str", default="pass", choices=["pass", "fail"]),
+            fail_on_breach=dict(type="bool", default=False),
+        ),
+        mutually_exclusive=[("alarm_name", "metric_name")],
+        required_one_of=[("alarm_name", "metric_name")],
+        required_by={"metric_name": ("namespace", "statistic", "threshold")},
+        supports_check_mode=True,
+    )
+    conn = client(module, "cloudwatch")
+    result = alarm_gate(module, conn) if module.params["alarm_name"] else metric_gate(module, conn)
+    if not result["passed"] and module.params["fail_on_breach"]:
+        module.fail_json(msg="Gate failed: %s" % result["reason"], changed=False, **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

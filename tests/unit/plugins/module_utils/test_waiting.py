@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import itertools
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
+
+
+class Clock(object):
+    """A fake clock that sleep() advances."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_backoff_grows_to_the_cap():
+    assert list(itertools.islice(waiting.backoff(), 8)) == [0.5, 0.75, 1.125, 1.6875, 2.53125, 3.796875, 5.0, 5.0]
+
+
+def test_poll_until_returns_at_once_when_done():
+    clock = Clock()
+    outcome = waiting.poll_until(lambda: "ready", lambda value: value == "ready", 60, clock, clock.sleep)
+    assert outcome == {"result": "ready", "done": True, "polls": 1, "elapsed": 0.0}
+    assert clock.sleeps == []
+
+
+def test_poll_until_waits_adaptively_until_done():
+    clock = Clock()
+    answers = iter([1, 2, 3])
+    outcome = waiting.poll_until(lambda: next(answers), lambda value: value == 3, 60, clock, clock.sleep)
+    assert (outcome["result"], outcome["done"], outcome["polls"]) == (3, True, 3)
+    assert clock.sleeps == [0.5, 0.75]
+
+
+def test_poll_until_never_sleeps_past_the_deadline():
+    clock = Clock()
+    outcome = waiting.poll_until(lambda: "no", lambda value: False, 10, clock, clock.sleep)
+    assert outcome["done"] is False and outcome["elapsed"] == 10.0
+    assert sum(clock.sleeps) == 10.0 and max(clock.sleeps) <= 5.0
+    assert outcome["polls"] == len(clock.sleeps) + 1
+
+
+def test_poll_until_with_timeout_zero_probes_once():
+    clock = Clock()
+    outcome = waiting.poll_until(lambda: "no", lambda value: False, 0, clock, clock.sleep)
+    assert (outcome["polls"], outcome["done"], clock.sleeps) == (1, False, [])
