@@ -11,6 +11,7 @@ description:
   - Runs C(helm list --output json) and, for each release, C(helm status --output json), and returns the
     releases with status, revision, chart, app version, description and user-supplied values.
   - Uses the C(helm) binary found on E(PATH) unless O(binary_path) is set.
+  - With O(history=true), also C(helm history --output json) of each release.
   - Read-only; runs the same in check mode.
 options:
   release_name:
@@ -33,6 +34,12 @@ options:
       - Also list releases that are not deployed or failed (pending, uninstalling, superseded), like C(helm list --all).
     type: bool
     default: false
+  history:
+    description:
+      - Add each release's revision history (C(helm history)), oldest first, as RV(releases[].history).
+    type: bool
+    default: false
+    version_added: 0.2.0
   binary_path:
     description:
       - Path of the helm binary.
@@ -65,6 +72,13 @@ EXAMPLES = r"""
     release_name: shop-green
     release_namespace: shop
   register: green
+
+- name: One release with its revisions, to choose a rollback target
+  cloudops.runbooks.helm_release_info:
+    release_name: shop-green
+    release_namespace: shop
+    history: true
+  register: green_history
 """
 
 RETURN = r"""
@@ -130,6 +144,43 @@ releases:
       returned: always
       sample:
         replicaCount: 2
+    history:
+      description: Revisions of the release, oldest first (C(helm history)).
+      type: list
+      elements: dict
+      returned: when O(history=true)
+      version_added: 0.2.0
+      contains:
+        revision:
+          description: Revision number.
+          type: int
+          returned: always
+          sample: 2
+        status:
+          description: Status of the revision (V(superseded), V(deployed), V(failed)...).
+          type: str
+          returned: always
+          sample: superseded
+        chart:
+          description: Chart name and version.
+          type: str
+          returned: always
+          sample: sample-app-0.1.0
+        app_version:
+          description: App version of the chart.
+          type: str
+          returned: always
+          sample: 1.0.0
+        updated:
+          description: Time of the revision's deployment.
+          type: str
+          returned: always
+          sample: '2026-01-01T12:00:00.123456789Z'
+        description:
+          description: What helm recorded for the revision.
+          type: str
+          returned: always
+          sample: Upgrade complete
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -143,6 +194,7 @@ def main():
         release_namespace=dict(type="str", aliases=["namespace"]),
         all_namespaces=dict(type="bool", default=False),
         all_statuses=dict(type="bool", default=False),
+        history=dict(type="bool", default=False),
     )
     argument_spec.update(helm_cli.HELM_ARG_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[("release_namespace", "all_namespaces")], supports_check_mode=True)
@@ -158,7 +210,10 @@ def main():
     for entry in sorted(listed, key=lambda item: (item.get("namespace") or "", item.get("name") or "")):
         namespace = entry.get("namespace") or params["release_namespace"] or "default"
         status = helm.json(helm_cli.status_args(entry["name"], namespace))
-        releases.append(helm_cli.release_from(entry, status))
+        release = helm_cli.release_from(entry, status)
+        if params["history"]:
+            release["history"] = helm.history(entry["name"], namespace) or []
+        releases.append(release)
     module.exit_json(changed=False, releases=releases)
 
 
