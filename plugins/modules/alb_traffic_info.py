@@ -24,6 +24,11 @@ options:
       - Port of the listener to read.
     type: int
     default: 443
+  rule_priority:
+    description:
+      - Read the forward action of the listener rule with this priority (a path- or host-routed service) instead
+        of the listener's default action.
+    type: int
   colours:
     description:
       - "Blue/green colour map, colour name to target group name, for example C({blue: shop-blue, green: shop-green})."
@@ -51,6 +56,17 @@ EXAMPLES = r"""
 - name: Show the idle colour
   ansible.builtin.debug:
     msg: "Active {{ traffic.active_colour }}, idle {{ traffic.idle_colour }}"
+
+- name: Which colour serves the catalog service (a path rule of the same listener)?
+  cloudops.runbooks.alb_traffic_info:
+    load_balancer_name: shop-primary-alb
+    listener_port: 80
+    rule_priority: 10
+    colours:
+      blue: shop-primary-catalog-blue
+      green: shop-primary-catalog-green
+    region: us-east-1
+  register: catalog_traffic
 """
 
 RETURN = r"""
@@ -74,8 +90,13 @@ listener_arn:
   returned: always
   type: str
   sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop-primary-alb/50dc6c495c0c9188/f2f7dc8efc522ab2
+rule_arn:
+  description: ARN of the rule with O(rule_priority); null when the default action was read.
+  returned: always
+  type: str
+  sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop-primary-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee
 forward:
-  description: The listener's forward targets, in the listener's order.
+  description: The forward targets of the listener's default action (or of the rule), in their order.
   returned: always
   type: list
   elements: dict
@@ -132,6 +153,7 @@ def main():
         argument_spec=dict(
             load_balancer_name=dict(type="str", required=True),
             listener_port=dict(type="int", default=443),
+            rule_priority=dict(type="int"),
             colours=dict(type="dict", default={}),
         ),
         supports_check_mode=True,
@@ -148,7 +170,17 @@ def main():
     if listener is None:
         module.fail_json(msg="Load balancer %s has no listener on port %s: check listener_port" % (name, port))
 
-    forward = elbv2.forward_of(listener)
+    rule_arn = None
+    if module.params["rule_priority"] is None:
+        forward = elbv2.forward_of(listener)
+    else:
+        rules = elbv2.Reads(module, conn, module.region).rules(listener["ListenerArn"]) or []
+        rule = next((item for item in rules if item.get("Priority") == str(module.params["rule_priority"])), None)
+        if rule is None:
+            module.fail_json(msg="Listener %s:%s has no rule with priority %s: check rule_priority"
+                                 % (name, port, module.params["rule_priority"]))
+        rule_arn = rule["RuleArn"]
+        forward = elbv2.forward_of(rule)
     # The colour map names the groups; only forwarded groups outside it need a lookup by ARN.
     groups = elbv2.target_groups(module, conn, names=sorted(colours.values())) if colours else []
     known = set(group["TargetGroupArn"] for group in groups)
@@ -172,6 +204,7 @@ def main():
         load_balancer_arn=lb["LoadBalancerArn"],
         dns_name=lb.get("DNSName"),
         listener_arn=listener["ListenerArn"],
+        rule_arn=rule_arn,
         forward=[dict(target_group_name=item["target_group_name"], target_group_arn=item["target_group_arn"], weight=item["weight"]) for item in forward],
         active_colour=decision["active_colour"],
         idle_colour=traffic.idle_colour(decision["active_colour"], colours),
