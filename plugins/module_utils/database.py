@@ -14,6 +14,8 @@ import hashlib
 import json
 import math
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
+
 API = "api"
 LOGIN_HOST = "login_host"
 PORT = "port"
@@ -198,12 +200,10 @@ class ConnectionSettings:
 # ------------------------------------------------------------------------------------------------- connecting
 
 
-def retry_delays(start=0.2, factor=2.0, cap=5.0):
-    """Pauses between connection attempts: 0.2, 0.4, 0.8, ... seconds, growing to at most cap (endless)."""
-    delay = start
-    while True:
-        yield delay
-        delay = min(delay * factor, cap)
+def retry_delays():
+    """Pauses between connection attempts: 0.2, 0.4, 0.8, ... seconds, growing to at most 5 s (endless). A
+    server that is coming up is reached quickly; the shape is the collection's one poller's (waiting.py)."""
+    return waiting.backoff(start=0.2, factor=2.0, cap=5.0)
 
 
 def attempt_timeout(remaining, longest=10):

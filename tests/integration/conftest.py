@@ -53,6 +53,16 @@ def read_env_file(path: Path) -> dict:
     return dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
 
 
+def ok(proc: subprocess.CompletedProcess) -> None:
+    """Assert an ansible-playbook run succeeded, showing the end of its output when it did not."""
+    assert proc.returncode == 0, "ansible-playbook failed:\n%s\n%s" % (proc.stdout[-6000:], proc.stderr[-3000:])
+
+
+def flat(text: str) -> str:
+    """Output with whitespace runs collapsed: the YAML callback folds long messages over several lines."""
+    return " ".join(text.split())
+
+
 @pytest.fixture(scope="session")
 def collections_path(tmp_path_factory) -> str:
     return "%s:%s" % (collections_root(tmp_path_factory.mktemp("collections")), site_collections())
@@ -79,16 +89,17 @@ def fresh_sandbox(sandbox):
 
 @pytest.fixture
 def run_playbook(collections_path, tmp_path):
-    """Run a playbook of the repository; returns (completed process, status report dict or None)."""
+    """Run a playbook of the repository (extra command-line `args` such as --check); returns (completed process,
+    status report dict or None)."""
 
-    def run(playbook="playbooks/status.yml", inventory="inventories/sandbox", env=None, extra_vars=None):
+    def run(playbook="playbooks/status.yml", inventory="inventories/sandbox", env=None, extra_vars=None, args=()):
         report = tmp_path / "status-report.json"
         variables = dict(extra_vars or {}, status_report_path=str(report))
         run_env = dict(clean_env(), **(env or {}))
         run_env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
         run_env["PATH"] = "%s:%s" % (run_env.get("PATH", ""), BIN)  # the sandbox's bin (helm) first, then the venv
         proc = subprocess.run(
-            [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", json.dumps(variables)],
+            [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", json.dumps(variables), *args],
             cwd=REPO, env=run_env, capture_output=True, text=True, timeout=300,
         )
         return proc, (json.loads(report.read_text()) if report.exists() else None)

@@ -11,14 +11,12 @@ import uuid
 
 import boto3
 import psycopg
+from conftest import ok
 
 PLAYBOOK = "tests/integration/playbooks/rds_data_info.yml"
 SEEDED_ROWS = {"customers": 1000, "products": 200, "orders": 3000, "order_items": 7500}
 SANDBOX_PASSWORD = "sandbox-only-password"  # sandbox/aws_seed.py MASTER_PASSWORD
 
-
-def ok(proc):
-    assert proc.returncode == 0, "ansible-playbook failed:\n%s\n%s" % (proc.stdout[-6000:], proc.stderr[-3000:])
 
 
 def fingerprint(run_playbook, sandbox, tmp_path, **extra):

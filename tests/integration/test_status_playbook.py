@@ -4,16 +4,9 @@
 
 from __future__ import annotations
 
-from conftest import sandbox_cli
+from conftest import flat, ok, sandbox_cli
 
 
-def flat(text):
-    """Output with whitespace runs collapsed: the YAML callback folds long messages over several lines."""
-    return " ".join(text.split())
-
-
-def ok(proc):
-    assert proc.returncode == 0, "ansible-playbook failed:\n%s\n%s" % (proc.stdout[-6000:], proc.stderr[-3000:])
 
 
 def test_status_reports_the_seeded_estate(sandbox, run_playbook):

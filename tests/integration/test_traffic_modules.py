@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
 import threading
 import uuid
 
 import boto3
 import pytest
 
-from conftest import BIN, REPO, clean_env, sandbox_cli
+from conftest import flat, ok, sandbox_cli
 
 SWITCH = "tests/integration/playbooks/alb_traffic_switch.yml"
 CANARY = "tests/integration/playbooks/traffic_canary.yml"
@@ -26,8 +25,8 @@ SIDES = {"primary": ("us-east-1", "shop-primary-alb"), "dr": ("us-west-2", "shop
 
 
 @pytest.fixture
-def play(collections_path, tmp_path):
-    """Run a test playbook with ansible-playbook (optionally --check / --diff); returns (process, saved result).
+def play(run_playbook, tmp_path):
+    """Run a test playbook (optionally --check / --diff); returns (process, saved result).
 
     Each test playbook saves its registered result to <prefix>_result_path, given here.
     """
@@ -35,23 +34,13 @@ def play(collections_path, tmp_path):
     def run(playbook, sandbox, prefix, check=False, diff=False, **extra_vars):
         out = tmp_path / ("%s-%s.json" % (prefix, uuid.uuid4().hex[:8]))
         variables = dict(extra_vars, **{"%s_result_path" % prefix: str(out)})
-        env = dict(clean_env(), **sandbox["env"])
-        env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-        env["PATH"] = "%s:%s" % (env.get("PATH", ""), BIN)
-        command = [str(BIN / "ansible-playbook"), playbook, "-i", "inventories/sandbox", "-e", json.dumps(variables)]
-        command += ["--check"] * check + ["--diff"] * diff
-        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        proc, _ = run_playbook(playbook, env=sandbox["env"], extra_vars=variables,
+                               args=["--check"] * check + ["--diff"] * diff)
         return proc, (json.loads(out.read_text()) if out.exists() else None)
 
     return run
 
 
-def ok(proc):
-    assert proc.returncode == 0, "ansible-playbook failed:\n%s\n%s" % (proc.stdout[-6000:], proc.stderr[-3000:])
-
-
-def flat(text):
-    return " ".join(text.split())
 
 
 def aws(sandbox, service, region):
