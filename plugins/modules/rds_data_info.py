@@ -209,37 +209,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import database
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import secretsmanager
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._db import postgres
-
-
-def connection_options():
-    """The argument spec of the connection options (doc fragment cloudops.runbooks.database)."""
-    return dict(
-        login_db=dict(type="str", aliases=["db", "database"]),
-        login_user=dict(type="str"),
-        login_password=dict(type="str", no_log=True),
-        login_secret_id=dict(type="str"),
-        login_host=dict(type="str"),
-        port=dict(type="int", aliases=["login_port"]),
-        ssl_mode=dict(type="str", default="require", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
-        ca_cert=dict(type="path", aliases=["ssl_rootcert"]),
-        connect_timeout=dict(type="int", default=60),
-    )
-
-
-def credentials(module):
-    """(user, password, source, description) from the options or the secret they name."""
-    params = module.params
-    source = database.credential_source(params["login_user"], params["login_password"], params["login_secret_id"])
-    if source == database.OPTIONS:
-        return params["login_user"], params["login_password"], source, "login_user/login_password"
-    secret_id = params["login_secret_id"]
-    conn = client(module, "secretsmanager", region=database.secret_region(secret_id, module.region))
-    user, password = database.parse_secret(secretsmanager.secret_string(module, conn, secret_id), secret_id)
-    module.no_log_values.add(password)  # masked wherever Ansible prints module output
-    return user, password, source, "secret %s" % secret_id
+from ansible_collections.cloudops.runbooks.plugins.module_utils._db.connect import connection_options, open_connection
 
 
 def main():
@@ -268,22 +240,15 @@ def main():
         wanted = None
         if params["tables"] is not None:
             wanted = [database.split_table_name(name, default_schema) for name in params["tables"]]
-        endpoint = database.resolve_endpoint(instance, params["login_host"], params["port"])
-        dbname = database.database_name(instance, params["login_db"])
-        user, password, source, described = credentials(module)
     except database.DatabaseError as e:
         module.fail_json(msg=str(e))
 
-    settings = database.ConnectionSettings(endpoint["address"], endpoint["port"], dbname, user, password,
-                                           params["ssl_mode"], params["ca_cert"])
-    try:
-        conn, attempts = postgres.connect(settings, params["connect_timeout"])
-    except database.ConnectFailed as e:
-        module.fail_json(msg=database.connect_failure_message(e, settings, endpoint, described, params["connect_timeout"]))
+    conn, facts = open_connection(module, instance)
+    endpoint, dbname = facts["endpoint"], facts["database"]
     try:
         data = postgres.read_fingerprint(conn, params["schemas"], wanted, params["checksums"])
     except (database.DatabaseError, postgres.ReadFailed) as e:
-        module.fail_json(msg="%s (database %s at %s:%s)" % (settings.scrub(e), dbname, endpoint["address"], endpoint["port"]))
+        module.fail_json(msg="%s (database %s at %s:%s)" % (facts["settings"].scrub(e), dbname, endpoint["address"], endpoint["port"]))
     finally:
         postgres.close(conn)
 
@@ -294,9 +259,9 @@ def main():
         region=module.region,
         endpoint=endpoint,
         database=dbname,
-        user=user,
-        credential_source=source,
-        connect_attempts=attempts,
+        user=facts["user"],
+        credential_source=facts["credential_source"],
+        connect_attempts=facts["connect_attempts"],
         server_version=data["server_version"],
         in_recovery=data["in_recovery"],
         tables=data["tables"],

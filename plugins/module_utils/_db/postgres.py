@@ -102,3 +102,49 @@ def close(conn):
         conn.close()
     except psycopg.Error:
         pass
+
+
+def compose(query):
+    """A data_checks query description as something cursor.execute takes: a template composed with quoted
+    identifiers ({"template", "identifiers": {placeholder: (part, ...)}}), or a user's query as is ({"raw"})."""
+    if "raw" in query:
+        return query["raw"]
+    identifiers = dict((key, sql.Identifier(*parts)) for key, parts in query["identifiers"].items())
+    return sql.SQL(query["template"]).format(**identifiers)
+
+
+def run_queries(conn, queries, statement_timeout=0, max_rows=1000):
+    """Run queries (data_checks descriptions) in one read-only REPEATABLE READ transaction: one snapshot for all.
+
+    The session's output formats are pinned as for read_fingerprint (checksums agree with rds_data_info). Each
+    query runs under its own savepoint as a single prepared statement (the extended protocol takes exactly one
+    statement, so a second one cannot ride along), with statement_timeout seconds at most (0 = no limit), and
+    fetches at most max_rows + 1 rows. A failing query does not stop the others.
+    Returns {server_version, in_recovery, outcomes: [{"rows": [tuple, ...]} | {"error": "server's message"}]}.
+    """
+    step = "starting a read-only transaction"
+    outcomes = []
+    try:
+        with conn.transaction():
+            with conn.cursor() as cur:
+                step = "setting the session's output formats"
+                settings = list(database.SESSION_SETTINGS) + [("statement_timeout", "%ds" % max(int(statement_timeout or 0), 0))]
+                for name, value in settings:
+                    cur.execute(database.SET_CONFIG_SQL, (name, value))
+                step = "reading the server version"
+                cur.execute(database.SERVER_SQL)
+                version, in_recovery = cur.fetchone()
+                for index, query in enumerate(queries):
+                    step = "running check #%d" % (index + 1)
+                    try:
+                        with conn.transaction():
+                            cur.execute(compose(query), prepare=True)
+                            rows = cur.fetchmany(max_rows + 1) if cur.description else []
+                        outcomes.append({"rows": [tuple(row) for row in rows]})
+                    except psycopg.Error as e:
+                        if conn.broken or conn.closed:  # the connection is gone: no other query can run
+                            raise
+                        outcomes.append({"error": _server_said(e)})
+    except psycopg.Error as e:
+        raise ReadFailed("%s failed: %s" % (step, _server_said(e))) from None
+    return {"server_version": version, "in_recovery": bool(in_recovery), "outcomes": outcomes}

@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""RDS snapshot, restore and delete calls for the backup modules, as plain dicts (boto3 shapes).
+
+Instance and cluster snapshots go through the same functions (cluster=True for Aurora). Every call passes
+aws_retry=True (the client comes from _aws/common.client) and fails the task with what to fix.
+"""
+
+from __future__ import annotations
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
+
+_SNAPSHOT_NOT_FOUND = ["DBSnapshotNotFound", "DBSnapshotNotFoundFault", "DBClusterSnapshotNotFoundFault"]
+
+
+def _kind(cluster):
+    return "cluster snapshot" if cluster else "snapshot"
+
+
+def describe_snapshot(module, conn, snapshot_id, cluster=False):
+    """The DBSnapshots (DBClusterSnapshots) entry of an id or ARN, or None when it does not exist."""
+    try:
+        if cluster:
+            found = conn.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snapshot_id, aws_retry=True)["DBClusterSnapshots"]
+        else:
+            found = conn.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id, aws_retry=True)["DBSnapshots"]
+    except is_boto3_error_code(_SNAPSHOT_NOT_FOUND):
+        return None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not describe RDS %s %s: check the region and rds:Describe%s permission"
+                             % (_kind(cluster), snapshot_id, "DBClusterSnapshots" if cluster else "DBSnapshots"))
+    return found[0] if found else None
+
+
+def list_snapshots(module, conn, source_id, cluster=False):
+    """Every manual and automated snapshot of an instance (cluster), all pages."""
+    try:
+        if cluster:
+            return paginate(conn, "describe_db_cluster_snapshots", DBClusterIdentifier=source_id).get("DBClusterSnapshots", [])
+        return paginate(conn, "describe_db_snapshots", DBInstanceIdentifier=source_id).get("DBSnapshots", [])
+    except is_boto3_error_code(["DBInstanceNotFound", "DBClusterNotFoundFault"]):
+        return []
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not list the snapshots of %s: check the region and rds:Describe%s permission"
+                             % (source_id, "DBClusterSnapshots" if cluster else "DBSnapshots"))
+    return []
+
+
+def describe_cluster(module, conn, cluster_id):
+    """The DBClusters entry of an identifier, or None when it does not exist."""
+    try:
+        found = conn.describe_db_clusters(DBClusterIdentifier=cluster_id, aws_retry=True)["DBClusters"]
+    except is_boto3_error_code("DBClusterNotFoundFault"):
+        return None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not describe RDS cluster %s: check the region and rds:DescribeDBClusters permission" % cluster_id)
+    return found[0] if found else None
+
+
+def automated_backups(conn, instance_id):
+    """The instance's DBInstanceAutomatedBackups entries, or None when the API cannot tell (not implemented,
+    not allowed): the caller then computes the restorable window from the instance itself."""
+    try:
+        return conn.describe_db_instance_automated_backups(DBInstanceIdentifier=instance_id, aws_retry=True).get(
+            "DBInstanceAutomatedBackups", [])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return None
+
+
+def create_snapshot(module, conn, source_id, snapshot_id, tags, cluster=False, status=None):
+    """Start a manual snapshot; returns its entry."""
+    try:
+        if cluster:
+            return conn.create_db_cluster_snapshot(DBClusterIdentifier=source_id, DBClusterSnapshotIdentifier=snapshot_id,
+                                                   Tags=tags, aws_retry=True)["DBClusterSnapshot"]
+        return conn.create_db_snapshot(DBInstanceIdentifier=source_id, DBSnapshotIdentifier=snapshot_id, Tags=tags,
+                                       aws_retry=True)["DBSnapshot"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        action = "DBClusterSnapshot" if cluster else "DBSnapshot"
+        module.fail_json_aws(e, msg="Could not create %s %s of %s (status %s): it must be available, and the role needs "
+                             "rds:Create%s and rds:AddTagsToResource" % (_kind(cluster), snapshot_id, source_id, status or "unknown", action))
+    return None
+
+
+def copy_snapshot(module, conn, source_arn, target_id, kms_key_id=None, copy_tags=True, tags=None, source_region=None,
+                  cluster=False):
+    """Start a copy of source_arn into this client's region; source_region makes it cross-region (botocore then
+    presigns the request in the source region). Returns the new entry."""
+    params = {"KmsKeyId": kms_key_id, "CopyTags": copy_tags, "SourceRegion": source_region}
+    if tags:
+        params["Tags"] = tags
+    params = dict((key, value) for key, value in params.items() if value is not None)
+    try:
+        if cluster:
+            return conn.copy_db_cluster_snapshot(SourceDBClusterSnapshotIdentifier=source_arn,
+                                                 TargetDBClusterSnapshotIdentifier=target_id, aws_retry=True,
+                                                 **params)["DBClusterSnapshot"]
+        return conn.copy_db_snapshot(SourceDBSnapshotIdentifier=source_arn, TargetDBSnapshotIdentifier=target_id,
+                                     aws_retry=True, **params)["DBSnapshot"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not copy %s %s to %s in %s: the source must be available, kms_key_id must be "
+                             "a key of %s (encrypted sources), and the role needs rds:Copy%s"
+                             % (_kind(cluster), source_arn, target_id, conn.meta.region_name, conn.meta.region_name,
+                                "DBClusterSnapshot" if cluster else "DBSnapshot"))
+    return None
+
+
+def delete_snapshot(module, conn, snapshot_id, cluster=False, **context):
+    """Delete a snapshot; True when deleted, False when it was already gone."""
+    try:
+        if cluster:
+            conn.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot_id, aws_retry=True)
+        else:
+            conn.delete_db_snapshot(DBSnapshotIdentifier=snapshot_id, aws_retry=True)
+    except is_boto3_error_code(_SNAPSHOT_NOT_FOUND):
+        return False
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not delete %s %s: it must be available and the role needs rds:Delete%s"
+                             % (_kind(cluster), snapshot_id, "DBClusterSnapshot" if cluster else "DBSnapshot"), **context)
+    return True
+
+
+def add_tags(module, conn, arn, tags):
+    """Add (or overwrite) tags on an RDS resource; never removes any."""
+    try:
+        conn.add_tags_to_resource(ResourceName=arn, Tags=tags, aws_retry=True)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not tag %s: the role needs rds:AddTagsToResource" % arn)
+
+
+def restore_from_snapshot(module, conn, params):
+    """RestoreDBInstanceFromDBSnapshot with params (boto3 names); returns the new instance's entry."""
+    try:
+        return conn.restore_db_instance_from_db_snapshot(aws_retry=True, **params)["DBInstance"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not restore %s from snapshot %s: check the snapshot (available, same region), "
+                             "the instance class, subnet group, security groups and parameter group"
+                             % (params.get("DBInstanceIdentifier"), params.get("DBSnapshotIdentifier")))
+    return None
+
+
+def restore_to_time(module, conn, params):
+    """RestoreDBInstanceToPointInTime with params (boto3 names); returns the new instance's entry."""
+    try:
+        return conn.restore_db_instance_to_point_in_time(aws_retry=True, **params)["DBInstance"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not restore %s from %s to %s: check the restorable window, the instance class, "
+                             "subnet group, security groups and parameter group"
+                             % (params.get("TargetDBInstanceIdentifier"), params.get("SourceDBInstanceIdentifier"),
+                                params.get("RestoreTime") or "the latest restorable time"))
+    return None
+
+
+def delete_instance(module, conn, instance_id, skip_final_snapshot=True, final_snapshot_id=None,
+                    delete_automated_backups=True):
+    """DeleteDBInstance; True when the call was made, False when the instance was already gone."""
+    params = {"DBInstanceIdentifier": instance_id, "SkipFinalSnapshot": skip_final_snapshot,
+              "DeleteAutomatedBackups": delete_automated_backups}
+    if not skip_final_snapshot:
+        params["FinalDBSnapshotIdentifier"] = final_snapshot_id
+    try:
+        conn.delete_db_instance(aws_retry=True, **params)
+    except is_boto3_error_code("DBInstanceNotFound"):
+        return False
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not delete RDS instance %s: turn off deletion protection first, and the role "
+                             "needs rds:DeleteDBInstance" % instance_id)
+    return True
