@@ -172,7 +172,7 @@ class Seeder:
         active = self.seed.get("active_colour", "blue")
         paths = self.seed.get("listener_rule_paths", {})
         for svc in self.inv.get("cloudops_services", []):
-            route = svc["traffic"].get(side) or {}
+            route = (svc.get("traffic") or {}).get(side) or {}
             if route.get("rule_priority") is None:
                 continue
             tg_arns = {}

@@ -142,8 +142,9 @@ def _tail(path: Path, lines: int = 30) -> str:
 # -- seeding -----------------------------------------------------------------------------------------------------------
 def helm_values(inv: dict[str, Any], cluster: str, colour: str) -> dict[str, Any]:
     helm_seed = inv["sandbox_seed"]["helm"]
-    values = json.loads(json.dumps(helm_seed["values"][colour]))  # deep copy
-    values["colour"] = colour
+    values = json.loads(json.dumps(helm_seed["values"].get(colour, {})))  # deep copy
+    if colour in helm_seed["values"]:  # a rolling service's release has no colour
+        values["colour"] = colour
     if cluster == "dr":  # warm standby: fewer replicas
         values["replicaCount"] = int(helm_seed["dr_replica_count"])
     return values
@@ -156,8 +157,11 @@ def release_jobs(inv: dict[str, Any], clusters: list[str]) -> list[dict[str, Any
              "colour": colour, "values": {}} for c in clusters for colour, release in inv["cloudops_helm"]["releases"].items()]
     seen = {(j["cluster"], j["namespace"], j["release"]) for j in jobs}
     for svc in inv.get("cloudops_services", []):
-        for side in svc["traffic"]:
-            for colour, release in svc["releases"].items():
+        # blue/green services: one release per colour, on the sides their traffic is routed on; rolling: `release`
+        # on `sides` (or its traffic's sides).
+        releases = svc.get("releases") or ({"none": svc["release"]} if svc.get("release") else {})
+        for side in svc.get("sides") or svc.get("traffic") or []:
+            for colour, release in releases.items():
                 key = (side, svc["namespace"], release)
                 if side in clusters and key not in seen:
                     seen.add(key)
