@@ -64,8 +64,12 @@ sandbox-tests: venv postgres
 integration: venv postgres
 	$(BIN)/pytest $(PYTEST_FLAGS) tests/integration
 
+# Each scenario on a sandbox of its own (the deploy scenarios change the estate).
+MOLECULE_SCENARIOS ?= status deploy rollback
 molecule: venv postgres
-	tools/with-sandbox.sh $(CURDIR)/build/molecule-sandbox $(BIN)/molecule test --scenario-name status
+	for scenario in $(MOLECULE_SCENARIOS); do \
+	  tools/with-sandbox.sh $(CURDIR)/build/molecule-sandbox-$$scenario $(BIN)/molecule test --scenario-name $$scenario || exit 1; \
+	done
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path build/
