@@ -13,14 +13,14 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, REPO, clean_env, flat, ok, sandbox_cli
+from conftest import clean_env, flat, ok, sandbox_cli
 
 SIDES = {"primary": "us-east-1", "dr": "us-west-2"}
 
 
 # -- running the playbooks ---------------------------------------------------------------------------------------------
 @pytest.fixture
-def runbook(collections_path, tmp_path):
+def runbook(run_playbook, tmp_path):
     """Run deploy.yml or rollback.yml with a JSON report; returns (process, report, changed count)."""
     counter = {"n": 0}
 
@@ -29,11 +29,8 @@ def runbook(collections_path, tmp_path):
         report = tmp_path / ("report-%d.json" % counter["n"])
         key = "deploy_report_path" if playbook.endswith("deploy.yml") else "rollback_report_path"
         variables = dict(extra_vars or {}, **{key: str(report)})
-        env = dict(clean_env(), **sandbox["env"])
-        env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-        env["PATH"] = "%s:%s" % (env.get("PATH", ""), BIN)  # the sandbox's helm first, then the venv
-        cmd = [str(BIN / "ansible-playbook"), playbook, "-i", inventory, "-e", json.dumps(variables)]
-        proc = subprocess.run(cmd + (["--check"] if check else []), cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        proc, _ = run_playbook(playbook, inventory=inventory, env=sandbox["env"], extra_vars=variables,
+                               args=["--check"] if check else [])
         recap = re.search(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)", proc.stdout)
         return proc, (json.loads(report.read_text()) if report.exists() else None), (int(recap.group(1)) if recap else None)
 
@@ -330,7 +327,8 @@ def test_split_traffic_is_refused_and_rollback_restores_an_interrupted_canary(fr
 def test_check_mode_changes_nothing_and_reports_the_plan(fresh_sandbox, runbook):
     sb = fresh_sandbox
     before = snapshot(sb)
-    proc, report, _ = runbook(sb, "playbooks/deploy.yml", {"deploy_version": "1.1.0"}, check=True)
+    # The literal command of the README: the sandbox inventory's default version (1.1.0), every service.
+    proc, report, _ = runbook(sb, "playbooks/deploy.yml", {}, check=True)
     ok(proc)
     assert snapshot(sb) == before
 
@@ -386,7 +384,7 @@ def test_rolling_upgrades_in_place_gates_on_an_alarm_and_rolls_back(fresh_sandbo
 
 # -- bad input ----------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("extra_vars, message", [
-    ({}, "No version: give the version to ship with -e deploy_version=VERSION"),
+    ({"deploy_version": ""}, "No version: give the version to ship with -e deploy_version=VERSION"),
     ({"deploy_version": "1.1.0", "deploy_service": "nope"}, "Unknown service nope (deploy_service): cloudops_services declares web, catalog."),
     ({"deploy_version": "1.1.0", "deploy_sides": ["moon"]}, "Unknown side moon (deploy_sides): cloudops_eks declares primary, dr."),
     ({"deploy_version": "1.1.0", "deploy_service": "catalog", "deploy_sides": ["dr"]}, "Service catalog: it runs on primary, not on dr (deploy_sides)."),
