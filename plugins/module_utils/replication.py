@@ -82,3 +82,63 @@ def latest_datapoint(datapoints, statistic="Maximum"):
         return None
     newest = max(datapoints, key=lambda point: point["Timestamp"])
     return newest.get(statistic)
+
+
+# ------------------------------------------------------------------------------------------------ promotion (rds_promote)
+
+
+def replication_status(instance):
+    """The StatusInfos "read replication" entry as {status, normal, message}, or None when RDS reports none."""
+    for info in instance.get("StatusInfos") or []:
+        if info.get("StatusType") == "read replication":
+            return {"status": info.get("Status"), "normal": info.get("Normal"), "message": info.get("Message")}
+    return None
+
+
+def detached(instance):
+    """Whether the instance no longer replicates from a source: no source pointer and no StatusInfos replication
+    entry other than "terminated". This is what a finished promotion looks like on RDS (and in the sandbox)."""
+    return not instance.get("ReadReplicaSourceDBInstanceIdentifier") and _replicating(instance) is not True
+
+
+def promotion_gate(lag_seconds, budget_seconds, override=False, replication=None, lookback_seconds=None):
+    """Decide whether a replica may be promoted now.
+
+    lag_seconds: the latest ReplicaLag datapoint (None when there is none).
+    budget_seconds: the RPO budget.
+    override: the operator accepts a lag over the budget (or an unknown one): the gate passes but says so.
+    replication: replication_status(instance); an "error" or "stopped" link means the lag figure cannot be
+      trusted (the replica stopped receiving), so it closes the gate like an unknown lag.
+
+    Returns {"allowed": bool, "verdict": ok|over|unknown, "overridden": bool, "problem": str|None, "reason": str}:
+    problem is what is wrong with the numbers (None when nothing is), reason the sentence for the operator (with,
+    for a refusal, what to do).
+    """
+    verdict = lag_verdict(lag_seconds, budget_seconds)
+    broken = replication is not None and replication.get("status") in ("error", "stopped")
+    if verdict == LAG_OK and not broken:
+        reason = "replica lag %s s is within the RPO budget of %s s" % (_num(lag_seconds), _num(budget_seconds))
+        return {"allowed": True, "verdict": verdict, "overridden": False, "problem": None, "reason": reason}
+    if broken:
+        problem = "read replication is %s (%s): the replica is not receiving changes, so its lag (%s) understates the loss" % (
+            replication.get("status"), replication.get("message") or "no message", "%s s" % _num(lag_seconds) if lag_seconds is not None else "unknown")
+        if verdict == LAG_OK:
+            verdict = LAG_UNKNOWN
+    elif verdict == LAG_OVER:
+        problem = ("replica lag %s s is over the RPO budget of %s s: promoting now loses about %s s of committed writes"
+                   % (_num(lag_seconds), _num(budget_seconds), _num(lag_seconds)))
+    else:
+        problem = ("no ReplicaLag datapoint%s: the replica may be broken or not publishing, so the data loss of a "
+                   "promotion is unknown" % (" in the last %s s" % lookback_seconds if lookback_seconds else ""))
+    if override:
+        return {"allowed": True, "verdict": verdict, "overridden": True, "problem": problem,
+                "reason": "overridden (max_lag_override): " + problem}
+    return {"allowed": False, "verdict": verdict, "overridden": False, "problem": problem,
+            "reason": problem + "; wait until the replica catches up (check it with rds_replication_info), or set "
+                                "max_lag_override: true to accept the loss"}
+
+
+def _num(value):
+    """A number without a useless '.0' (2 rather than 2.0), for messages."""
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 3)

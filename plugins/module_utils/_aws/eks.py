@@ -31,3 +31,27 @@ def describe_nodegroups(module, conn, cluster):
         return [conn.describe_nodegroup(clusterName=cluster, nodegroupName=name, aws_retry=True)["nodegroup"] for name in sorted(names)]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not list node groups of EKS cluster %s: check eks:ListNodegroups/DescribeNodegroup permissions" % cluster)
+
+
+def describe_nodegroup(module, conn, cluster, name):
+    """One managed node group (boto3 shape), or None when it (or its cluster) does not exist."""
+    try:
+        return conn.describe_nodegroup(clusterName=cluster, nodegroupName=name, aws_retry=True)["nodegroup"]
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not describe node group %s of EKS cluster %s: check the region and "
+                             "eks:DescribeNodegroup permission" % (name, cluster))
+
+
+def update_nodegroup_scaling(module, conn, cluster, name, scaling_config, **context):
+    """UpdateNodegroupConfig with a new scalingConfig; returns the update (id, status, ...)."""
+    try:
+        return conn.update_nodegroup_config(clusterName=cluster, nodegroupName=name, scalingConfig=scaling_config,
+                                            aws_retry=True)["update"]
+    except is_boto3_error_code("ResourceInUseException") as e:
+        module.fail_json_aws(e, msg="node group %s of %s is being updated by someone else: run again when it is ACTIVE"
+                             % (name, cluster), **context)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not update the scaling of node group %s of %s: check the sizes against the "
+                             "account's EC2 limits and eks:UpdateNodegroupConfig permission" % (name, cluster), **context)

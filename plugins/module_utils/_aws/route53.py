@@ -70,3 +70,44 @@ def record_from_boto(item):
         "value": alias["DNSName"] if alias else ",".join(values),
         "health_check_id": item.get("HealthCheckId"),
     }
+
+
+def record_to_boto(record):
+    """The ResourceRecordSet (boto3 shape) of a flattened record (record_from_boto's fields): the inverse for failover
+    and weighted records, whose other routing fields (Region, GeoLocation, ...) cannot be set."""
+    item = {"Name": _fqdn(record["name"]), "Type": record["type"], "SetIdentifier": record["set_identifier"]}
+    if record.get("failover"):
+        item["Failover"] = record["failover"]
+    if record.get("weight") is not None:
+        item["Weight"] = int(record["weight"])
+    alias = record.get("alias")
+    if alias:
+        item["AliasTarget"] = {"DNSName": alias["dns_name"], "HostedZoneId": alias["hosted_zone_id"],
+                               "EvaluateTargetHealth": bool(alias.get("evaluate_target_health"))}
+    else:
+        item["TTL"] = int(record["ttl"])
+        item["ResourceRecords"] = [{"Value": value} for value in record.get("values") or []]
+    if record.get("health_check_id"):
+        item["HealthCheckId"] = record["health_check_id"]
+    return item
+
+
+def change_record_sets(module, conn, zone_id, changes, comment, **context):
+    """Submit one change batch (all or nothing); returns its ChangeInfo (Id without the /change/ prefix)."""
+    try:
+        info = conn.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": changes},
+                                                aws_retry=True)["ChangeInfo"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not change the records of zone %s (nothing was changed: a batch is all or nothing). "
+                             "InvalidChangeBatch usually means the records changed since they were read: run again; else check "
+                             "route53:ChangeResourceRecordSets permission" % zone_id, **context)
+    return dict(info, Id=info["Id"].split("/")[-1])
+
+
+def get_change(module, conn, change_id):
+    """The ChangeInfo of a submitted batch (Status PENDING or INSYNC)."""
+    try:
+        info = conn.get_change(Id=change_id, aws_retry=True)["ChangeInfo"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        _fail(module, e, "change %s" % change_id)
+    return dict(info, Id=info["Id"].split("/")[-1])

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""DR readiness findings: is the estate able to fail over within its RPO and RTO budgets?
+
+Each check gives one finding {check, passed, detail, numbers}; the detail says what was seen and, when it failed,
+what to fix. Plain Python over boto3-shaped describes and the decisions of replication.py and failover.py.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
+from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+
+REPLICA_ROLE = "replica_role"
+REPLICA_LAG = "replica_lag"
+SOURCE_BACKUPS = "source_backups"
+DR_CLUSTER = "dr_cluster_active"
+DR_NODEGROUP = "dr_nodegroup_active"
+DNS_FAILOVER_TIME = "dns_failover_time"
+
+CHECKS = (REPLICA_ROLE, REPLICA_LAG, SOURCE_BACKUPS, DR_CLUSTER, DR_NODEGROUP, DNS_FAILOVER_TIME)
+
+
+def finding(check, passed, detail, **numbers):
+    return {"check": check, "passed": bool(passed), "detail": detail, "numbers": numbers}
+
+
+def replica_findings(instance_id, instance, role, evidence, lag, budget, lookback_seconds=None):
+    """The replica's role and its lag against the RPO budget (two findings; the lag one fails when the replica is
+    missing or not a replica, since nothing could be promoted)."""
+    if instance is None:
+        return [finding(REPLICA_ROLE, False, "replica %s not found: create the cross-region read replica (or fix "
+                                             "replica.instance_id and replica.region)" % instance_id),
+                finding(REPLICA_LAG, False, "no replica, so no recovery point", rpo_budget_seconds=budget)]
+    status = instance.get("DBInstanceStatus")
+    if role != replication.REPLICA:
+        return [finding(REPLICA_ROLE, False, "%s is %s (%s), not a read replica: a failover has nothing to promote; "
+                                             "re-create the replica of the primary" % (instance_id, role, evidence), status=status),
+                finding(REPLICA_LAG, False, "%s is not replicating, so no recovery point" % instance_id, rpo_budget_seconds=budget)]
+    role_ok = status == "available"
+    role_finding = finding(REPLICA_ROLE, role_ok, "%s is a read replica (%s), status %s%s" % (
+        instance_id, evidence, status, "" if role_ok else ": it must be available to be promoted"), status=status)
+    gate = replication.promotion_gate(lag, budget, False, replication.replication_status(instance), lookback_seconds)
+    lag_finding = finding(REPLICA_LAG, gate["allowed"], gate["problem"] or gate["reason"],
+                          replica_lag_seconds=lag, rpo_budget_seconds=budget)
+    return [role_finding, lag_finding]
+
+
+def source_backups_finding(source_id, source):
+    """The replica's source keeps automated backups (BackupRetentionPeriod > 0): a failback or a restore needs them."""
+    if not source_id:
+        return finding(SOURCE_BACKUPS, False, "the replica has no source instance to check")
+    if source is None:
+        return finding(SOURCE_BACKUPS, False, "source %s could not be read (missing, or its region unreachable)" % source_id)
+    days = source.get("BackupRetentionPeriod") or 0
+    if days > 0:
+        return finding(SOURCE_BACKUPS, True, "source %s keeps automated backups for %s days" % (source_id, days),
+                       backup_retention_days=days)
+    return finding(SOURCE_BACKUPS, False, "source %s has automated backups off (BackupRetentionPeriod 0): turn them "
+                                          "on, a read replica and point-in-time restores need them" % source_id,
+                   backup_retention_days=days)
+
+
+def cluster_finding(name, cluster):
+    if cluster is None:
+        return finding(DR_CLUSTER, False, "EKS cluster %s not found: check eks.cluster_name and eks.region" % name)
+    status = cluster.get("status")
+    return finding(DR_CLUSTER, status == "ACTIVE", "EKS cluster %s is %s" % (name, status), status=status,
+                   version=cluster.get("version"))
+
+
+def nodegroup_finding(cluster_name, name, nodegroup):
+    if nodegroup is None:
+        return finding(DR_NODEGROUP, False, "node group %s of %s not found: check eks.nodegroup_name" % (name, cluster_name))
+    status = nodegroup.get("status")
+    scaling = nodegroup.get("scalingConfig") or {}
+    ok = status == "ACTIVE"
+    issues = ((nodegroup.get("health") or {}).get("issues")) or []
+    detail = "node group %s is %s (min %s, desired %s, max %s)" % (
+        name, status, scaling.get("minSize"), scaling.get("desiredSize"), scaling.get("maxSize"))
+    if issues:
+        detail += "; health issues: %s" % "; ".join("%s: %s" % (i.get("code"), i.get("message")) for i in issues)
+    return finding(DR_NODEGROUP, ok, detail, status=status, min_size=scaling.get("minSize"),
+                   desired_size=scaling.get("desiredSize"), max_size=scaling.get("maxSize"))
+
+
+def dns_finding(record_name, records, health_configs, rto_budget):
+    """TTL plus the primary health check's detection time (RequestInterval x FailureThreshold) within the RTO budget.
+
+    records: flattened records of the name (route53.record_from_boto). health_configs: {id: HealthCheckConfig}.
+    The TTL counted is the largest of the pair (a resolver may hold either answer that long).
+    """
+    pair = [record for record in records if record.get("failover") in (failover.PRIMARY, failover.SECONDARY)]
+    roles = sorted(record["failover"] for record in pair)
+    if roles != [failover.PRIMARY, failover.SECONDARY]:
+        return finding(DNS_FAILOVER_TIME, False, "%s has no PRIMARY/SECONDARY failover pair (found %s): DNS cannot fail over"
+                       % (record_name, ", ".join(roles) or "no failover records"), rto_budget_seconds=rto_budget)
+    primary = next(record for record in pair if record["failover"] == failover.PRIMARY)
+    ttl = max(int(record.get("ttl") or 0) for record in pair)  # alias records have no TTL of their own
+    check_id = primary.get("health_check_id")
+    config = health_configs.get(check_id) if check_id else None
+    if config is None:
+        return finding(DNS_FAILOVER_TIME, False, "the PRIMARY record %s has no health check%s: Route 53 never fails over by "
+                       "itself; attach one" % (primary.get("set_identifier"), "" if not check_id else " readable (%s)" % check_id),
+                       ttl_seconds=ttl, rto_budget_seconds=rto_budget)
+    interval = int(config.get("RequestInterval") or 30)
+    threshold = int(config.get("FailureThreshold") or 3)
+    detection = interval * threshold
+    total = ttl + detection
+    ok = rto_budget is None or total <= rto_budget
+    detail = "TTL %s s + health check %s s x %s = %s s" % (ttl, interval, threshold, total)
+    if rto_budget is not None:
+        detail += " %s the RTO budget of %s s" % ("within" if ok else "over", rto_budget)
+    if not ok:
+        detail += ": lower the TTL or the health check's interval or failure threshold"
+    return finding(DNS_FAILOVER_TIME, ok, detail, ttl_seconds=ttl, request_interval=interval, failure_threshold=threshold,
+                   detection_seconds=detection, total_seconds=total, rto_budget_seconds=rto_budget)
+
+
+def summary(findings):
+    """{passed: all passed, failed_checks: [check, ...]}."""
+    failed = [item["check"] for item in findings if not item["passed"]]
+    return {"passed": not failed, "failed_checks": failed}

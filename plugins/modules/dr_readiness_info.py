@@ -1,0 +1,228 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: dr_readiness_info
+version_added: 0.4.0
+short_description: Audit whether the estate can fail over to its DR region within its RPO and RTO budgets
+description:
+  - Read-only. Checks the DR side of the estate and returns one finding per check (RV(findings)), each with its
+    numbers and, when it failed, what to fix. Runs the same in check mode.
+  - C(replica_role). O(replica) exists, is a read replica (as M(cloudops.runbooks.rds_replication_info) decides)
+    and is C(available).
+  - C(replica_lag). Its latest C(ReplicaLag) datapoint is within O(rpo_budget_seconds). No datapoint, or read
+    replication in C(error), fails.
+  - C(source_backups). The replica's source keeps automated backups (C(BackupRetentionPeriod) > 0).
+  - C(dr_cluster_active), C(dr_nodegroup_active). The DR EKS cluster and its node group are C(ACTIVE).
+  - C(dns_failover_time). O(dns.record_name) has a PRIMARY/SECONDARY failover pair, and the largest TTL of the
+    pair plus the PRIMARY health check's C(RequestInterval) x C(FailureThreshold) is within O(rto_budget_seconds).
+    That is how long clients may keep the old answer after the primary fails.
+  - Only the sections given (O(replica), O(eks), O(dns)) are checked.
+  - The task never fails because of a finding unless O(fail_on_findings=true).
+options:
+  replica:
+    description: The DR read replica.
+    type: dict
+    suboptions:
+      instance_id:
+        description: Identifier of the read replica.
+        type: str
+        required: true
+      region:
+        description: Region of the replica; default the module's.
+        type: str
+  rpo_budget_seconds:
+    description: Replica lag, in seconds, the recovery point objective allows. Needed with O(replica).
+    type: int
+  rto_budget_seconds:
+    description: Recovery time objective, in seconds, the DNS failover time is compared with. Needed with O(dns).
+    type: int
+  eks:
+    description: The DR EKS cluster.
+    type: dict
+    suboptions:
+      cluster_name:
+        description: Name of the DR cluster.
+        type: str
+        required: true
+      nodegroup_name:
+        description: Managed node group that runs the workloads (checked when given).
+        type: str
+      region:
+        description: Region of the cluster; default the module's.
+        type: str
+  dns:
+    description: The application's DNS name with its failover pair.
+    type: dict
+    suboptions:
+      zone_name:
+        description: Hosted zone name.
+        type: str
+        required: true
+      record_name:
+        description: Fully qualified record name.
+        type: str
+        required: true
+      private_zone:
+        description: Pick the private (V(true)) or public (V(false)) zone when both exist with that name.
+        type: bool
+  lag_lookback_seconds:
+    description: How far back to look for the latest C(ReplicaLag) datapoint.
+    type: int
+    default: 600
+  fail_on_findings:
+    description: Fail the task when any check fails (the findings are returned either way).
+    type: bool
+    default: false
+author:
+  - cloudops platform team (@cloudops)
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Audit DR readiness
+  cloudops.runbooks.dr_readiness_info:
+    replica: {instance_id: shop-db-dr, region: us-west-2}
+    rpo_budget_seconds: 60
+    rto_budget_seconds: 900
+    eks: {cluster_name: shop-dr, nodegroup_name: shop-dr-workers, region: us-west-2}
+    dns: {zone_name: example.com, record_name: app.example.com}
+  register: readiness
+
+- name: Show what failed
+  ansible.builtin.debug:
+    msg: "{{ readiness.findings | rejectattr('passed') | map(attribute='detail') | list }}"
+"""
+
+RETURN = r"""
+findings:
+  description: One finding per check, in the order of the description.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    check:
+      description: Check name.
+      type: str
+      sample: replica_lag
+    passed:
+      description: Whether the check passed.
+      type: bool
+      sample: true
+    detail:
+      description: What was seen, and what to fix when it failed.
+      type: str
+      sample: replica lag 2 s is within the RPO budget of 60 s
+    numbers:
+      description: The figures the check used.
+      type: dict
+      sample: {replica_lag_seconds: 2.0, rpo_budget_seconds: 60}
+passed:
+  description: Whether every check passed.
+  returned: always
+  type: bool
+  sample: true
+failed_checks:
+  description: Names of the checks that failed.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
+from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_failover
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+
+
+def replica_checks(module, spec):
+    params = module.params
+    region = spec.get("region") or module.region
+    conn = client(module, "rds", region=region)
+    instance = rds.describe_instance(module, conn, spec["instance_id"])
+    if instance is None:
+        return readiness.replica_findings(spec["instance_id"], None, None, None, None, params["rpo_budget_seconds"]) + [
+            readiness.source_backups_finding(None, None)]
+    source = rds_failover.source_instance(module, conn, instance)
+    role, evidence = replication.replication_role(instance, source)
+    lag = None
+    if role == replication.REPLICA:
+        points = cloudwatch.metric_datapoints(module, client(module, "cloudwatch", region=region), "AWS/RDS", "ReplicaLag",
+                                              {"DBInstanceIdentifier": instance["DBInstanceIdentifier"]}, params["lag_lookback_seconds"])
+        lag = replication.latest_datapoint(points)
+    found = readiness.replica_findings(spec["instance_id"], instance, role, evidence, lag, params["rpo_budget_seconds"],
+                                       params["lag_lookback_seconds"])
+    return found + [readiness.source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), source or None)]
+
+
+def eks_checks(module, spec):
+    conn = client(module, "eks", region=spec.get("region") or module.region)
+    cluster = eks.describe_cluster(module, conn, spec["cluster_name"])
+    found = [readiness.cluster_finding(spec["cluster_name"], cluster)]
+    if spec.get("nodegroup_name"):
+        nodegroup = eks.describe_nodegroup(module, conn, spec["cluster_name"], spec["nodegroup_name"]) if cluster else None
+        found.append(readiness.nodegroup_finding(spec["cluster_name"], spec["nodegroup_name"], nodegroup))
+    return found
+
+
+def dns_checks(module, spec):
+    conn = client(module, "route53")
+    zones = route53.hosted_zones(module, conn, spec["zone_name"])
+    if spec.get("private_zone") is not None:
+        zones = [zone for zone in zones if bool(zone.get("Config", {}).get("PrivateZone")) == spec["private_zone"]]
+    if len(zones) != 1:
+        return [readiness.finding(readiness.DNS_FAILOVER_TIME, False, "%s hosted zones named %s: fix dns.zone_name (or set "
+                                  "dns.private_zone)" % (len(zones), spec["zone_name"]))]
+    zone_id = zones[0]["Id"].split("/")[-1]
+    records = [route53.record_from_boto(item) for item in route53.record_sets(module, conn, zone_id, spec["record_name"])]
+    primary_checks = sorted(set(r["health_check_id"] for r in records if r.get("failover") == "PRIMARY" and r.get("health_check_id")))
+    configs = dict((check, route53.health_check(module, conn, check)["config"]) for check in primary_checks)
+    return [readiness.dns_finding(spec["record_name"], records, configs, module.params["rto_budget_seconds"])]
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            replica=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
+            rpo_budget_seconds=dict(type="int"),
+            rto_budget_seconds=dict(type="int"),
+            eks=dict(type="dict", options=dict(cluster_name=dict(type="str", required=True), nodegroup_name=dict(type="str"),
+                                               region=dict(type="str"))),
+            dns=dict(type="dict", options=dict(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True),
+                                               private_zone=dict(type="bool"))),
+            lag_lookback_seconds=dict(type="int", default=600),
+            fail_on_findings=dict(type="bool", default=False),
+        ),
+        required_one_of=[["replica", "eks", "dns"]],
+        required_by={"replica": "rpo_budget_seconds", "dns": "rto_budget_seconds"},
+        supports_check_mode=True,
+    )
+    params = module.params
+    findings = []
+    if params["replica"]:
+        findings += replica_checks(module, params["replica"])
+    if params["eks"]:
+        findings += eks_checks(module, params["eks"])
+    if params["dns"]:
+        findings += dns_checks(module, params["dns"])
+    verdict = readiness.summary(findings)
+    if params["fail_on_findings"] and not verdict["passed"]:
+        module.fail_json(msg="DR readiness: %s failed: %s" % (", ".join(verdict["failed_checks"]), "; ".join(
+            item["detail"] for item in findings if not item["passed"])), findings=findings, **verdict)
+    module.exit_json(changed=False, findings=findings, **verdict)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: rds_global_cluster_failover
+version_added: 0.4.0
+short_description: Switch or fail an Aurora global database over to a secondary region's cluster
+description:
+  - Makes O(target_cluster_arn), a secondary cluster of the Aurora global database O(global_cluster_id), its writer,
+    and waits until the global database is C(available) with no failover in progress and that cluster as writer.
+  - O(mode=switchover) (C(SwitchoverGlobalCluster)) is the planned move of a drill or a region evacuation. RDS first
+    brings the target in sync, so nothing is lost, and every member must be healthy.
+  - O(mode=failover) (C(FailoverGlobalCluster) with C(AllowDataLoss)) is the recovery from the loss of the writer's
+    region. Writes not yet replicated to the target are lost. O(allow_data_loss=true) must confirm it.
+  - Idempotent. When the target already is the writer nothing is done. When a failover to the target is already in
+    progress (an interrupted run), the module only waits for it.
+  - Check mode predicts the new writer; C(--diff) shows the writer before and after.
+notes:
+  - The sandbox (moto) cannot emulate Aurora global database switchover or failover (the calls answer HTTP 500).
+    This module is therefore tested with botocore's Stubber, which answers the RDS calls with recorded responses
+    (C(tests/unit/plugins/modules/test_rds_global_cluster_failover.py)), not on the sandbox.
+  - For an in-region Aurora failover use M(cloudops.runbooks.rds_cluster_failover); for an RDS read replica,
+    M(cloudops.runbooks.rds_promote).
+  - Run it in any region the global database's API answers in (a surviving region during a regional outage).
+options:
+  global_cluster_id:
+    description:
+      - Identifier of the Aurora global database.
+    type: str
+    required: true
+    aliases: [global_cluster_identifier]
+  target_cluster_arn:
+    description:
+      - ARN of the secondary DB cluster to make the writer.
+    type: str
+    required: true
+    aliases: [target_db_cluster_identifier]
+  mode:
+    description:
+      - V(switchover) is planned, with no data loss, and needs every member healthy. V(failover) is unplanned and loses
+        unreplicated writes. It needs O(allow_data_loss=true).
+    type: str
+    default: switchover
+    choices: [switchover, failover]
+  allow_data_loss:
+    description:
+      - Confirms that O(mode=failover) may lose the writes the target has not received.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the target is the writer and the global database is available.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait.
+    type: int
+    default: 1800
+author:
+  - cloudops platform team (@cloudops)
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Drill - move the writer of the global database to us-west-2, without data loss
+  cloudops.runbooks.rds_global_cluster_failover:
+    global_cluster_id: shop-global
+    target_cluster_arn: arn:aws:rds:us-west-2:123456789012:cluster:shop-aurora-dr
+    mode: switchover
+    region: us-west-2
+
+- name: Disaster - us-east-1 is gone, accept the loss of what was not replicated
+  cloudops.runbooks.rds_global_cluster_failover:
+    global_cluster_id: shop-global
+    target_cluster_arn: arn:aws:rds:us-west-2:123456789012:cluster:shop-aurora-dr
+    mode: failover
+    allow_data_loss: true
+    region: us-west-2
+"""
+
+RETURN = r"""
+global_cluster_id:
+  description: The global database identifier.
+  returned: always
+  type: str
+  sample: shop-global
+mode:
+  description: The O(mode) used.
+  returned: always
+  type: str
+  sample: switchover
+writer_before:
+  description: ARN of the writer cluster before the run.
+  returned: always
+  type: str
+  sample: arn:aws:rds:us-east-1:123456789012:cluster:shop-aurora
+writer_after:
+  description: ARN of the writer cluster after the run (in check mode, the predicted one).
+  returned: always
+  type: str
+  sample: arn:aws:rds:us-west-2:123456789012:cluster:shop-aurora-dr
+members:
+  description: The global database's clusters after the run.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+  - {cluster_arn: 'arn:aws:rds:us-east-1:123456789012:cluster:shop-aurora', is_writer: false, synchronization_status: connected}
+  - {cluster_arn: 'arn:aws:rds:us-west-2:123456789012:cluster:shop-aurora-dr', is_writer: true, synchronization_status: connected}
+status:
+  description: The global database's C(Status) after the run.
+  returned: always
+  type: str
+  sample: available
+failover_state:
+  description: C(FailoverState) after the run (status, from, to, data loss allowed); null when none is in progress.
+  returned: always
+  type: dict
+  sample: null
+started_at:
+  description: UTC time of the switchover/failover call (ISO 8601); null when nothing was called.
+  returned: always
+  type: str
+  sample: '2026-01-31T12:00:00.125000+00:00'
+finished_at:
+  description: UTC time the target was seen as writer; null without a wait or a call.
+  returned: always
+  type: str
+  sample: '2026-01-31T12:01:30.000000+00:00'
+duration_seconds:
+  description: Seconds (monotonic clock) from the call (or, for an interrupted run, from the start of the wait) to RV(finished_at).
+  returned: always
+  type: float
+  sample: 89.875
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
+from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_failover
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+
+IN_PROGRESS = ("pending", "failing-over", "cancelling")
+
+
+def members_of(cluster):
+    return sorted(({"cluster_arn": member["DBClusterArn"], "is_writer": bool(member.get("IsWriter")),
+                    "synchronization_status": member.get("SynchronizationStatus")}
+                   for member in cluster.get("GlobalClusterMembers") or []), key=lambda member: member["cluster_arn"])
+
+
+def writer_of(cluster):
+    return next((member["cluster_arn"] for member in members_of(cluster) if member["is_writer"]), None)
+
+
+def failover_state(cluster):
+    state = cluster.get("FailoverState") or {}
+    if not state.get("Status"):
+        return None
+    return {"status": state.get("Status"), "from_cluster_arn": state.get("FromDbClusterArn"),
+            "to_cluster_arn": state.get("ToDbClusterArn"), "data_loss_allowed": state.get("IsDataLossAllowed")}
+
+
+def settled(cluster, target):
+    state = failover_state(cluster)
+    return (cluster.get("Status") == "available" and writer_of(cluster) == target
+            and (state is None or state["status"] not in IN_PROGRESS))
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            global_cluster_id=dict(type="str", required=True, aliases=["global_cluster_identifier"]),
+            target_cluster_arn=dict(type="str", required=True, aliases=["target_db_cluster_identifier"]),
+            mode=dict(type="str", default="switchover", choices=["switchover", "failover"]),
+            allow_data_loss=dict(type="bool", default=False),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=1800),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    global_id, target, mode = params["global_cluster_id"], params["target_cluster_arn"], params["mode"]
+    if mode == "failover" and not params["allow_data_loss"]:
+        module.fail_json(msg="mode failover loses the writes %s has not received yet: set allow_data_loss: true to confirm, "
+                         "or use mode: switchover while the writer region is healthy" % target)
+    conn = client(module, "rds")
+    cluster = rds_failover.describe_global_cluster(module, conn, global_id)
+    if cluster is None:
+        module.fail_json(msg="global cluster %s not found: check global_cluster_id" % global_id)
+    arns = [member["cluster_arn"] for member in members_of(cluster)]
+    if target not in arns:
+        module.fail_json(msg="%s is not a member of global cluster %s: target_cluster_arn must be one of %s"
+                         % (target, global_id, ", ".join(arns) or "(no members)"))
+    before, state = writer_of(cluster), failover_state(cluster)
+    result = dict(global_cluster_id=global_id, mode=mode, writer_before=before, started_at=None, finished_at=None,
+                  duration_seconds=None)
+
+    def wait_settled(watch, **context):
+        outcome = waiting.poll_until(lambda: rds_failover.describe_global_cluster(module, conn, global_id) or {},
+                                     lambda found: settled(found, target), params["wait_timeout"])
+        found = outcome["result"]
+        if not outcome["done"]:
+            module.fail_json(msg="global cluster %s is %s with writer %s after %s s (failover state %s), waiting for %s: raise "
+                             "wait_timeout or run again (it only waits then)" % (global_id, found.get("Status"), writer_of(found),
+                                                                                 outcome["elapsed"], failover_state(found), target),
+                             members=members_of(found), failover_state=failover_state(found), **context)
+        times = watch.stop()
+        return found, times
+
+    in_progress = state is not None and state["status"] in IN_PROGRESS
+    if in_progress and state["to_cluster_arn"] != target:
+        module.fail_json(msg="a failover of %s to %s is in progress (%s): wait for it to end before moving the writer to %s"
+                         % (global_id, state["to_cluster_arn"], state["status"], target), failover_state=state, **result)
+    if before == target or in_progress:
+        if params["wait"] and not module.check_mode and not settled(cluster, target):
+            watch = timing.Stopwatch()
+            cluster, times = wait_settled(watch, changed=False, **result)
+            result.update(started_at=times["started_at"], finished_at=times["finished_at"], duration_seconds=times["duration_seconds"])
+        module.exit_json(changed=False, writer_after=writer_of(cluster) or target, members=members_of(cluster),
+                         status=cluster.get("Status"), failover_state=failover_state(cluster), **result)
+
+    diff = {"before": {"global_cluster_id": global_id, "writer": before}, "after": {"global_cluster_id": global_id, "writer": target}}
+    extra = {"diff": diff} if module._diff else {}
+    if module.check_mode:
+        module.exit_json(changed=True, writer_after=target, members=members_of(cluster), status=cluster.get("Status"),
+                         failover_state=state, **dict(result, **extra))
+
+    watch = timing.Stopwatch()
+    answered = rds_failover.switch_global_cluster(module, conn, global_id, target, mode == "failover", changed=False)
+    result["started_at"] = watch.started_at
+    if not params["wait"]:
+        module.exit_json(changed=True, writer_after=target, members=members_of(answered), status=answered.get("Status"),
+                         failover_state=failover_state(answered), **dict(result, **extra))
+    found, times = wait_settled(watch, changed=True, **result)
+    result.update(finished_at=times["finished_at"], duration_seconds=times["duration_seconds"])
+    module.exit_json(changed=True, writer_after=writer_of(found), members=members_of(found), status=found.get("Status"),
+                     failover_state=failover_state(found), **dict(result, **extra))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""eks_nodegroup_scale's and k8s_workload_scale's decisions (scaling.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
+
+WARM = {"min_size": 1, "desired_size": 1, "max_size": 6}
+
+
+def test_target_scaling_replaces_the_given_sizes_only():
+    assert scaling.target_scaling(WARM, min_size=3, desired_size=3) == {"min_size": 3, "desired_size": 3, "max_size": 6}
+    assert scaling.target_scaling(WARM) == WARM
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ({"desired_size": 10}, "invalid scaling min_size=1 desired_size=10 max_size=6 (given values override the current 1/1/6): "
+                           "min_size <= desired_size <= max_size must hold"),
+    ({"min_size": 2}, "min_size <= desired_size <= max_size"),
+    ({"min_size": -1, "desired_size": 0}, "min_size must be 0 or more"),
+    ({"min_size": 0, "desired_size": 0, "max_size": 0}, "max_size must be 1 or more"),
+])
+def test_target_scaling_refuses_what_eks_would(sizes, message):
+    with pytest.raises(scaling.ScalingError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        scaling.target_scaling(WARM, **sizes)
+
+
+def test_scaling_round_trips_the_boto_shape():
+    boto = {"minSize": 1, "desiredSize": 2, "maxSize": 3}
+    assert scaling.scaling_to_boto(scaling.scaling_from_boto(boto)) == boto
+
+
+@pytest.mark.parametrize("nodegroup, target, outcome", [
+    ({"status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 6}}, WARM, "done"),
+    ({"status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 6}}, dict(WARM, desired_size=3), "waiting"),
+    ({"status": "UPDATING", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 6}}, WARM, "waiting"),
+    ({"status": "UPDATING"}, None, "waiting"),
+    ({"status": "ACTIVE"}, None, "done"),
+    ({"status": "DEGRADED"}, WARM, "failed"),
+    (None, WARM, "failed"),
+])
+def test_nodegroup_outcome(nodegroup, target, outcome):
+    assert scaling.nodegroup_outcome(nodegroup, target) == outcome
+
+
+def test_health_issues():
+    group = {"health": {"issues": [{"code": "AsgInstanceLaunchFailures", "message": "no capacity"}]}}
+    assert scaling.health_issues(group) == ["AsgInstanceLaunchFailures: no capacity"]
+    assert scaling.health_issues(None) == []
+
+
+def test_normalise_workloads_fills_defaults():
+    assert scaling.normalise_workloads([{"name": "web", "replicas": 3}, {"kind": "StatefulSet", "name": "db", "namespace": "data",
+                                                                         "replicas": "0"}], "shop") == [
+        {"kind": "Deployment", "name": "web", "namespace": "shop", "replicas": 3},
+        {"kind": "StatefulSet", "name": "db", "namespace": "data", "replicas": 0}]
+
+
+def test_normalise_workloads_names_every_problem():
+    with pytest.raises(scaling.ScalingError) as refused:
+        scaling.normalise_workloads([{"kind": "DaemonSet", "name": "a", "replicas": 1}, {"name": "b", "replicas": -1},
+                                     {"name": "c", "replicas": 1, "namespace": "x"}, {"name": "c", "replicas": 2, "namespace": "x"}])
+    message = str(refused.value)
+    assert "workloads[0]: kind must be one of Deployment, StatefulSet, not 'DaemonSet'" in message
+    assert "workloads[0]: no namespace" in message
+    assert "workloads[1]: replicas must be a whole number of 0 or more, not -1" in message
+    assert "workloads[3]: Deployment x/c is listed twice" in message
+    with pytest.raises(scaling.ScalingError, match="workloads is empty"):
+        scaling.normalise_workloads([], "shop")
+
+
+def deployment(spec, current, ready, generation=2, observed=2):
+    return {"metadata": {"generation": generation}, "spec": {"replicas": spec},
+            "status": {"replicas": current, "readyReplicas": ready, "observedGeneration": observed}}
+
+
+@pytest.mark.parametrize("obj, replicas, ready", [
+    (deployment(3, 3, 3), 3, True),
+    (deployment(3, 3, 2), 3, False),
+    (deployment(3, 4, 3), 3, False),        # an old pod still terminating
+    (deployment(3, 3, 3, observed=1), 3, False),  # the controller has not seen the new spec
+    (deployment(1, 1, 1), 3, False),        # the scale has not been applied
+    ({"metadata": {"generation": 3}, "spec": {"replicas": 0}, "status": {"observedGeneration": 3}}, 0, True),
+])
+def test_workload_ready(obj, replicas, ready):
+    assert scaling.workload_ready(obj, replicas) is ready
+
+
+def test_describe_progress():
+    workload = {"kind": "Deployment", "namespace": "shop", "name": "web", "replicas": 3}
+    assert scaling.describe_progress(workload, deployment(3, 3, 1)) == "Deployment shop/web: 1 of 3 ready (3 pods)"
+    assert scaling.describe_progress(workload, deployment(3, 1, 1, observed=1)).endswith(
+        "(1 pods, controller has not seen the change yet)")
