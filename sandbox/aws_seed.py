@@ -243,15 +243,11 @@ class Seeder:
         # Cross-region replica: the source must be given as the primary's ARN (as with real RDS).
         rds_dr = self.client("rds", rds_spec["replica"]["region"])
         replica_id = rds_spec["replica"]["instance_id"]
-        rds_dr.create_db_instance_read_replica(
+        replica = rds_dr.create_db_instance_read_replica(
             DBInstanceIdentifier=replica_id, SourceDBInstanceIdentifier=primary["DBInstanceArn"],
             DBInstanceClass=s["instance_class"], SourceRegion=rds_spec["primary"]["region"],
-            Tags=self.tags(Role="replica"),
-        )
-        # moto 5.2.5 looks a replica's DBSubnetGroupName up in the *source* region when given at creation
-        # (NotFound); set it afterwards, when the lookup happens in the replica's own region.
-        replica = rds_dr.modify_db_instance(DBInstanceIdentifier=replica_id, DBSubnetGroupName=subnet_groups["dr"],
-                                           ApplyImmediately=True)["DBInstance"]
+            DBSubnetGroupName=subnet_groups["dr"], Tags=self.tags(Role="replica"),
+        )["DBInstance"]
         self.out["rds"] = {"primary": {"id": primary["DBInstanceIdentifier"], "arn": primary["DBInstanceArn"],
                                        "region": rds_spec["primary"]["region"]},
                            "replica": {"id": replica["DBInstanceIdentifier"], "arn": replica["DBInstanceArn"],

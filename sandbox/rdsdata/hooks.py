@@ -82,8 +82,16 @@ class Hooks:
         except Exception as exc:  # noqa: BLE001 - reported through the API's status and /health
             self._fail_instance(resp, iid, "failed", "create", exc)
 
-    def create_db_instance_read_replica(self, resp: Any, params: dict[str, Any], _pre: Any) -> None:
+    @staticmethod
+    def before_create_replica(resp: Any, params: dict[str, Any]) -> Any:
+        """moto looks a cross-region replica's DBSubnetGroupName up in the *source* region (NotFound, where RDS
+        uses the replica's region): hold it back from moto's handler and set it once the replica exists."""
+        return resp.params.pop("DBSubnetGroupName", None) if params.get("DBSubnetGroupName") else None
+
+    def create_db_instance_read_replica(self, resp: Any, params: dict[str, Any], subnet_group: Any) -> None:
         iid = params["DBInstanceIdentifier"]
+        if subnet_group:
+            resp.backend.modify_db_instance(iid, {"db_subnet_group_name": subnet_group})
         if not self._has_data(resp, iid):
             return
         src_region, src_id = _split_arn(params["SourceDBInstanceIdentifier"], resp.region)
@@ -250,7 +258,8 @@ class Hooks:
         self._publish(resp, iid)
 
 
-BEFORE = {"restore_db_instance_from_db_snapshot": "before_restore_from_snapshot",
+BEFORE = {"create_db_instance_read_replica": "before_create_replica",
+          "restore_db_instance_from_db_snapshot": "before_restore_from_snapshot",
           "restore_db_instance_to_point_in_time": "before_restore_to_time"}
 ACTIONS = ("create_db_instance", "create_db_instance_read_replica", "promote_read_replica", "create_db_snapshot",
            "copy_db_snapshot", "delete_db_snapshot", "restore_db_instance_from_db_snapshot",
