@@ -268,9 +268,18 @@ ACTIONS = ("create_db_instance", "create_db_instance_read_replica", "promote_rea
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 
 
+def _remove_replica(self: Any, replica: Any) -> None:
+    """moto lists a cross-region replica on its source by ARN but removes it by identifier (ValueError: the
+    delete of such a replica answers 500); remove whichever form is listed."""
+    self.replicas = [r for r in self.replicas if r not in (replica.db_instance_identifier, replica.db_instance_arn)]
+
+
 def install(plane: DataPlane) -> Hooks:
     """Wrap moto's RDSResponse actions (in this process) so that they drive `plane`. Idempotent."""
+    from moto.rds.models import DBInstance
     from moto.rds.responses import RDSResponse
+
+    DBInstance.remove_replica = _remove_replica
 
     hooks = Hooks(plane)
     for action in ACTIONS:

@@ -280,3 +280,16 @@ def test_knob_on_an_instance_that_is_not_a_replica_is_a_clear_error(sandbox):
     res = sandbox.cli("knob", "replica-lag", "--instance", "shop-db", "--seconds", "5", check=False)
     assert res.returncode == 1
     assert "not a replica" in res.stderr
+
+
+def test_a_cross_region_replica_can_be_deleted_without_promotion(sandbox, cleanup):
+    src = new_primary(sandbox, "dp-xdel")
+    cleanup.append((PRIMARY_REGION, "instance", src))
+    arn = rds(sandbox).describe_db_instances(DBInstanceIdentifier=src)["DBInstances"][0]["DBInstanceArn"]
+    rds(sandbox, DR_REGION).create_db_instance_read_replica(DBInstanceIdentifier=f"{src}-dr",
+                                                            SourceDBInstanceIdentifier=arn,
+                                                            SourceRegion=PRIMARY_REGION)
+    rds(sandbox, DR_REGION).delete_db_instance(DBInstanceIdentifier=f"{src}-dr", SkipFinalSnapshot=True)
+    source = rds(sandbox).describe_db_instances(DBInstanceIdentifier=src)["DBInstances"][0]
+    assert source["ReadReplicaDBInstanceIdentifiers"] == []
+    assert (DR_REGION, f"{src}-dr") not in plane_instances(sandbox)
