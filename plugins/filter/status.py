@@ -182,6 +182,58 @@ def status_report(results, config):
     }
 
 
+# ------------------------------------------------------------------------------------------------------ status_diff
+
+DEFAULT_IGNORE = ("collected_at",)
+
+
+def _ignored(segments, patterns):
+    """Whether a path (its segments) lies at or under one of the patterns (segment lists, '*' = any one segment)."""
+    for pattern in patterns:
+        if len(pattern) <= len(segments) and all(want in ("*", have) for want, have in zip(pattern, segments)):
+            return True
+    return False
+
+
+def _same(before, after):
+    """Equal, and of the same kind: True is not 1, 1 is 1.0."""
+    if isinstance(before, bool) or isinstance(after, bool):
+        return isinstance(before, bool) and isinstance(after, bool) and before == after
+    return before == after
+
+
+def _walk(before, after, segments, patterns, out):
+    if _ignored(segments, patterns):
+        return
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = sorted(set(before) | set(after), key=str)
+        for key in keys:
+            _walk(before.get(key), after.get(key), segments + [str(key)], patterns, out)
+        return
+    if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+        for index in range(max(len(before), len(after))):
+            _walk(before[index] if index < len(before) else None, after[index] if index < len(after) else None,
+                  segments + [str(index)], patterns, out)
+        return
+    if not _same(before, after):
+        out.append({"path": ".".join(segments), "before": before, "after": after})
+
+
+def status_diff(before, after, ignore=DEFAULT_IGNORE):
+    """The differences between two status reports: [{path, before, after}] in path order (dict keys sorted, list items
+    by index), each at the deepest level where the two differ. A key or list item present on one side only shows
+    null on the other. ignore: dotted paths ('rds.replica.endpoint.port'; '*' matches any one segment) whose values,
+    and everything under them, are not compared; default the report's only timestamp, collected_at."""
+    if ignore is None:
+        ignore = ()
+    if isinstance(ignore, str):
+        ignore = [ignore]
+    patterns = [str(item).split(".") for item in ignore]
+    out = []
+    _walk(before if before is not None else {}, after if after is not None else {}, [], patterns, out)
+    return out
+
+
 class FilterModule(object):
     def filters(self):
-        return {"status_table": status_table, "status_report": status_report}
+        return {"status_table": status_table, "status_report": status_report, "status_diff": status_diff}

@@ -142,3 +142,62 @@ def _num(value):
     """A number without a useless '.0' (2 rather than 2.0), for messages."""
     value = float(value)
     return int(value) if value.is_integer() else round(value, 3)
+
+
+# ------------------------------------------------------------------------------------- read replicas (rds_read_replica)
+
+CREATE = "create"
+KEEP = "keep"
+WAIT_DELETED = "wait_deleted"
+REFUSE = "refuse"
+
+
+def instance_key(identifier, default_region):
+    """(region, lower-case name) of an RDS instance named by ARN (arn:aws:rds:REGION:ACCOUNT:db:NAME) or by identifier
+    (then in default_region). RDS shows a same-region source by identifier and a cross-region one by ARN; both
+    spellings of one instance have the same key (identifiers are case-insensitive)."""
+    parts = (identifier or "").split(":")
+    if len(parts) >= 7 and parts[0] == "arn":
+        return parts[3], parts[-1].lower()
+    return default_region, (identifier or "").lower()
+
+
+def replica_plan(existing, wanted_source, region):
+    """What rds_read_replica does about the instance that should be a read replica of wanted_source.
+
+    existing: the DBInstances entry of the replica's identifier in its region, or None.
+    wanted_source: instance_key() of the requested source.
+    region: the replica's region (a source shown by identifier lives there).
+
+    Returns {"action", "reason"}: "create" (no such instance), "wait_deleted" (it is being deleted: wait until it is
+    gone, then create), "keep" (it already replicates from that source), or "refuse" (it is standalone, a primary, or
+    replicates from another source: it holds other data, so the module does not delete it; the reason says what to do).
+    """
+    if existing is None:
+        return {"action": CREATE, "reason": "no instance of that name"}
+    name = existing.get("DBInstanceIdentifier")
+    if existing.get("DBInstanceStatus") == "deleting":
+        return {"action": WAIT_DELETED, "reason": "%s is being deleted" % name}
+    wanted = "%s in %s" % (wanted_source[1], wanted_source[0])
+    role, evidence = replication_role(existing)
+    found_source = existing.get("ReadReplicaSourceDBInstanceIdentifier")
+    if role == REPLICA and found_source and instance_key(found_source, region) == tuple(wanted_source):
+        return {"action": KEEP, "reason": "%s already replicates from %s" % (name, found_source)}
+    if role == REPLICA and found_source:
+        return {"action": REFUSE, "reason": "%s exists and replicates from %s, not from %s: delete it first (state: absent) "
+                                            "or pick another instance_id" % (name, found_source, wanted)}
+    return {"action": REFUSE, "reason": "%s exists as a %s instance (%s), not as a replica of %s: a promoted replica or another "
+                                        "database; delete it first (state: absent) or pick another instance_id"
+                                        % (name, role, evidence, wanted)}
+
+
+def replicating(instance, wanted_source, region):
+    """Whether a replica is done being created: available, pointing at wanted_source, and (where RDS reports it)
+    its read replication status is "replicating"."""
+    if instance.get("DBInstanceStatus") != "available":
+        return False
+    found = instance.get("ReadReplicaSourceDBInstanceIdentifier")
+    if not found or instance_key(found, region) != tuple(wanted_source):
+        return False
+    state = replication_status(instance)
+    return state is None or state.get("status") == "replicating"

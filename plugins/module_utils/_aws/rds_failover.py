@@ -98,3 +98,18 @@ def switch_global_cluster(module, conn, global_cluster_id, target_cluster_arn, a
                                                               "Failover" if allow_data_loss else "Switchover", target_cluster_arn),
                              **context)
     return None
+
+
+def create_read_replica(module, conn, params, source_region=None, **context):
+    """CreateDBInstanceReadReplica with params (boto3 names) in this client's region; source_region makes it
+    cross-region (botocore then presigns the request in the source region, as RDS requires). Returns the new entry."""
+    extra = {"SourceRegion": source_region} if source_region else {}
+    try:
+        return conn.create_db_instance_read_replica(aws_retry=True, **dict(params, **extra))["DBInstance"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not create read replica %s of %s in %s: the source must be available with automated "
+                             "backups on; a cross-region replica of an encrypted source needs kms_key_id (a key of %s); check the "
+                             "instance class, subnet group, security groups and rds:CreateDBInstanceReadReplica permission"
+                             % (params.get("DBInstanceIdentifier"), params.get("SourceDBInstanceIdentifier"), conn.meta.region_name,
+                                conn.meta.region_name), **context)
+    return None

@@ -1,0 +1,374 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: rds_drill_markers
+version_added: 0.4.0
+short_description: Write sequence-numbered marker rows to an RDS PostgreSQL database and measure the RPO by the ones a copy lacks
+description:
+  - A failover drill measures its recovery point by data, not by a lag metric. Before the cut it writes marker rows to
+    the primary (O(action=write)); after the promotion it reads them on the promoted database (O(action=read)) with the
+    markers it wrote (O(written)); the ones missing there are the data the failover lost, as rows (RV(rpo_rows)) and
+    seconds (RV(rpo_seconds)). After the drill O(action=purge) deletes the run's rows.
+  - The markers live in O(table) (created with C(CREATE TABLE IF NOT EXISTS) by the first write; columns C(seq bigint),
+    C(run_id text), C(written_at timestamptz) defaulting to C(clock_timestamp), primary key on C(run_id) and C(seq)). Each O(run_id)
+    numbers its markers 1, 2, 3, ...; a later write of the same run continues after its highest C(seq).
+  - O(action=write) inserts O(count) rows one after the other, each in its own committed transaction, so each one
+    marks a moment; C(written_at) is the server's clock at the insert. Refused on a read-only standby.
+  - O(action=read) reads the run's rows in one read-only transaction; it works on a read replica too (a standby shows
+    what it has received so far). With O(written), RV(missing_seqs) are the written markers the database lacks, and
+    RV(rpo_seconds) is the span of writes lost, from the newest marker present that was written before the first
+    missing one to the newest missing marker (0 when nothing is missing). When the database has none of the run's
+    markers written before the first missing one, it is the span of the missing markers plus the gap before the
+    first, estimated as their mean spacing (a lower bound; RV(rpo_basis) is then V(none_present)). Write a first
+    batch well before the cut, so the newest present marker bounds the loss.
+  - O(action=purge) deletes the run's rows and nothing else (the table stays, with other runs' rows).
+  - The endpoint, credentials and TLS settings are those of M(cloudops.runbooks.rds_data_info). The login user needs
+    C(CREATE) on the schema for the first write, then C(SELECT), C(INSERT) and C(DELETE) on the table.
+  - Check mode connects and reads (read-only) to predict honestly; a write returns the sequence numbers it would use
+    (C(written_at) null), a purge the rows it would delete; nothing is written. C(--diff) shows the run's highest
+    sequence number (write) or row count (purge) before and after.
+options:
+  instance_id:
+    description:
+      - Identifier of the DB instance (the primary for O(action=write); the promoted or replica instance to measure for
+        O(action=read)).
+    type: str
+    required: true
+    aliases: [db_instance_identifier]
+  run_id:
+    description:
+      - The drill run the markers belong to, for example its run directory's name. Reads and purges only see this
+        run's rows.
+    type: str
+    required: true
+  action:
+    description:
+      - V(write) markers, V(read) them (and measure the RPO with O(written)), or V(purge) the run's rows.
+    type: str
+    required: true
+    choices: [write, read, purge]
+  count:
+    description:
+      - With O(action=write), how many marker rows to write (default 1).
+    type: int
+  table:
+    description:
+      - Table of the markers, as C(name) (in the C(public) schema) or C(schema.name).
+    type: str
+    default: cloudops_drill_markers
+  written:
+    description:
+      - With O(action=read), the markers written to the primary, the RV(markers) lists of the run's writes (one list,
+        or several concatenated). Without it only what is present is reported.
+    type: list
+    elements: dict
+author:
+  - cloudops platform team (@cloudops)
+extends_documentation_fragment:
+  - cloudops.runbooks.database
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Mark the primary's data before the cut
+  cloudops.runbooks.rds_drill_markers:
+    instance_id: shop-db
+    region: us-east-1
+    login_secret_id: shop/db/master
+    run_id: "{{ drill_run_id }}"
+    action: write
+    count: 10
+  register: markers_before
+
+- name: Measure the RPO on the promoted replica
+  cloudops.runbooks.rds_drill_markers:
+    instance_id: shop-db-dr
+    region: us-west-2
+    login_secret_id: shop/db/master
+    run_id: "{{ drill_run_id }}"
+    action: read
+    written: "{{ markers_before.markers + markers_at_cut.markers }}"
+  register: rpo
+
+- name: Report it
+  ansible.builtin.debug:
+    msg: "RPO {{ rpo.rpo_rows }} rows, {{ rpo.rpo_seconds }} s (missing {{ rpo.missing_seqs }})"
+
+- name: Remove the drill's rows from the primary
+  cloudops.runbooks.rds_drill_markers:
+    instance_id: shop-db
+    region: us-east-1
+    login_secret_id: shop/db/master
+    run_id: "{{ drill_run_id }}"
+    action: purge
+"""
+
+RETURN = r"""
+instance_id:
+  description: The instance identifier.
+  returned: success
+  type: str
+  sample: shop-db-dr
+run_id:
+  description: The run.
+  returned: always
+  type: str
+  sample: drill-20260131T120000
+action:
+  description: The action done.
+  returned: always
+  type: str
+  sample: read
+table:
+  description: The markers table, C(schema.name).
+  returned: always
+  type: str
+  sample: public.cloudops_drill_markers
+endpoint:
+  description: Where the module connected (as in M(cloudops.runbooks.rds_data_info)).
+  returned: success
+  type: dict
+  contains:
+    address:
+      description: Host name or IP address.
+      type: str
+      sample: 127.0.0.1
+    port:
+      description: TCP port.
+      type: int
+      sample: 5432
+    address_source:
+      description: V(api) (the instance's C(Endpoint.Address)) or V(login_host).
+      type: str
+      sample: login_host
+    port_source:
+      description: V(api) (the instance's C(Endpoint.Port)) or V(port).
+      type: str
+      sample: api
+database:
+  description: The database used.
+  returned: success
+  type: str
+  sample: shop
+user:
+  description: The user logged in as.
+  returned: success
+  type: str
+  sample: shop_admin
+connect_attempts:
+  description: Connection attempts made before the server accepted one.
+  returned: success
+  type: int
+  sample: 1
+in_recovery:
+  description: Whether the server is a standby (C(pg_is_in_recovery)).
+  returned: success
+  type: bool
+  sample: false
+markers:
+  description:
+    - The markers written, in order (in check mode the ones that would be, with C(written_at) null). Pass them (or
+      several writes' lists concatenated) as O(written) to a read.
+    - Also returned by a write that failed part-way, with the rows already committed.
+  returned: O(action=write)
+  type: list
+  elements: dict
+  contains:
+    seq:
+      description: The marker's sequence number in its run.
+      type: int
+      sample: 11
+    written_at:
+      description: The server's time of the insert (ISO 8601, UTC); null in check mode.
+      type: str
+      sample: '2026-01-31T12:00:00.125000+00:00'
+first:
+  description: The first marker of RV(markers).
+  returned: O(action=write)
+  type: dict
+  sample: {seq: 1, written_at: '2026-01-31T12:00:00.125000+00:00'}
+last:
+  description: The last marker of RV(markers).
+  returned: O(action=write)
+  type: dict
+  sample: {seq: 10, written_at: '2026-01-31T12:00:00.250000+00:00'}
+table_exists:
+  description: Whether the markers table exists on the database read (false before the first write reached it).
+  returned: O(action=read)
+  type: bool
+  sample: true
+present_count:
+  description: How many of the run's markers the database has.
+  returned: O(action=read)
+  type: int
+  sample: 10
+present_max_seq:
+  description: The highest sequence number present; null when none.
+  returned: O(action=read)
+  type: int
+  sample: 10
+newest_present_at:
+  description: C(written_at) of the newest marker present (ISO 8601, UTC); null when none.
+  returned: O(action=read)
+  type: str
+  sample: '2026-01-31T12:00:00.250000+00:00'
+written_count:
+  description: How many distinct markers O(written) lists.
+  returned: O(action=read) with O(written)
+  type: int
+  sample: 13
+missing_count:
+  description: How many of the O(written) markers the database lacks.
+  returned: O(action=read) with O(written)
+  type: int
+  sample: 3
+missing_seqs:
+  description: Their sequence numbers, ascending.
+  returned: O(action=read) with O(written)
+  type: list
+  elements: int
+  sample: [11, 12, 13]
+rpo_rows:
+  description: The RPO in rows (RV(missing_count)).
+  returned: O(action=read) with O(written)
+  type: int
+  sample: 3
+rpo_seconds:
+  description:
+    - The RPO in seconds, the span of writes lost (see the description); 0 when nothing is missing, null when a missing
+      marker has no C(written_at) (written in check mode).
+  returned: O(action=read) with O(written)
+  type: float
+  sample: 12.5
+rpo_basis:
+  description:
+    - V(nothing_missing), V(newest_present) (measured from the newest marker present) or V(none_present) (no earlier
+      marker present; an estimate, see the description); null when RV(rpo_seconds) is.
+  returned: O(action=read) with O(written)
+  type: str
+  sample: newest_present
+deleted_count:
+  description: The run's rows deleted (in check mode, that would be).
+  returned: O(action=purge)
+  type: int
+  sample: 13
+"""
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import database
+from ansible_collections.cloudops.runbooks.plugins.module_utils import drill
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._db import markers
+from ansible_collections.cloudops.runbooks.plugins.module_utils._db import postgres
+from ansible_collections.cloudops.runbooks.plugins.module_utils._db.connect import connection_options, open_connection
+
+
+def write(module, conn, schema, name, result):
+    params = module.params
+    rows = params["count"] or 1
+    if module.check_mode:
+        in_recovery, highest = markers.highest_seq(conn, schema, name, params["run_id"])
+        if in_recovery:
+            raise markers.standby_refusal("write markers")
+        written = [(seq, None) for seq in drill.planned_seqs(highest, rows)]
+    else:
+        in_recovery = False
+        written = markers.write(conn, schema, name, params["run_id"], rows)
+        highest = written[0][0] - 1
+    listed = [drill.marker(seq, when) for seq, when in written]
+    result.update(in_recovery=in_recovery, markers=listed, first=listed[0], last=listed[-1])
+    if module._diff:
+        result["diff"] = {"before": {"table": result["table"], "run_id": params["run_id"], "highest_seq": highest},
+                          "after": {"table": result["table"], "run_id": params["run_id"], "highest_seq": listed[-1]["seq"]}}
+    return True
+
+
+def read(module, conn, schema, name, result, written):
+    found = markers.read(conn, schema, name, module.params["run_id"])
+    result.update(in_recovery=found["in_recovery"], table_exists=found["table_exists"], **drill.present_summary(found["present"]))
+    if written is not None:
+        result.update(drill.rpo(written, found["present"]))
+    return False
+
+
+def purge(module, conn, schema, name, result):
+    params = module.params
+    if module.check_mode:
+        in_recovery, rows = markers.count(conn, schema, name, params["run_id"])
+        if in_recovery:
+            raise markers.standby_refusal("purge markers")
+    else:
+        in_recovery, rows = False, markers.purge(conn, schema, name, params["run_id"])
+    result.update(in_recovery=in_recovery, deleted_count=rows)
+    if module._diff:
+        result["diff"] = {"before": {"table": result["table"], "run_id": params["run_id"], "rows": rows},
+                          "after": {"table": result["table"], "run_id": params["run_id"], "rows": 0}}
+    return rows > 0
+
+
+def main():
+    argument_spec = dict(
+        instance_id=dict(type="str", required=True, aliases=["db_instance_identifier"]),
+        run_id=dict(type="str", required=True),
+        action=dict(type="str", required=True, choices=[drill.WRITE, drill.READ, drill.PURGE]),
+        count=dict(type="int"),
+        table=dict(type="str", default=drill.DEFAULT_TABLE),
+        written=dict(type="list", elements="dict"),
+    )
+    argument_spec.update(connection_options())
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    if not postgres.HAS_PSYCOPG:
+        module.fail_json(msg=missing_required_lib("psycopg"), exception=postgres.PSYCOPG_IMPORT_ERROR)
+    params = module.params
+    action = params["action"]
+    try:
+        if not params["run_id"].strip():
+            raise drill.MarkerError("run_id is empty: name the drill run the markers belong to")
+        if params["count"] is not None and action != drill.WRITE:
+            raise drill.MarkerError("count is for action: write only")
+        if params["written"] is not None and action != drill.READ:
+            raise drill.MarkerError("written is for action: read only (the markers lists the run's writes returned)")
+        if action == drill.WRITE:
+            drill.planned_seqs(0, params["count"] or 1)
+        written = drill.parse_written(params["written"]) if params["written"] is not None else None
+        schema, name = database.split_table_name(params["table"], "public")
+    except (drill.MarkerError, database.DatabaseError) as e:
+        module.fail_json(msg=str(e))
+    result = dict(changed=False, run_id=params["run_id"], action=action, table="%s.%s" % (schema, name))
+
+    instance_id = params["instance_id"]
+    instance = rds.describe_instance(module, client(module, "rds"), instance_id)
+    if instance is None:
+        module.fail_json(msg="RDS instance %s not found in %s: check instance_id and region" % (instance_id, module.region), **result)
+    conn, facts = open_connection(module, instance)
+    result.update(instance_id=instance["DBInstanceIdentifier"], endpoint=facts["endpoint"], database=facts["database"],
+                  user=facts["user"], connect_attempts=facts["connect_attempts"])
+    where = "database %s at %s:%s" % (facts["database"], facts["endpoint"]["address"], facts["endpoint"]["port"])
+    try:
+        if action == drill.WRITE:
+            result["changed"] = write(module, conn, schema, name, result)
+        elif action == drill.READ:
+            result["changed"] = read(module, conn, schema, name, result, written)
+        else:
+            result["changed"] = purge(module, conn, schema, name, result)
+    except markers.MarkerFailed as e:
+        done = [drill.marker(seq, when) for seq, when in getattr(e, "written", None) or []]
+        if done:
+            result.update(changed=True, markers=done, first=done[0], last=done[-1])
+        module.fail_json(msg="%s (%s, run %s)" % (facts["settings"].scrub(e), where, params["run_id"]), **result)
+    finally:
+        postgres.close(conn)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
