@@ -53,6 +53,29 @@ def read_env_file(path: Path) -> dict:
     return dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
 
 
+def ansible_env(collections_path: str, sandbox_env: dict, **extra: str) -> dict:
+    """The environment ansible runs with: no real AWS credentials, the sandbox's env, this collection, no colour,
+    the sandbox's bin (helm) first and then the venv on PATH."""
+    env = dict(clean_env(), **sandbox_env)
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", **extra)
+    env["PATH"] = "%s:%s" % (env.get("PATH", ""), BIN)
+    return env
+
+
+def run_module(collections_path: str, sandbox_env: dict, name: str, args: dict, check: bool = False,
+               diff: bool = False, inventory: str = "inventories/sandbox") -> dict:
+    """Run cloudops.runbooks.<name> ad hoc with args; returns its result (failed or not)."""
+    command = [str(BIN / "ansible"), "localhost", "-i", inventory, "-m", "cloudops.runbooks." + name, "-a", json.dumps(args)]
+    command += (["--check"] if check else []) + (["--diff"] if diff else [])
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env=ansible_env(collections_path, sandbox_env, ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                                          ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"))
+    try:
+        return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        raise AssertionError("ansible %s gave no result:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
+
+
 def ok(proc: subprocess.CompletedProcess) -> None:
     """Assert an ansible-playbook run succeeded, showing the end of its output when it did not."""
     assert proc.returncode == 0, "ansible-playbook failed:\n%s\n%s" % (proc.stdout[-6000:], proc.stderr[-3000:])
@@ -95,9 +118,7 @@ def run_playbook(collections_path, tmp_path):
     def run(playbook="playbooks/status.yml", inventory="inventories/sandbox", env=None, extra_vars=None, args=()):
         report = tmp_path / "status-report.json"
         variables = dict(extra_vars or {}, status_report_path=str(report))
-        run_env = dict(clean_env(), **(env or {}))
-        run_env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-        run_env["PATH"] = "%s:%s" % (run_env.get("PATH", ""), BIN)  # the sandbox's bin (helm) first, then the venv
+        run_env = ansible_env(collections_path, env or {})
         proc = subprocess.run(
             [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", json.dumps(variables), *args],
             cwd=REPO, env=run_env, capture_output=True, text=True, timeout=300,

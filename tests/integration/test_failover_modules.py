@@ -23,7 +23,7 @@ import pytest
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from conftest import BIN, REPO, clean_env, flat, ok, sandbox_cli
+from conftest import BIN, REPO, ansible_env, flat, ok, run_module, sandbox_cli
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 INVENTORY = "inventories/sandbox"
@@ -39,21 +39,11 @@ class Runner(object):
         self.sandbox, self.collections_path, self.tmp_path = sandbox, collections_path, tmp_path
 
     def env(self, **extra):
-        env = dict(clean_env(), **self.sandbox["env"])
-        env.update(ANSIBLE_COLLECTIONS_PATH=self.collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", **extra)
-        env["PATH"] = "%s:%s" % (env.get("PATH", ""), BIN)
-        return env
+        return ansible_env(self.collections_path, self.sandbox["env"], **extra)
 
     def module(self, name, check=False, diff=False, **args):
-        """Run cloudops.runbooks.<name> ad hoc; returns its result (failed or not)."""
-        command = [str(BIN / "ansible"), "localhost", "-i", INVENTORY, "-m", "cloudops.runbooks." + name, "-a", json.dumps(args)]
-        command += (["--check"] if check else []) + (["--diff"] if diff else [])
-        proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
-                              env=self.env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"))
-        try:
-            return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-        except (ValueError, KeyError, IndexError):
-            raise AssertionError("ansible %s gave no result:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
+        """Run cloudops.runbooks.<name> ad hoc with args; returns its result (failed or not)."""
+        return run_module(self.collections_path, self.sandbox["env"], name, args, check, diff, INVENTORY)
 
     def playbook(self, name, prefix, check=False, diff=False, **variables):
         """Run tests/integration/playbooks/<name>.yml; returns (process, the results it saved)."""

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BIN, REPO, clean_env, ok
+from conftest import BIN, REPO, ansible_env, ok, run_module
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 USER, PASSWORD, DB = "shop_admin", "sandbox-only-password", "shop"  # what the seeded secret shop/db/master holds
@@ -42,10 +42,7 @@ class Backup(object):
 
     # -- running ansible ---------------------------------------------------------------------------------------
     def env(self, **extra):
-        env = dict(clean_env(), **self.sandbox["env"])
-        env.update(ANSIBLE_COLLECTIONS_PATH=self.collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", **extra)
-        env["PATH"] = "%s:%s" % (env.get("PATH", ""), BIN)
-        return env
+        return ansible_env(self.collections_path, self.sandbox["env"], **extra)
 
     def playbook(self, name, check=False, diff=False, **variables):
         """Run tests/integration/playbooks/<name>.yml; returns (process, the result it saved)."""
@@ -59,14 +56,7 @@ class Backup(object):
     def module(self, name, check=False, diff=False, **args):
         """Run cloudops.runbooks.<name> ad hoc with args; returns its result (failed or not)."""
         args.setdefault("region", PRIMARY)
-        command = [str(BIN / "ansible"), "localhost", "-i", INVENTORY, "-m", "cloudops.runbooks." + name, "-a", json.dumps(args)]
-        command += (["--check"] if check else []) + (["--diff"] if diff else [])
-        proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
-                              env=self.env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"))
-        try:
-            return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-        except (ValueError, KeyError, IndexError):
-            raise AssertionError("ansible %s gave no result:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
+        return run_module(self.collections_path, self.sandbox["env"], name, args, check, diff, INVENTORY)
 
     # -- reading back ------------------------------------------------------------------------------------------
     def rds(self, region=PRIMARY):
