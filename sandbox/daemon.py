@@ -24,6 +24,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from sandbox import route53_batches
 from sandbox.config import StatePaths, load_inventory, read_json, resolve_inventory, resolve_state_dir, write_json
 from sandbox.rdsdata.plane import DataPlaneError
 
@@ -73,6 +74,7 @@ class Daemon:
         from sandbox.rdsdata.plane import DataPlane
 
         install_health_overrides()
+        route53_batches.install()
         self.plane = DataPlane()
         hooks.install(self.plane)
         self.moto = ThreadedMotoServer(HOST, 0, verbose=False)
