@@ -377,7 +377,8 @@ def cmd_knob(args: argparse.Namespace) -> int:
     elif args.knob == "alarm":
         out = knobs.alarm(sb, args.name, args.state)
     elif args.knob == "replica-lag":
-        out = knobs.replica_lag(sb, args.seconds, paused=args.paused, instance_id=args.instance)
+        seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
+        out = knobs.replica_lag(sb, seconds, paused=args.paused, instance_id=args.instance)
     else:
         out = knobs.rollout(sb, args.cluster, args.namespace, args.name, ready=args.ready)
     print(json.dumps(out))
@@ -437,7 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--state", required=True, choices=knobs.ALARM_STATES)
     k = ksub.add_parser("replica-lag", parents=[common],
                         help="the replica receives the source's writes this late; or pause/resume replication")
-    k.add_argument("--seconds", type=float, help="lag in seconds (data and the ReplicaLag metric)")
+    lag = k.add_mutually_exclusive_group()
+    lag.add_argument("--seconds", type=float, help="lag in seconds (data and the ReplicaLag metric)")
+    lag.add_argument("--seeded", action="store_true", help="back to the seeded lag (sandbox_seed.rds.initial_replica_lag_seconds)")
     g = k.add_mutually_exclusive_group()
     g.add_argument("--pause", dest="paused", action="store_const", const=True,
                    help="hold all replication: writes from now on are missing on the replica")

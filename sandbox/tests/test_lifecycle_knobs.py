@@ -57,6 +57,9 @@ def test_replica_lag_knob(sandbox):
         sandbox.cli("knob", "replica-lag", "--seconds", "240")
         assert latest() == 240.0
         assert json.loads((sandbox.state_dir / "knobs.json").read_text())["replica_lag_seconds"] == 240.0
+        sandbox.cli("knob", "replica-lag", "--seeded")
+        seeded = float(knobs.Sandbox(sandbox.state_dir).inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"])
+        assert json.loads((sandbox.state_dir / "knobs.json").read_text())["replica_lag_seconds"] == seeded
     finally:
         knobs.replica_lag(knobs.Sandbox(sandbox.state_dir), 2)  # the Python API does the same
 
