@@ -67,8 +67,11 @@ integration: venv postgres
 # Each scenario on a sandbox of its own (the deploy scenarios change the estate).
 MOLECULE_SCENARIOS ?= status deploy rollback
 molecule: venv postgres
+	@mkdir -p build
 	for scenario in $(MOLECULE_SCENARIOS); do \
-	  tools/with-sandbox.sh $(CURDIR)/build/molecule-sandbox-$$scenario $(BIN)/molecule test --scenario-name $$scenario || exit 1; \
+	  state=$(CURDIR)/build/molecule-sandbox-$$scenario; log=$(CURDIR)/build/molecule-$$scenario.log; \
+	  tools/with-sandbox.sh $$state $(BIN)/molecule test --scenario-name $$scenario 2>&1 | tee $$log; \
+	  if [ $${PIPESTATUS[0]} -ne 0 ]; then tools/show-failures.sh $$log $$state; exit 1; fi; \
 	done
 
 build: venv
