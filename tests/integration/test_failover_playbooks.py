@@ -270,10 +270,16 @@ def test_check_mode_changes_nothing(ro):
 
 # -- the real failover -------------------------------------------------------------------------------------------------
 def test_failover_promotes_scales_repoints_flips_and_reports_the_rto(rb):
-    # Killed (like a lost AWX node) after the promotion and the scale-up, then run again: it resumes.
-    rb.run_until("playbooks/failover.yml", "TASK [Failover | write the promoted endpoint")
+    # Killed (like a lost AWX node) after the promotion, then again after the scale-up, and again after the Secret was
+    # written: each re-run resumes the same run, and the last one only has the DNS flip and the smoke test left.
+    rb.run_until("playbooks/failover.yml", "TASK [Failover | 2. scale")
     first = rb.record("cloudops-failover")
     assert (first["outcome"], first["phase"], first["promotion"]["lag_at_promotion_seconds"]) == ("in_progress", "promoted", 2.0)
+    for step in ("Failover | write the promoted endpoint", "Failover | 4. switch Route 53"):
+        rb.run_until("playbooks/failover.yml", "TASK [%s" % step)
+        again = rb.record("cloudops-failover")
+        assert (again["outcome"], again["run_id"], again["cut_at"]) == ("in_progress", first["run_id"], first["cut_at"])
+    assert rb.failover_pair() == {"primary": "PRIMARY", "dr": "SECONDARY"}
     proc, report, _ = rb.run("playbooks/failover.yml", extra_vars={"failover_outage_started_at": "2020-01-01T00:00:00Z"})
     ok(proc)
     assert report["outcome"] == "failed_over" and report["resumed"]
@@ -297,11 +303,11 @@ def test_failover_promotes_scales_repoints_flips_and_reports_the_rto(rb):
     assert 0 < report["rto"]["seconds"] <= report["rto"]["budget_seconds"] == 900 and report["rto"]["within_budget"]
     assert report["rto"]["since_outage_seconds"] > 86400  # from the given outage start
     assert report["rpo"]["estimated_seconds"] == 2.0 and report["rpo"]["within_budget"]
-    # This run found the replica promoted and the DR side scaled: it changed only the Secret and DNS.
+    # This run found the replica promoted, the DR side scaled and the Secret written: it changed only DNS.
     assert [(s["step"], s["result"]) for s in report["steps"]] == [
-        ("preflight", "ok"), ("promote", "ok"), ("scale", "ok"), ("app_db", "changed"), ("dns", "changed"), ("smoke_test", "ok")]
+        ("preflight", "ok"), ("promote", "ok"), ("scale", "ok"), ("app_db", "ok"), ("dns", "changed"), ("smoke_test", "ok")]
     assert report["steps"][1]["detail"] == "already promoted (standalone)"
-    assert len(report["changes"]) == 2
+    assert report["changes"] == ["Route 53 app.shop.sandbox.internal: PRIMARY primary -> dr"]
     assert dict((r["set_identifier"], r["failover"]) for r in report["dns_before"]) == {"primary": "PRIMARY", "dr": "SECONDARY"}
     assert "RTO: cut to smoke test passing on DR" in proc.stdout
     record = rb.record("cloudops-failover")
