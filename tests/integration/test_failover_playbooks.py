@@ -23,7 +23,7 @@ import pytest
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from conftest import BIN, REPO, clean_env, flat, ok, sandbox_cli
+from conftest import BIN, REPO, ansible_env, flat, ok, sandbox_cli
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 USER, PASSWORD, DB = "shop_admin", "sandbox-only-password", "shop"  # what the seeded secret shop/db/master holds
@@ -38,11 +38,7 @@ class Runbooks(object):
         self.sandbox, self.collections_path, self.tmp_path, self.n = sandbox, collections_path, tmp_path, 0
 
     def env(self, sandboxed=True, **extra):
-        env = dict(clean_env(), **(self.sandbox["env"] if sandboxed else {}))
-        env.update(ANSIBLE_COLLECTIONS_PATH=self.collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
-                   PYTHONUNBUFFERED="1", **extra)
-        env["PATH"] = "%s:%s" % (env.get("PATH", ""), BIN)
-        return env
+        return ansible_env(self.collections_path, self.sandbox["env"] if sandboxed else {}, PYTHONUNBUFFERED="1", **extra)
 
     def command(self, playbook, inventory="inventories/sandbox", extra_vars=None, check=False):
         """The command line, and where its report and status report will be."""
