@@ -16,6 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable  # the project's venv (pytest runs from it), so ansible-playbook sits beside it
 BIN = Path(PYTHON).parent
+TEST_RUNS = REPO / "build" / "test-runs"
 
 
 def collections_root(base: Path) -> Path:
@@ -57,7 +58,10 @@ def ansible_env(collections_path: str, sandbox_env: dict, **extra: str) -> dict:
     """The environment ansible runs with: no real AWS credentials, the sandbox's env, this collection, no colour,
     the sandbox's bin (helm) first and then the venv on PATH."""
     env = dict(clean_env(), **sandbox_env)
-    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", **extra)
+    # The runbooks' run evidence (the run_evidence callback) goes to build/, not to the checkout's runs/.
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
+               CLOUDOPS_RUN_EVIDENCE_DIR=str(TEST_RUNS))
+    env.update(extra)
     env["PATH"] = "%s:%s" % (env.get("PATH", ""), BIN)
     return env
 

@@ -323,7 +323,8 @@ def test_restore_check_mode_creates_nothing(sandbox, runbook):
 
 @pytest.mark.parametrize("extra_vars, message", [
     ({"restore_point": "latest_snapshot", "restore_time": "2026-01-01T00:00:00Z"}, "restore_time is given but restore_point is latest_snapshot"),
-    ({"restore_point": "yesterday"}, "restore_point yesterday is not one of"),
+    # Refused by the runbook_inputs argument spec (the playbook's first task), before the playbook's own checks.
+    ({"restore_point": "yesterday"}, "value of restore_point must be one of: latest_restorable_time, latest_snapshot, time, got: yesterday"),
     ({"restore_instance_id": "Shop--db"}, "Instance id shop--db is not valid"),
     ({"restore_checks": []}, "No checks: a restore test must prove the data"),
     ({"restore_cutover": True, "restore_cutover_rollback": True}, "exclude each other"),

@@ -46,7 +46,7 @@ class Runbooks(object):
         report = self.tmp_path / ("report-%d.json" % self.n)
         status = self.tmp_path / ("status-%d.json" % self.n)
         key = "drill_report_path" if "drill" in playbook else "failover_report_path"
-        variables = dict({"failover_report_dir": "", key: str(report), "status_report_path": str(status)}, **(extra_vars or {}))
+        variables = dict({"cloudops_run_dir_root": "", key: str(report), "status_report_path": str(status)}, **(extra_vars or {}))
         args = [str(BIN / "ansible-playbook"), playbook, "-i", inventory, "-e", json.dumps(variables)]
         return args + (["--check"] if check else []), report, status
 
@@ -215,7 +215,8 @@ def test_prod_without_confirmation_refuses_before_any_call(ro, playbook, variabl
             assert "-e %s=prod" % variable in out
             assert ('"staging", names another environment' in out) == bool(given)
             assert report is None
-            assert re.search(r"localhost\s*:\s*ok=[0-3]\s+changed=0\s+unreachable=0\s+failed=1", proc.stdout)
+            # ok: the extra vars' validation (include + check), the estate, the confirmation's include and validation.
+            assert re.search(r"localhost\s*:\s*ok=[0-5]\s+changed=0\s+unreachable=0\s+failed=1", proc.stdout)
     finally:
         stop.set()
         thread.join()
@@ -323,7 +324,7 @@ def test_drill_measures_rto_and_rpo_and_fails_back_to_the_status_before(rb, tmp_
     rb.knob("replica-lag", "--seconds", "6")
     before = rb.status()
     runs = tmp_path / "runs"
-    proc, report, after = rb.run("playbooks/failover_drill.yml", extra_vars={"failover_report_dir": str(runs)})
+    proc, report, after = rb.run("playbooks/failover_drill.yml", env=rb.env(CLOUDOPS_RUN_EVIDENCE_DIR=str(runs)))
     ok(proc)
     assert (report["outcome"], report["resumed"]) == ("passed", False), report.get("error")
 
@@ -350,7 +351,9 @@ def test_drill_measures_rto_and_rpo_and_fails_back_to_the_status_before(rb, tmp_
         ("failback", s) for s in ("dns", "app_db", "scale", "replica", "markers", "status_after")]
     assert all(s["duration_seconds"] >= 0 for s in report["steps"])
     [run_dir] = list(runs.iterdir())
-    assert run_dir.name == report["run_id"] and json.loads((run_dir / "report.json").read_text()) == report
+    # The run directory is the run_evidence callback's (tests/integration/test_run_evidence.py checks it in full).
+    evidence = json.loads((run_dir / "report.json").read_text())
+    assert run_dir.name == report["run_id"] and evidence["report"] == report and evidence["summary"]["run_dir"] == str(run_dir)
     markdown = (run_dir / "report.md").read_text()
     assert "# FAILOVER DRILL of sandbox: PASSED" in markdown and "Estate after the failback equals before | yes" in markdown
     assert "FAILOVER DRILL of sandbox: PASSED" in proc.stdout
