@@ -424,12 +424,7 @@ def group_steps(tasks):
 
 
 # -- measures and state -----------------------------------------------------------------------------------------------
-def _get(data, *path):
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
+_get = evidence_summary.dig
 
 
 def _verdict(within):

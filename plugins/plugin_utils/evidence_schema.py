@@ -17,6 +17,15 @@ _SECONDS = {"type": ["number", "null"]}
 _STR = {"type": ["string", "null"]}
 _TASK_STATUS = {"enum": ["ok", "changed", "failed", "skipped", "unfinished"]}
 _SCALAR = {"type": ["string", "number", "boolean", "null"]}
+# When a step or a task ran and how it ended.
+_TIMED = {
+    "started_at": _TIME,
+    "finished_at": _TIME,
+    "start_offset_seconds": _SECONDS,
+    "duration_seconds": {"type": ["number", "null"], "minimum": 0},
+    "status": _TASK_STATUS,
+    "changed": {"type": "boolean"},
+}
 
 _MEASURE = {
     "type": ["object", "null"],
@@ -121,12 +130,7 @@ SCHEMA = {
                 "phase": _STR,
                 "title": {"type": "string"},
                 "name": {"type": "string"},
-                "started_at": _TIME,
-                "finished_at": _TIME,
-                "start_offset_seconds": _SECONDS,
-                "duration_seconds": {"type": ["number", "null"], "minimum": 0},
-                "status": _TASK_STATUS,
-                "changed": {"type": "boolean"},
+                **_TIMED,
                 "tasks": {"type": "integer", "minimum": 1},
                 "failed_task": _STR,
                 "error": _STR,
@@ -155,12 +159,7 @@ SCHEMA = {
                 "role": _STR,
                 "action": {"type": "string"},
                 "step": {"type": ["integer", "null"]},
-                "started_at": _TIME,
-                "finished_at": _TIME,
-                "start_offset_seconds": _SECONDS,
-                "duration_seconds": {"type": ["number", "null"], "minimum": 0},
-                "status": _TASK_STATUS,
-                "changed": {"type": "boolean"},
+                **_TIMED,
                 "hosts": {"type": "array", "items": {"type": "string"}},
                 "error": _STR,
             },

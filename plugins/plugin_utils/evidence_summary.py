@@ -40,7 +40,8 @@ def report_key(runbook):
     return RUNBOOKS.get(runbook, (None, "%s_report" % runbook))[1]
 
 
-def _get(data, *path):
+def dig(data, *path):
+    """data[path[0]][path[1]]..., or None where a level is missing or not a mapping."""
     for key in path:
         if not isinstance(data, dict):
             return None
@@ -59,15 +60,15 @@ def _number(value):
 
 def run_status(runbook, report, check_mode=False, over_budget_fails=True):
     """succeeded | failed | refused | check, from the runbook's outcome."""
-    outcome = str(_get(report, "outcome") or "")
-    failed = outcome in _FAILED or (outcome == "over_budget" and over_budget_fails) or bool(_get(report, "failback_error"))
-    if runbook == "backup_restore" and str(_get(report, "cleanup", "reason") or "").startswith("delete failed"):
+    outcome = str(dig(report, "outcome") or "")
+    failed = outcome in _FAILED or (outcome == "over_budget" and over_budget_fails) or bool(dig(report, "failback_error"))
+    if runbook == "backup_restore" and str(dig(report, "cleanup", "reason") or "").startswith("delete failed"):
         failed = True
     if failed:
         return "failed"
     if outcome in _REFUSED:
         return "refused"
-    if outcome.startswith("would_") or check_mode or _get(report, "check_mode") is True:
+    if outcome.startswith("would_") or check_mode or dig(report, "check_mode") is True:
         return "check"
     return "succeeded"
 
@@ -75,12 +76,12 @@ def run_status(runbook, report, check_mode=False, over_budget_fails=True):
 def measures(runbook, report):
     """(rto_seconds, rpo_seconds, rpo_rows) the runbook measured, or None where it measures nothing."""
     if runbook == "failover_drill":
-        return _number(_get(report, "rto", "seconds")), _number(_get(report, "rpo", "seconds")), _number(_get(report, "rpo", "rows"))
+        return _number(dig(report, "rto", "seconds")), _number(dig(report, "rpo", "seconds")), _number(dig(report, "rpo", "rows"))
     if runbook == "failover":
-        return _number(_get(report, "rto", "seconds")), _number(_get(report, "rpo", "estimated_seconds")), None
-    if runbook == "backup_restore" and _get(report, "action") == "restore_test":
+        return _number(dig(report, "rto", "seconds")), _number(dig(report, "rpo", "estimated_seconds")), None
+    if runbook == "backup_restore" and dig(report, "action") == "restore_test":
         # A restore test: the time until the restored data was proven, and how far back the restore point is.
-        return _number(_get(report, "durations", "to_verified_seconds")), _number(_get(report, "restore_point", "gap_seconds")), None
+        return _number(dig(report, "durations", "to_verified_seconds")), _number(dig(report, "restore_point", "gap_seconds")), None
     return None, None, None
 
 
@@ -100,7 +101,7 @@ def changes(runbook, report, check_mode=False):
     if runbook == "failover_drill":
         # A drill puts everything back: what it changed for good is what the status after differs in.
         return ["left changed: %s %s -> %s" % (d.get("path"), _json_short(d.get("before")), _json_short(d.get("after")))
-                for d in _get(report, "status", "differences") or [] if isinstance(d, dict)]
+                for d in dig(report, "status", "differences") or [] if isinstance(d, dict)]
     if runbook == "deploy":
         for service in report.get("services") or []:
             for side in service.get("sides") or []:
@@ -150,7 +151,7 @@ def changes(runbook, report, check_mode=False):
             current = cutover.get("current") or {}
             out.append(would + "Secret %s -> %s:%s" % (cutover.get("secret"), current.get("host"), current.get("port")))
         if action == "cutover_rollback" and report.get("outcome") in ("rolled_back", "would_roll_back"):
-            out.append(would + "Secret %s put back" % _get(report, "cutover", "secret"))
+            out.append(would + "Secret %s put back" % dig(report, "cutover", "secret"))
         if cleanup.get("deleted") or (action == "cleanup" and report.get("outcome") in ("deleted", "would_delete")):
             out.append(would + "deleted %s" % cleanup.get("instance_id"))
         return out
