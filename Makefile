@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv postgres demo drill sandbox sandbox-down sandbox-status status test sanity lint units sandbox-tests integration molecule build clean awx-tests ee-context
+.PHONY: help venv postgres report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units sandbox-tests integration molecule build clean awx-tests ee-context
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook, then a failover drill"
@@ -35,6 +35,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 # The sandbox's RDS data plane runs real PostgreSQL servers: install the binaries when the machine lacks them.
 postgres:
 	tools/install-postgres.sh
+
+# Headless Chromium and Tesseract for the integration test that renders a run report and reads it back.
+report-render:
+	tools/install-report-render.sh
 
 sandbox: venv postgres
 	$(BIN)/python -m sandbox up --state-dir $(STATE) --inventory $(INVENTORY)
@@ -85,7 +89,7 @@ ee-context: venv
 	rm -rf build/ee && $(BIN)/ansible-galaxy collection build --output-path build/ee/
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee/context --output-filename Containerfile
 
-integration: venv postgres
+integration: venv postgres report-render
 	$(BIN)/pytest $(PYTEST_FLAGS) tests/integration
 
 # Each scenario on a sandbox of its own (the deploy scenarios change the estate).

@@ -114,6 +114,14 @@ def fresh_sandbox(sandbox):
     sandbox_cli(sandbox["state"], "reset")
 
 
+@pytest.fixture(scope="session")
+def runner_drill(sandbox, collections_path, tmp_path_factory):
+    """One failover drill run through ansible-runner as AWX runs it (awx_runner.py), shared by test_runner.py and
+    test_report_render.py; the sandbox is reset after it."""
+    from awx_runner import run_drill
+    return run_drill(sandbox, collections_path, tmp_path_factory.mktemp("runner-drill"))
+
+
 @pytest.fixture
 def run_playbook(collections_path, tmp_path):
     """Run a playbook of the repository (extra command-line `args` such as --check); returns (completed process,
