@@ -166,6 +166,10 @@ def _stamp(report):
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S")
 
 
+# Where an operator moves every run directory (the run_evidence callback's run_dir_root option reads it too).
+RUN_DIR_OVERRIDE_ENV = "CLOUDOPS_RUN_EVIDENCE_DIR"
+
+
 def run_dir(root, run_id, project_dir=""):
     """<root>/<run_id>, a relative root under project_dir; '' when root is '' (no files)."""
     root = str(root or "")
