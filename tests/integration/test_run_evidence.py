@@ -44,10 +44,10 @@ def load_schema():
 
 @pytest.fixture(scope="module")
 def drill(sandbox, collections_path, tmp_path_factory):
-    """One drill, with a replica 6 s behind (so markers are lost) and the seeded secrets; the sandbox is reset after."""
+    """One drill, with a replica 15 s behind (so markers are lost) and the seeded secrets; the sandbox is reset after."""
     tmp = tmp_path_factory.mktemp("evidence")
     runs, report = tmp / "runs", tmp / "drill-report.json"
-    sandbox_cli(sandbox["state"], "knob", "replica-lag", "--seconds", "6")
+    sandbox_cli(sandbox["state"], "knob", "replica-lag", "--seconds", "15")  # markers go missing even on a loaded machine
     env = ansible_env(collections_path, dict(sandbox["env"], AWS_SECRET_ACCESS_KEY=AWS_SECRET), PYTHONUNBUFFERED="1",
                       CLOUDOPS_RUN_EVIDENCE_PROGRESS_INTERVAL="2")
     env.pop("CLOUDOPS_RUN_EVIDENCE_DIR", None)
