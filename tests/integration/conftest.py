@@ -122,6 +122,21 @@ def runner_drill(sandbox, collections_path, tmp_path_factory):
     return run_drill(sandbox, collections_path, tmp_path_factory.mktemp("runner-drill"))
 
 
+def sandbox_fixtures(helper, changing, reading):
+    """Two fixtures giving a test file's helper class (built from a sandbox, collections_path and tmp_path): `changing`
+    on a sandbox reset after the test, `reading` on the shared one for tests that leave the estate as they found it.
+    Use: `rb, ro = sandbox_fixtures(Runbooks, "rb", "ro")` at module level."""
+    @pytest.fixture(name=changing)
+    def on_a_fresh_sandbox(fresh_sandbox, collections_path, tmp_path):
+        return helper(fresh_sandbox, collections_path, tmp_path)
+
+    @pytest.fixture(name=reading)
+    def on_the_shared_sandbox(sandbox, collections_path, tmp_path):
+        return helper(sandbox, collections_path, tmp_path)
+
+    return on_a_fresh_sandbox, on_the_shared_sandbox
+
+
 @pytest.fixture
 def run_playbook(collections_path, tmp_path):
     """Run a playbook of the repository (extra command-line `args` such as --check); returns (completed process,

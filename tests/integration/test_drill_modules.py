@@ -19,7 +19,7 @@ import uuid
 
 import pytest
 
-from conftest import BIN, REPO, flat, ok
+from conftest import BIN, REPO, flat, ok, sandbox_fixtures
 from test_failover_modules import DR, INVENTORY, PRIMARY, Runner, wait_until
 
 PRIMARY_ARN = "arn:aws:rds:us-east-1:123456789012:db:shop-db"
@@ -49,15 +49,7 @@ class Drill(Runner):
         return saved
 
 
-@pytest.fixture
-def drill(fresh_sandbox, collections_path, tmp_path):
-    return Drill(fresh_sandbox, collections_path, tmp_path)
-
-
-@pytest.fixture
-def reader(sandbox, collections_path, tmp_path):
-    """For tests that leave the estate as they found it."""
-    return Drill(sandbox, collections_path, tmp_path)
+drill, reader = sandbox_fixtures(Drill, "drill", "reader")
 
 
 def new_run():

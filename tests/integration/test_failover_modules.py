@@ -23,7 +23,7 @@ import pytest
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from conftest import BIN, REPO, ansible_env, flat, ok, run_module, sandbox_cli
+from conftest import BIN, REPO, ansible_env, flat, ok, run_module, sandbox_cli, sandbox_fixtures
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 INVENTORY = "inventories/sandbox"
@@ -84,15 +84,7 @@ class Runner(object):
         return json.loads(sandbox_cli(self.sandbox["state"], "knob", *args).stdout)
 
 
-@pytest.fixture
-def fo(fresh_sandbox, collections_path, tmp_path):
-    return Runner(fresh_sandbox, collections_path, tmp_path)
-
-
-@pytest.fixture
-def ro(sandbox, collections_path, tmp_path):
-    """For tests that leave the estate as they found it."""
-    return Runner(sandbox, collections_path, tmp_path)
+fo, ro = sandbox_fixtures(Runner, "fo", "ro")
 
 
 def wait_until(predicate, timeout=20.0, what="condition"):

@@ -23,7 +23,7 @@ import pytest
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from conftest import BIN, REPO, ansible_env, flat, ok, sandbox_cli
+from conftest import BIN, REPO, ansible_env, flat, ok, sandbox_cli, sandbox_fixtures
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 USER, PASSWORD, DB = "shop_admin", "sandbox-only-password", "shop"  # what the seeded secret shop/db/master holds
@@ -169,15 +169,7 @@ def changed(proc):
     return int(recap.group(1)) if recap else None
 
 
-@pytest.fixture
-def rb(fresh_sandbox, collections_path, tmp_path):
-    return Runbooks(fresh_sandbox, collections_path, tmp_path)
-
-
-@pytest.fixture
-def ro(sandbox, collections_path, tmp_path):
-    """For tests that leave the estate as they found it (no reset)."""
-    return Runbooks(sandbox, collections_path, tmp_path)
+rb, ro = sandbox_fixtures(Runbooks, "rb", "ro")
 
 
 # -- refusals before anything changes ------------------------------------------------------------------------------------
