@@ -80,6 +80,14 @@ def run_module(collections_path: str, sandbox_env: dict, name: str, args: dict, 
         raise AssertionError("ansible %s gave no result:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
 
 
+def sandbox_client(sandbox: dict, service: str, region: str):
+    """A boto3 client of the sandbox's moto server, with its dummy credentials (the tests read the estate back)."""
+    import boto3
+    env = sandbox["env"]
+    return boto3.client(service, region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
 def ok(proc: subprocess.CompletedProcess) -> None:
     """Assert an ansible-playbook run succeeded, showing the end of its output when it did not."""
     assert proc.returncode == 0, "ansible-playbook failed:\n%s\n%s" % (proc.stdout[-6000:], proc.stderr[-3000:])

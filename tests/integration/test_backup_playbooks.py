@@ -16,12 +16,11 @@ import re
 import time
 from pathlib import Path
 
-import boto3
 import psycopg
 import pytest
 import yaml
 
-from conftest import REPO, ok
+from conftest import REPO, ok, sandbox_client
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 SOURCE = "shop-db"
@@ -60,9 +59,7 @@ def inventory_backup():
 
 # -- reading the sandbox back --------------------------------------------------------------------------------------------
 def aws(sandbox, service, region=PRIMARY):
-    env = sandbox["env"]
-    return boto3.client(service, region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return sandbox_client(sandbox, service, region)
 
 
 def instances(sandbox):

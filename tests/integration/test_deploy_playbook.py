@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import clean_env, flat, ok, sandbox_cli
+from conftest import clean_env, flat, ok, sandbox_cli, sandbox_client
 
 SIDES = {"primary": "us-east-1", "dr": "us-west-2"}
 
@@ -43,11 +43,7 @@ def failed(proc):
 
 # -- reading the sandbox back --------------------------------------------------------------------------------------------
 def elbv2(sandbox, side):
-    import boto3
-
-    env = sandbox["env"]
-    return boto3.client("elbv2", region_name=SIDES[side], endpoint_url=env["AWS_ENDPOINT_URL"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return sandbox_client(sandbox, "elbv2", SIDES[side])
 
 
 def listener(sandbox, side, lb_name):
@@ -210,17 +206,12 @@ def test_canary_deploy_goes_through_every_step(fresh_sandbox, runbook):
 
 def put_5xx(sandbox, count):
     """5XX datapoints on the green catalog target group, inside the gate's window (the last 120 s)."""
-    import boto3
-
-    env = sandbox["env"]
-    kw = dict(region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-              aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     client, lb, _ = listener(sandbox, "primary", "shop-primary-alb")
     tg = client.describe_target_groups(Names=["shop-primary-catalog-green"])["TargetGroups"][0]
     dimensions = [{"Name": "LoadBalancer", "Value": lb["LoadBalancerArn"].split(":loadbalancer/")[1]},
                   {"Name": "TargetGroup", "Value": "targetgroup/" + tg["TargetGroupArn"].split(":targetgroup/")[1]}]
     now = datetime.datetime.now(datetime.timezone.utc)
-    boto3.client("cloudwatch", **kw).put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+    sandbox_client(sandbox, "cloudwatch", "us-east-1").put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
         {"MetricName": "HTTPCode_Target_5XX_Count", "Dimensions": dimensions, "Timestamp": now - datetime.timedelta(seconds=ago),
          "Value": count, "Unit": "Count"} for ago in (5, 65)])
 

@@ -17,13 +17,12 @@ import subprocess
 import time
 import uuid
 
-import boto3
 import psycopg
 import pytest
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from conftest import BIN, REPO, ansible_env, flat, ok, run_module, sandbox_cli, sandbox_fixtures
+from conftest import BIN, REPO, ansible_env, flat, ok, run_module, sandbox_cli, sandbox_client, sandbox_fixtures
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 INVENTORY = "inventories/sandbox"
@@ -56,9 +55,7 @@ class Runner(object):
 
     # -- reading back ------------------------------------------------------------------------------------------
     def aws(self, service, region=PRIMARY):
-        env = self.sandbox["env"]
-        return boto3.client(service, region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+        return sandbox_client(self.sandbox, service, region)
 
     def instance(self, instance_id, region):
         return self.aws("rds", region).describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]

@@ -19,12 +19,11 @@ import time
 import urllib.request
 import uuid
 
-import boto3
 import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BIN, REPO, ansible_env, ok, run_module
+from conftest import BIN, REPO, ansible_env, ok, run_module, sandbox_client
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 USER, PASSWORD, DB = "shop_admin", "sandbox-only-password", "shop"  # what the seeded secret shop/db/master holds
@@ -60,9 +59,7 @@ class Backup(object):
 
     # -- reading back ------------------------------------------------------------------------------------------
     def rds(self, region=PRIMARY):
-        env = self.sandbox["env"]
-        return boto3.client("rds", region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+        return sandbox_client(self.sandbox, "rds", region)
 
     def snapshot(self, snapshot_id, region=PRIMARY):
         try:

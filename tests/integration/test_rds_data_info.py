@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import uuid
 
-import boto3
 import psycopg
-from conftest import ok
+from conftest import ok, sandbox_client
 
 PLAYBOOK = "tests/integration/playbooks/rds_data_info.yml"
 SEEDED_ROWS = {"customers": 1000, "products": 200, "orders": 3000, "order_items": 7500}
@@ -27,9 +26,7 @@ def fingerprint(run_playbook, sandbox, tmp_path, **extra):
 
 
 def rds(sandbox, region="us-east-1"):
-    env = sandbox["env"]
-    return boto3.client("rds", region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return sandbox_client(sandbox, "rds", region)
 
 
 def test_seeded_primary_and_replica_read_the_same_data(sandbox, run_playbook, tmp_path):

@@ -12,10 +12,9 @@ import json
 import threading
 import uuid
 
-import boto3
 import pytest
 
-from conftest import flat, ok, sandbox_cli
+from conftest import flat, ok, sandbox_cli, sandbox_client
 
 SWITCH = "tests/integration/playbooks/alb_traffic_switch.yml"
 CANARY = "tests/integration/playbooks/traffic_canary.yml"
@@ -44,9 +43,7 @@ def play(run_playbook, tmp_path):
 
 
 def aws(sandbox, service, region):
-    env = sandbox["env"]
-    return boto3.client(service, region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return sandbox_client(sandbox, service, region)
 
 
 def listener(sandbox, side):
