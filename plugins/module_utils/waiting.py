@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The adaptive poller every wait of the collection uses: short pauses first (a condition that is almost met is
-seen at once), then longer ones (a long wait does not hammer the API), never past the deadline.
+seen at once), then longer ones up to a cap, never past the deadline.
+
+The cap is what bounds the outage time a wait adds: a state change is seen at most CAP seconds (plus one request)
+after it happens. Peers poll every 30-60 s (botocore waiters, amazon.aws rds_instance), which can add a minute to an
+RTO per wait. At 1.5 s a ten-minute wait costs about 400 Describe calls, far below the APIs' rate limits, and the
+callers retry throttling anyway.
 
 Plain Python with the clock and sleep injected, so waits are unit-tested without waiting.
 """
@@ -11,8 +16,11 @@ from __future__ import annotations
 import time
 
 
-def backoff(start=0.5, factor=1.5, cap=5.0):
-    """Pauses between polls: 0.5, 0.75, 1.1, ... seconds, growing to at most cap (endless)."""
+CAP = 1.5
+
+
+def backoff(start=0.5, factor=1.5, cap=CAP):
+    """Pauses between polls: 0.5, 0.75, 1.125, 1.5, 1.5, ... seconds (endless)."""
     delay = start
     while True:
         yield delay

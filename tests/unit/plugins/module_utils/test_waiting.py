@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 
 
@@ -24,7 +26,7 @@ class Clock(object):
 
 
 def test_backoff_grows_to_the_cap():
-    assert list(itertools.islice(waiting.backoff(), 8)) == [0.5, 0.75, 1.125, 1.6875, 2.53125, 3.796875, 5.0, 5.0]
+    assert list(itertools.islice(waiting.backoff(), 8)) == [0.5, 0.75, 1.125, 1.5, 1.5, 1.5, 1.5, 1.5]
 
 
 def test_poll_until_returns_at_once_when_done():
@@ -46,8 +48,17 @@ def test_poll_until_never_sleeps_past_the_deadline():
     clock = Clock()
     outcome = waiting.poll_until(lambda: "no", lambda value: False, 10, clock, clock.sleep)
     assert outcome["done"] is False and outcome["elapsed"] == 10.0
-    assert sum(clock.sleeps) == 10.0 and max(clock.sleeps) <= 5.0
+    assert sum(clock.sleeps) == 10.0 and max(clock.sleeps) <= waiting.CAP
     assert outcome["polls"] == len(clock.sleeps) + 1
+
+
+@pytest.mark.parametrize("changes_at", [0.1, 0.9, 2.0, 7.3, 59.99, 180.0, 599.5])
+def test_a_state_change_is_noticed_within_the_cap_of_happening(changes_at):
+    clock = Clock()
+    started = clock.now
+    outcome = waiting.poll_until(lambda: clock.now - started >= changes_at, bool, 900, clock, clock.sleep)
+    assert outcome["done"] is True
+    assert 0 <= outcome["elapsed"] - changes_at <= waiting.CAP
 
 
 def test_poll_until_with_timeout_zero_probes_once():
