@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -86,6 +87,43 @@ def sandbox_client(sandbox: dict, service: str, region: str):
     env = sandbox["env"]
     return boto3.client(service, region_name=region, endpoint_url=env["AWS_ENDPOINT_URL"],
                         aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def run_until(args: list, env: dict, pattern: str) -> str:
+    """Run a command and kill its whole process group (ansible-playbook and its workers) when a line of its output
+    contains `pattern`, as a lost AWX node or a kill -9 would. Returns the output up to the kill."""
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    seen = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if pattern in line:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+    finally:
+        proc.wait(timeout=60)
+        proc.stdout.close()
+    text = "".join(seen)
+    assert pattern in text, "the run ended before %r:\n%s" % (pattern, text[-4000:])
+    return text
+
+
+# What a failback or a re-run cannot keep in the status report: its timestamp, the re-created replica's endpoint
+# and the lag of the moment.
+STATUS_VOLATILE = (("collected_at",), ("rds", "replica", "endpoint"), ("rds", "*", "replica_lag_seconds"))
+
+
+def comparable(report, volatile=STATUS_VOLATILE):
+    """A status report without the fields listed in `volatile` (paths of keys, "*" matching any key)."""
+    def strip(node, path):
+        if isinstance(node, dict):
+            return dict((k, strip(v, path + (k,))) for k, v in node.items()
+                        if not any(len(p) == len(path) + 1 and all(a in ("*", b) for a, b in zip(p, path + (k,))) for p in volatile))
+        if isinstance(node, list):
+            return [strip(v, path) for v in node]
+        return node
+    return strip(report, ())
 
 
 def ok(proc: subprocess.CompletedProcess) -> None:

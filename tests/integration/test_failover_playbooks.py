@@ -9,26 +9,21 @@ Only the tests that change the estate use fresh_sandbox (a reset after the test,
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import threading
-import time
 
 import psycopg
 import pytest
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from conftest import BIN, REPO, ansible_env, flat, ok, sandbox_cli, sandbox_client, sandbox_fixtures
+from conftest import BIN, REPO, ansible_env, comparable, flat, ok, run_until, sandbox_cli, sandbox_client, sandbox_fixtures
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 USER, PASSWORD, DB = "shop_admin", "sandbox-only-password", "shop"  # what the seeded secret shop/db/master holds
 ZONE = "shop.sandbox.internal"
-# What a failback cannot keep: the report's timestamp, the re-created replica's endpoint and the lag of the moment.
-VOLATILE = (("collected_at",), ("rds", "replica", "endpoint"), ("rds", "*", "replica_lag_seconds"))
 
 
 # -- running the playbooks -----------------------------------------------------------------------------------------------
@@ -56,24 +51,8 @@ class Runbooks(object):
         return proc, load(report), load(status)
 
     def run_until(self, playbook, pattern):
-        """Run and kill the whole process group (ansible-playbook and its workers) when a line of the output contains
-        `pattern`, as a lost AWX node or a kill -9 would. Returns the output up to the kill."""
-        args, _, _ = self.command(playbook)
-        proc = subprocess.Popen(args, cwd=REPO, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-        seen = []
-        try:
-            for line in proc.stdout:
-                seen.append(line)
-                if pattern in line:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    break
-        finally:
-            proc.wait(timeout=60)
-            proc.stdout.close()
-        text = "".join(seen)
-        assert pattern in text, "the run ended before %r:\n%s" % (pattern, text[-4000:])
-        return text
+        """Run and kill it when a line of its output contains `pattern` (conftest.run_until)."""
+        return run_until(self.command(playbook)[0], self.env(), pattern)
 
     def status(self):
         proc, _, status = self.run("playbooks/status.yml")
@@ -136,18 +115,6 @@ class Runbooks(object):
 
 def load(path):
     return json.loads(path.read_text()) if path.exists() else None
-
-
-def comparable(report):
-    """The status report without the fields a failback cannot keep (the drill ignores the same by default)."""
-    def strip(node, path):
-        if isinstance(node, dict):
-            return dict((k, strip(v, path + (k,))) for k, v in node.items()
-                        if not any(len(p) == len(path) + 1 and all(a in ("*", b) for a, b in zip(p, path + (k,))) for p in VOLATILE))
-        if isinstance(node, list):
-            return [strip(v, path) for v in node]
-        return node
-    return strip(report, ())
 
 
 def markers(rb, run_id):
