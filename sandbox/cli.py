@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from sandbox import knobs
+from sandbox import knobs, timing
 from sandbox.config import (
     AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY,
@@ -40,6 +40,7 @@ from sandbox.config import (
 START_TIMEOUT = 30.0  # daemon start-up (it takes ~1-2 s)
 STOP_TIMEOUT = 10.0  # SIGTERM grace before SIGKILL
 HELM_TIMEOUT = "120s"
+TIMING_ENV_VAR = "CLOUDOPS_SANDBOX_TIMING"  # `realistic:0.05`: the profile `up` sets once the estate is seeded
 
 
 # -- processes ---------------------------------------------------------------------------------------------------------
@@ -275,6 +276,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     inventory = resolve_inventory(args.inventory)
     inv = load_inventory(inventory)
     with_k8s = not args.no_k8s
+    timing_profile = up_timing(args)
     proc, daemon = start_daemon(paths, inventory, with_k8s)
     t_daemon = time.monotonic() - t0
     try:
@@ -286,6 +288,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         raise
     region = inv["cloudops_regions"]["primary"]
     write_env(paths, daemon, region)
+    timing_state = None
+    if timing_profile[0] != "instant":  # after seeding: the seeded estate is ready, as the runbooks expect it
+        timing_state = knobs.http_json(daemon["control"]["url"] + "/timing",
+                                       {"profile": timing_profile[0], "scale": timing_profile[1]})
     elapsed = time.monotonic() - t0
     seeded["timings"].update(daemon_start=round(t_daemon, 2), up_total=round(elapsed, 2))
     info = {**daemon, "state_dir": str(paths.root), "inventory": str(inventory), "env_file": str(paths.env),
@@ -300,8 +306,19 @@ def cmd_up(args: argparse.Namespace) -> int:
           f"(`python -m sandbox db url <instance>`)")
     for c in (c for c in CLUSTERS if c in daemon["k8s"]):
         print(f"  k8s {c + ':':8} {daemon['k8s'][c]['url']}  kubeconfig {paths.kubeconfig(c)}")
+    if timing_state:
+        print(f"  timing:       {timing_state['profile']} x{timing_state['scale']} "
+              f"(`python -m sandbox knob timing --profile instant` to go back)")
     print(f"  use it:       source {paths.env}")
     return 0
+
+
+def up_timing(args: argparse.Namespace) -> tuple[str, float]:
+    """(profile, scale) for `up`: --timing/--timing-scale, else $CLOUDOPS_SANDBOX_TIMING (`realistic:0.05`)."""
+    if args.timing:
+        return args.timing, 1.0 if args.timing_scale is None else args.timing_scale
+    profile, scale = timing.parse_spec(os.environ.get(TIMING_ENV_VAR) or "instant")
+    return profile, scale if args.timing_scale is None else args.timing_scale
 
 
 def _ports(daemon: dict[str, Any]) -> dict[str, int]:
@@ -349,6 +366,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     overrides = health.get("target_health_overrides") or {}
     lag = (read_json(paths.knobs) or {}).get("replica_lag_seconds")
     print(f"  knobs: replica lag {lag} s; target-health overrides {overrides or 'none'}")
+    t = knobs.timing_state(knobs.Sandbox(args.state_dir))
+    f = knobs.faults_state(knobs.Sandbox(args.state_dir))
+    print(f"  realism: timing {t['profile']}" + (f" x{t['scale']}" if t["profile"] != "instant" else "")
+          + (f"; faults {f['rate']:.0%} {','.join(f['kinds'])}" if f["rate"] else "; no faults")
+          + (f", +{f['latency_ms']:.0f} ms" if f["latency_ms"] else ""))
     print(f"  env: source {paths.env}")
     return 0
 
@@ -379,9 +401,47 @@ def cmd_knob(args: argparse.Namespace) -> int:
     elif args.knob == "replica-lag":
         seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
         out = knobs.replica_lag(sb, seconds, paused=args.paused, instance_id=args.instance)
+    elif args.knob == "timing":
+        out = knobs.timing(sb, args.profile, args.scale, timing.parse_durations(args.duration))
+    elif args.knob == "faults":
+        out = knobs.faults(sb, rate=args.rate, kinds=_csv(args.kinds), services=_csv(args.services),
+                           operations=_csv(args.operations), mutating_only=args.mutating_only,
+                           latency_ms=args.latency_ms, seed=args.seed)
     else:
         out = knobs.rollout(sb, args.cluster, args.namespace, args.name, ready=args.ready)
     print(json.dumps(out))
+    return 0
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def cmd_api_calls(args: argparse.Namespace) -> int:
+    """The AWS calls counted at the moto server, as a table by service/operation (or JSON), and timed transitions."""
+    out = knobs.api_calls(knobs.Sandbox(args.state_dir), reset=args.reset)
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for call in out["calls"]:
+        row = rows.setdefault((call["service"], call["operation"]), {"mutating": call["mutating"], "total": 0})
+        row["total"] += 1
+        row[call["outcome"]] = row.get(call["outcome"], 0) + 1
+    outcomes = ("ok", "error", "throttle", "5xx", "reset")
+    print(f"{'service':<10} {'operation':<40} {'mut':<4} {'total':>6} " + " ".join(f"{o:>8}" for o in outcomes))
+    for (service, operation), row in sorted(rows.items()):
+        print(f"{service:<10} {operation:<40} {'yes' if row['mutating'] else '':<4} {row['total']:>6} "
+              + " ".join(f"{row.get(o, 0):>8}" for o in outcomes))
+    total = len(out["calls"])
+    mutating = sum(1 for c in out["calls"] if c["mutating"])
+    print(f"{total} calls, {mutating} mutating")
+    if out["transitions"]:
+        print(f"\n{'service':<8} {'resource':<36} {'operation':<30} {'final':<10} {'took s':>7} {'seen after s':>12}")
+        for t in out["transitions"]:
+            seen = "-" if t["observed_at"] is None else f"{t['observed_at'] - t['final_at']:.2f}"
+            print(f"{t['service']:<8} {t['resource']:<36} {t['operation']:<30} {t['final_state']:<10} "
+                  f"{t['final_at'] - t['started_at']:>7.1f} {seen:>12}")
     return 0
 
 
@@ -414,6 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", parents=[common], help="start and seed the sandbox")
     up.add_argument("--inventory", help="inventory dir (default inventories/sandbox)")
     up.add_argument("--no-k8s", action="store_true", help="development only: AWS side alone, no Kubernetes/Helm")
+    up.add_argument("--timing", choices=timing.PROFILES,
+                    help=f"operation durations once seeded (default ${TIMING_ENV_VAR} `profile[:scale]`, else instant)")
+    up.add_argument("--timing-scale", type=float, help="factor on the realistic durations (e.g. 0.05)")
     up.set_defaults(func=cmd_up)
     sub.add_parser("down", parents=[common], help="stop every sandbox process").set_defaults(func=cmd_down)
     st = sub.add_parser("status", parents=[common], help="is it running, where")
@@ -456,7 +519,25 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--fail", dest="ready", action="store_const", const="fail",
                    help="a Job's pod exits 1 and the Job fails (e.g. a smoke test or helm test hook)")
     g.add_argument("--clear", dest="ready", action="store_const", const=None, help="remove the rule: normal behaviour")
+    k = ksub.add_parser("timing", parents=[common], help="operation durations: instant, or real AWS times a scale")
+    k.add_argument("--profile", required=True, choices=timing.PROFILES)
+    k.add_argument("--scale", type=float, default=1.0, help="factor on the realistic durations (default 1)")
+    k.add_argument("--duration", action="append", default=[], metavar="KEY=SECONDS",
+                   help="override one real-AWS duration, e.g. rds.promote=30 (repeatable)")
+    k = ksub.add_parser("faults", parents=[common], help="answer a share of AWS calls with throttling/5xx/resets")
+    k.add_argument("--rate", type=float, default=0.0, help="share of the selected calls that fail (0 = off)")
+    k.add_argument("--kinds", default="throttle,5xx", help="comma list of throttle, 5xx, reset")
+    k.add_argument("--services", help="comma list (default: all), e.g. rds,route53")
+    k.add_argument("--operations", help="comma list of operation names (default: all)")
+    k.add_argument("--mutating-only", action="store_true", help="only calls that change something")
+    k.add_argument("--latency-ms", type=float, default=0, help="added to every selected call")
+    k.add_argument("--seed", type=int, default=0, help="same seed, same failures")
     knob.set_defaults(func=cmd_knob)
+
+    calls = sub.add_parser("api-calls", parents=[common], help="AWS calls counted at the moto server")
+    calls.add_argument("--reset", action="store_true", help="empty the log after printing it")
+    calls.add_argument("--json", action="store_true")
+    calls.set_defaults(func=cmd_api_calls)
     return parser
 
 

@@ -26,6 +26,8 @@ MOTO_ACCOUNT_ID = "123456789012"  # moto's default account
 # Seed for moto's random generator (POST /moto-api/seed): identical IDs/ARNs after every `up` and `reset`.
 MOTO_RANDOM_SEED = 4242
 CLUSTERS = ("primary", "dr")
+# User agent extra of the sandbox's own boto3 clients (faults.py exempts them).
+SANDBOX_USER_AGENT = "cloudops-sandbox"
 
 
 def resolve_state_dir(arg: str | None) -> Path:
@@ -118,7 +120,10 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def aws_client(service: str, endpoint_url: str, region: str):
-    """A boto3 client for the sandbox's moto server, with few retries (moto answers unimplemented calls with 500)."""
+    """A boto3 client for the sandbox's moto server, with few retries (moto answers unimplemented calls with 500).
+
+    Its user agent carries SANDBOX_USER_AGENT: the sandbox's own calls (seeder, knobs, tickers) are neither counted
+    in the API call log nor faulted nor timed."""
     import boto3
     from botocore.config import Config
 
@@ -128,5 +133,5 @@ def aws_client(service: str, endpoint_url: str, region: str):
         region_name=region,
         aws_access_key_id=AWS_ACCESS_KEY_ID,
         aws_secret_access_key=AWS_SECRET_ACCESS_KEY,
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, user_agent_extra=SANDBOX_USER_AGENT),
     )

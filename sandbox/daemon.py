@@ -3,12 +3,13 @@
 It hosts, each on a free 127.0.0.1 port chosen at start-up:
 - a moto server (AWS APIs),
 - two Kubernetes API emulators (clusters "primary" and "dr", from sandbox.k8s),
-- a small control server (/health, /reset, /target-health, /rds, /rds/replication) for what moto's HTTP API
-  cannot do,
+- a small control server (/health, /reset, /target-health, /rds, /rds/replication, /timing, /faults, /api-calls)
+  for what moto's HTTP API cannot do,
 - the RDS data plane (sandbox.rdsdata): one real PostgreSQL server per emulated postgres RDS instance, driven by
   hooks inside moto's RDS handlers,
-and a ReplicaLag ticker. When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for that
-file, then seeds. It stops on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
+and a ReplicaLag ticker. moto runs behind the fault-injection and call-log middleware (faults.py), with the timing
+model's patches (timing.py). When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for
+that file, then seeds. It stops on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sandbox import route53_batches
+from sandbox import faults, route53_batches, timing
 from sandbox.config import StatePaths, load_inventory, read_json, resolve_inventory, resolve_state_dir, write_json
 from sandbox.rdsdata.plane import DataPlaneError
 
@@ -68,8 +69,6 @@ class Daemon:
 
     # -- start/stop ------------------------------------------------------------------------------------------------
     def start(self) -> dict[str, Any]:
-        from moto.server import ThreadedMotoServer
-
         from sandbox.rdsdata import hooks
         from sandbox.rdsdata.plane import DataPlane
 
@@ -77,7 +76,8 @@ class Daemon:
         route53_batches.install()
         self.plane = DataPlane()
         hooks.install(self.plane)
-        self.moto = ThreadedMotoServer(HOST, 0, verbose=False)
+        timing.install()  # after the health overrides and data-plane hooks: it wraps them
+        self.moto = faults.install_server()(HOST, 0, verbose=False)
         self.moto.start()
         host, port = self.moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
@@ -117,6 +117,8 @@ class Daemon:
 
     # -- operations the control server exposes ---------------------------------------------------------------------
     def reset(self) -> None:
+        timing.reset()  # first: its pending transitions hold moto objects the reset below discards
+        faults.STATE.reset()
         self.plane.reset()
         req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
         urllib.request.urlopen(req, timeout=10).read()
@@ -162,6 +164,12 @@ def _handler_for(daemon: Daemon):
                                   "data_plane_errors": daemon.plane.errors})
             elif self.path == "/rds":
                 self._reply(200, daemon.plane.status())
+            elif self.path == "/timing":
+                self._reply(200, timing.MODEL.state())
+            elif self.path == "/faults":
+                self._reply(200, faults.STATE.snapshot())
+            elif self.path == "/api-calls":
+                self._reply(200, {"calls": faults.STATE.log(), "transitions": timing.MODEL.public()})
             else:
                 self._reply(404, {"error": "not found"})
 
@@ -183,9 +191,18 @@ def _handler_for(daemon: Daemon):
                     out = daemon.plane.set_replication(body["region"], body["instance_id"],
                                                        body.get("lag_seconds"), body.get("paused"))
                     self._reply(200, out)
+                elif self.path == "/timing":
+                    self._reply(200, timing.MODEL.configure(body.get("profile", "instant"), body.get("scale", 1.0),
+                                                            body.get("durations")))
+                elif self.path == "/faults":
+                    self._reply(200, faults.STATE.configure(**body))
+                elif self.path == "/api-calls/reset":
+                    faults.STATE.clear_log()
+                    timing.MODEL.clear_log()
+                    self._reply(200, {"ok": True})
                 else:
                     self._reply(404, {"error": "not found"})
-            except DataPlaneError as exc:  # a knob aimed at something that cannot take it: the caller's error
+            except (DataPlaneError, ValueError, TypeError) as exc:  # a knob aimed wrong: the caller's error
                 self._reply(400, {"error": str(exc)})
             except Exception as exc:  # noqa: BLE001 - report to the caller instead of dropping the connection
                 logging.exception("control %s", self.path)

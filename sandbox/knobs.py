@@ -18,6 +18,14 @@ else .sandbox): its sandbox.json holds the endpoints.
   `sandbox.cloudops.io/never-ready` annotation (ready=True), makes a Job fail (ready="fail": its pod exits 1, the
   Job reads Failed/BackoffLimitExceeded, as a failing smoke test), or removes the rule (ready=None).
   The rule can be set before the object exists (a deploy that will hang).
+
+Realism (timing.py, faults.py; these change how AWS behaves for every caller outside the sandbox):
+- timing(profile, scale, durations): `instant` (default) or `realistic` operation durations (real-AWS seconds from
+  sandbox/profiles/realistic.yml, overridable per key, times `scale`).
+- faults(rate, kinds, services, operations, mutating_only, latency_ms, seed): answer that share of the selected AWS
+  calls with throttling / 5xx / a connection reset, deterministically per seed; add latency. rate=0 turns it off.
+- api_calls(reset): the AWS calls the moto server received (service, operation, outcome...) and the timed
+  transitions with when they finished and when a caller first saw them.
 """
 
 from __future__ import annotations
@@ -149,3 +157,43 @@ def rollout(sb: Sandbox, cluster: str, namespace: str, name: str, ready: bool | 
     if ready == "fail":
         body = {"namespace": namespace, "name": name, "fail": True}
     return http_json(url.rstrip("/") + "/sandbox/rollout", body)
+
+
+def _control(sb: Sandbox, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    try:
+        return http_json(sb.control + path, body)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 400:
+            raise ValueError(json.loads(exc.read() or b"{}").get("error") or str(exc)) from None
+        raise
+
+
+def timing(sb: Sandbox, profile: str = "realistic", scale: float = 0.05,
+           durations: dict[str, float] | None = None) -> dict[str, Any]:
+    """Set the timing profile; returns it (profile, scale, real durations, effective seconds)."""
+    return _control(sb, "/timing", {"profile": profile, "scale": scale, "durations": durations or {}})
+
+
+def timing_state(sb: Sandbox) -> dict[str, Any]:
+    return _control(sb, "/timing")
+
+
+def faults(sb: Sandbox, rate: float = 0.0, kinds: list[str] | tuple[str, ...] = ("throttle", "5xx"),
+           services: list[str] | tuple[str, ...] = (), operations: list[str] | tuple[str, ...] = (),
+           mutating_only: bool = False, latency_ms: float = 0, seed: int = 0) -> dict[str, Any]:
+    """Set fault injection (rate 0 and latency 0: off); returns the settings."""
+    return _control(sb, "/faults", {"rate": rate, "kinds": list(kinds), "services": list(services),
+                                    "operations": list(operations), "mutating_only": mutating_only,
+                                    "latency_ms": latency_ms, "seed": seed})
+
+
+def faults_state(sb: Sandbox) -> dict[str, Any]:
+    return _control(sb, "/faults")
+
+
+def api_calls(sb: Sandbox, reset: bool = False) -> dict[str, Any]:
+    """{"calls": [...], "transitions": [...]} since the last reset; with reset=True, empty both afterwards."""
+    out = _control(sb, "/api-calls")
+    if reset:
+        _control(sb, "/api-calls/reset", {})
+    return out
