@@ -85,6 +85,7 @@ class Seeder:
         self.replica_lag_history()
         self.alarms()
         self.route53()
+        self.lock_table()
         return self.out
 
     def iam_roles(self) -> None:
@@ -329,6 +330,20 @@ class Seeder:
                                                                            "Changes": changes})
         self.out["route53"] = {"zone_id": zone_id, "zone_name": dns["zone_name"], "record_name": dns["record_name"],
                                "health_checks": checks}
+
+    def lock_table(self) -> None:
+        # The runbook lock (cloudops_lock): one item per environment, in the DR region as in production, TTL on
+        # expires_epoch as the module's error message tells an operator to create it.
+        lock = self.inv.get("cloudops_lock")
+        if not lock:
+            return
+        ddb = self.client("dynamodb", lock["region"])
+        ddb.create_table(TableName=lock["table_name"], BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "lock_id", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "lock_id", "KeyType": "HASH"}], Tags=self.tags())
+        ddb.update_time_to_live(TableName=lock["table_name"],
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_epoch"})
+        self.out["lock"] = {"table_name": lock["table_name"], "region": lock["region"]}
 
 
 def put_replica_lag(endpoint: str, inv: dict[str, Any], seconds: float,

@@ -171,8 +171,9 @@ def test_prod_without_confirmation_refuses_before_any_call(ro, playbook, variabl
             assert "-e %s=prod" % variable in out
             assert ('"staging", names another environment' in out) == bool(given)
             assert report is None
-            # ok: the extra vars' validation (include + check), the estate, the confirmation's include and validation.
-            assert re.search(r"localhost\s*:\s*ok=[0-5]\s+changed=0\s+unreachable=0\s+failed=1", proc.stdout)
+            # ok: the extra vars' validation (include, arg spec, the runbook_inputs checks), the estate, the confirmation's include
+            # and validation.
+            assert re.search(r"localhost\s*:\s*ok=[0-6]\s+changed=0\s+unreachable=0\s+failed=1", proc.stdout)
     finally:
         stop.set()
         thread.join()
