@@ -536,9 +536,29 @@ def _install_elbv2() -> None:
     ELBv2Backend.describe_target_health = describe_target_health
 
 
+def _install_rds_status_infos() -> None:
+    """Report StatusInfos `read replication` on a replica, as RDS does (moto never does). amazon.aws rds_instance
+    promotes only an instance showing it and waits on it; a replica being promoted shows it until the promotion
+    ends (the data-plane hook clears the source at the call)."""
+    from moto.rds.models import DBInstance
+
+    if isinstance(getattr(DBInstance, "status_infos", None), property):
+        return
+
+    def status_infos(self: Any) -> list[dict[str, Any]] | None:
+        replicating = bool(self.source_db_instance_identifier)
+        if not replicating:
+            promoting = MODEL.running("rds", "db-instance", self.region, self.db_instance_identifier)
+            replicating = promoting is not None and promoting.operation == "PromoteReadReplica"
+        return [{"StatusType": "read replication", "Normal": True, "Status": "replicating"}] if replicating else None
+
+    DBInstance.status_infos = property(status_infos)
+
+
 def install() -> None:
     """Install every timing patch on moto (in this process). Idempotent."""
     _install_rds()
+    _install_rds_status_infos()
     _install_route53()
     _install_eks()
     _install_elbv2()

@@ -64,6 +64,12 @@ def db_status(rds, iid):
         return exc.response["Error"]["Code"]
 
 
+def replication(rds, iid):
+    """The statuses of the instance's `read replication` StatusInfos."""
+    found = rds.describe_db_instances(DBInstanceIdentifier=iid)["DBInstances"][0].get("StatusInfos") or []
+    return [info["Status"] for info in found if info["StatusType"] == "read replication"]
+
+
 def transition(sb, resource, operation):
     found = [t for t in knobs.api_calls(sb)["transitions"] if t["resource"] == resource and t["operation"] == operation]
     assert len(found) == 1, found
@@ -128,8 +134,10 @@ def test_replica_created_promoted_and_deleted_as_rds_shows_it(sb, realistic):
     rds.create_db_instance_read_replica(DBInstanceIdentifier=iid, SourceDBInstanceIdentifier=source,
                                         DBInstanceClass="db.t3.micro")
     assert poll(lambda: db_status(rds, iid), lambda s: s == "available")[0] == "creating"
+    assert replication(rds, iid) == ["replicating"]  # what amazon.aws rds_instance checks before it promotes
     rds.promote_read_replica(DBInstanceIdentifier=iid)
-    assert poll(lambda: db_status(rds, iid), lambda s: s == "available")[0] == "modifying"
+    seen = poll(lambda: (db_status(rds, iid), replication(rds, iid)), lambda s: s[0] == "available")
+    assert seen[0] == ("modifying", ["replicating"]) and seen[-1] == ("available", [])
     # The data plane really promoted it (the hooks ran when the call was made, not when the status turned).
     inst = next(i for i in knobs.http_json(sb.control + "/rds")["instances"] if i["instance_id"] == iid)
     assert inst["role"] == "primary", inst
