@@ -136,6 +136,10 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: the long variants (`make integration-long`); `make test` leaves them out")
+
+
 @pytest.fixture(scope="session")
 def collections_path(tmp_path_factory) -> str:
     return "%s:%s" % (collections_root(tmp_path_factory.mktemp("collections")), site_collections())
