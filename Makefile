@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv postgres report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units sandbox-tests integration molecule build clean awx-tests ee-context
+.PHONY: help venv postgres report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units sandbox-tests integration molecule build clean awx-tests ee-context bench integration-long
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook, then a failover drill"
@@ -22,8 +22,10 @@ help:
 	@echo "make status        run playbooks/status.yml on the sandbox"
 	@echo "make drill         run playbooks/failover_drill.yml on the sandbox"
 	@echo "make sanity | lint | units | sandbox-tests | integration | molecule | build"
+	@echo "make integration-long  the long integration variants (each runbook killed at each major step)"
 	@echo "make awx-tests     AWX surveys vs the runbooks' inputs, awx/configure.yml, the execution environment"
 	@echo "make ee-context    the execution environment's build context in build/ee/context (then podman build)"
+	@echo "make bench         this collection vs a peer-module baseline under realistic sandbox timing (~15 min; not in make test)"
 
 venv: $(VENV)/.installed
 
@@ -90,7 +92,11 @@ ee-context: venv
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee/context --output-filename Containerfile
 
 integration: venv postgres report-render
-	$(BIN)/pytest $(PYTEST_FLAGS) tests/integration
+	$(BIN)/pytest $(PYTEST_FLAGS) -m "not long" tests/integration
+
+# The long variants of the integration tests: every runbook killed at each of its major steps (~15 min).
+integration-long: venv postgres
+	$(BIN)/pytest $(PYTEST_FLAGS) -m long tests/integration
 
 # Each scenario on a sandbox of its own (the deploy scenarios change the estate).
 MOLECULE_SCENARIOS ?= status deploy rollback
@@ -101,6 +107,13 @@ molecule: venv postgres
 	  tools/with-sandbox.sh $$state $(BIN)/molecule test --scenario-name $$scenario 2>&1 | tee $$log; \
 	  if [ $${PIPESTATUS[0]} -ne 0 ]; then tools/show-failures.sh $$log $$state; exit 1; fi; \
 	done
+
+# The runbooks against a baseline of amazon.aws/community.aws/kubernetes.core modules (benchmarks/), on a sandbox of
+# its own (build/bench-sandbox) under the realistic timing profile; tables in build/bench/results.md. Exit 1 when a
+# target fails. BENCH_FLAGS e.g. "--scale 0.05 --scenarios drill,deploy,switch --services 1,10,50,200".
+BENCH_FLAGS ?=
+bench: venv postgres
+	$(BIN)/python -m benchmarks.run $(BENCH_FLAGS)
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path build/

@@ -1,0 +1,1 @@
+"""Benchmarks: this collection's runbooks against a baseline of peer modules, on the sandbox (`make bench`)."""
