@@ -66,35 +66,35 @@ def read(module, conn, table, key):
     return _from_item(item) if item else None
 
 
+def _conditional(module, table, what, call, **kwargs):
+    """Run a conditional PutItem/DeleteItem; False when its condition failed (someone else wrote or released the
+    lock in between). Raises TableMissing."""
+    try:
+        call(TableName=table, aws_retry=True, **kwargs)
+    except is_boto3_error_code(CONDITION_FAILED):
+        return False
+    except is_boto3_error_code("ResourceNotFoundException"):  # pylint: disable=duplicate-except
+        raise TableMissing(table)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        _fail(module, e, table, what)
+    return True
+
+
+def _token_is(condition_token):
+    return {"ConditionExpression": "#token = :token", "ExpressionAttributeNames": {"#token": "token"},
+            "ExpressionAttributeValues": {":token": {"S": condition_token}}}
+
+
 def write(module, conn, table, record, condition_token):
     """Put the record if the lock is absent (condition_token None) or still carries condition_token. Returns False
     when the condition failed (someone else wrote or released it in between)."""
     if condition_token is None:
         condition = {"ConditionExpression": "attribute_not_exists(#key)", "ExpressionAttributeNames": {"#key": locking.KEY}}
     else:
-        condition = {"ConditionExpression": "#token = :token", "ExpressionAttributeNames": {"#token": "token"},
-                     "ExpressionAttributeValues": {":token": {"S": condition_token}}}
-    try:
-        conn.put_item(TableName=table, Item=_to_item(record), aws_retry=True, **condition)
-    except is_boto3_error_code(CONDITION_FAILED):
-        return False
-    except is_boto3_error_code("ResourceNotFoundException"):  # pylint: disable=duplicate-except
-        raise TableMissing(table)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        _fail(module, e, table, "write")
-    return True
+        condition = _token_is(condition_token)
+    return _conditional(module, table, "write", conn.put_item, Item=_to_item(record), **condition)
 
 
 def delete(module, conn, table, key, condition_token):
     """Delete the lock if it still carries condition_token; False when the condition failed."""
-    try:
-        conn.delete_item(TableName=table, Key={locking.KEY: {"S": key}}, ConditionExpression="#token = :token",
-                         ExpressionAttributeNames={"#token": "token"}, ExpressionAttributeValues={":token": {"S": condition_token}},
-                         aws_retry=True)
-    except is_boto3_error_code(CONDITION_FAILED):
-        return False
-    except is_boto3_error_code("ResourceNotFoundException"):  # pylint: disable=duplicate-except
-        raise TableMissing(table)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        _fail(module, e, table, "release")
-    return True
+    return _conditional(module, table, "release", conn.delete_item, Key={locking.KEY: {"S": key}}, **_token_is(condition_token))
