@@ -27,7 +27,7 @@ RUNBOOKS = {
     "backup_restore": ("BACKUP RESTORE", "restore_report"),
 }
 
-_FAILED = {"failed", "failback_failed", "estate_changed", "verification_failed", "rollback_failed"}
+_FAILED = {"failed", "failback_failed", "estate_changed", "verification_failed", "rollback_failed", "report_failed"}
 _REFUSED = {"refused"}
 
 
