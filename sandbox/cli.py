@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from sandbox import knobs, timing
+from sandbox import faults, knobs, timing
 from sandbox.config import (
     AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY,
@@ -428,14 +428,15 @@ def cmd_api_calls(args: argparse.Namespace) -> int:
         row = rows.setdefault((call["service"], call["operation"]), {"mutating": call["mutating"], "total": 0})
         row["total"] += 1
         row[call["outcome"]] = row.get(call["outcome"], 0) + 1
-    outcomes = ("ok", "error", "throttle", "5xx", "reset")
-    print(f"{'service':<10} {'operation':<40} {'mut':<4} {'total':>6} " + " ".join(f"{o:>8}" for o in outcomes))
+    outcomes = ("ok", "error", "throttle", "5xx", "reset", "reset-after")
+    print(f"{'service':<10} {'operation':<40} {'mut':<4} {'total':>6} " + " ".join(f"{o:>11}" for o in outcomes))
     for (service, operation), row in sorted(rows.items()):
         print(f"{service:<10} {operation:<40} {'yes' if row['mutating'] else '':<4} {row['total']:>6} "
-              + " ".join(f"{row.get(o, 0):>8}" for o in outcomes))
+              + " ".join(f"{row.get(o, 0):>11}" for o in outcomes))
     total = len(out["calls"])
     mutating = sum(1 for c in out["calls"] if c["mutating"])
-    print(f"{total} calls, {mutating} mutating")
+    applied = sum(1 for c in out["calls"] if c["mutating"] and c["outcome"] in faults.APPLIED_OUTCOMES)
+    print(f"{total} calls, {mutating} mutating ({applied} applied)")
     if out["transitions"]:
         print(f"\n{'service':<8} {'resource':<36} {'operation':<30} {'final':<10} {'took s':>7} {'seen after s':>12}")
         for t in out["transitions"]:
@@ -526,7 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override one real-AWS duration, e.g. rds.promote=30 (repeatable)")
     k = ksub.add_parser("faults", parents=[common], help="answer a share of AWS calls with throttling/5xx/resets")
     k.add_argument("--rate", type=float, default=0.0, help="share of the selected calls that fail (0 = off)")
-    k.add_argument("--kinds", default="throttle,5xx", help="comma list of throttle, 5xx, reset")
+    k.add_argument("--kinds", default="throttle,5xx", help="comma list of throttle, 5xx, reset (dropped before moto applies the call), "
+                   "reset-after (applied, then dropped: the response is lost)")
     k.add_argument("--services", help="comma list (default: all), e.g. rds,route53")
     k.add_argument("--operations", help="comma list of operation names (default: all)")
     k.add_argument("--mutating-only", action="store_true", help="only calls that change something")

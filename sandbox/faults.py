@@ -3,8 +3,10 @@
 Every request that reaches the moto server is identified (service and region from the SigV4 credential scope,
 operation from the query protocol's `Action`, the JSON protocols' `X-Amz-Target`, an RPCv2 path, or else by matching
 method and path against the service's URI templates in botocore's model), logged, and, when the fault settings
-select it, answered with a throttling or 5xx error in the service's own protocol, or dropped (connection reset)
-before moto applies it. Calls from the sandbox itself (boto3 clients built by `sandbox.config.aws_client`, which
+select it, answered with a throttling or 5xx error in the service's own protocol, dropped (connection reset)
+before moto applies it (`reset`), or applied by moto and then dropped before the answer is sent (`reset-after`: the
+client sees the same reset, but the change is made and its response lost). The log records a `reset-after` with its
+own outcome and moto's status; it counts as applied (APPLIED_OUTCOMES). Calls from the sandbox itself (boto3 clients built by `sandbox.config.aws_client`, which
 add the `cloudops-sandbox` user agent) pass through uncounted and unfaulted.
 
 Whether the n-th call of a (service, operation) fails, and how, is a pure function of (seed, service, operation,
@@ -29,7 +31,8 @@ from urllib.parse import parse_qs
 
 from sandbox.config import SANDBOX_USER_AGENT
 
-KINDS = ("throttle", "5xx", "reset")
+KINDS = ("throttle", "5xx", "reset", "reset-after")
+APPLIED_OUTCOMES = ("ok", "error", "reset-after")  # the call reached moto (the other outcomes were injected before it)
 LOG_CAP = 100_000  # calls kept; older ones are dropped (a drill makes a few hundred)
 READ_PREFIXES = ("Describe", "List", "Get", "Head", "Check", "Lookup", "Search", "Validate", "Filter")
 # SigV4 signing name -> boto3 client name, where they differ.
@@ -310,7 +313,7 @@ class FaultMiddleware:
             self.state.record({**entry, "outcome": "reset", "status": 0})
             _reset_connection(environ)
             raise ConnectionResetError("sandbox fault injection: connection reset")
-        if kind is not None:
+        if kind in ("throttle", "5xx"):
             if kind == "throttle":
                 status, code = throttle_error(call["protocol"])
                 message = "Rate exceeded"
@@ -327,15 +330,26 @@ class FaultMiddleware:
 
         def capture(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             seen["status"] = int(status_line.split(" ", 1)[0])
+            if kind == "reset-after":  # nothing reaches the client: the connection is aborted below
+                return lambda data: None
             return start_response(status_line, headers, exc_info) if exc_info else start_response(status_line, headers)
 
         CURRENT.exempt = False
         try:
             result = self.app(environ, capture)
+            if kind == "reset-after":
+                body = b"".join(result)  # the whole answer is made (moto applied the call), then lost
+                if hasattr(result, "close"):
+                    result.close()
         finally:
             CURRENT.exempt = True
             status = seen.get("status", 500)
-            self.state.record({**entry, "outcome": "ok" if status < 400 else "error", "status": status})
+            outcome = "reset-after" if kind == "reset-after" else "ok" if status < 400 else "error"
+            self.state.record({**entry, "outcome": outcome, "status": status})
+        if kind == "reset-after":
+            del body
+            _reset_connection(environ)
+            raise ConnectionResetError("sandbox fault injection: connection reset after the call was applied")
         return result
 
 

@@ -140,10 +140,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import k8s_jobs
 from ansible_collections.cloudops.runbooks.plugins.module_utils.waiting import poll_until
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
 
 try:
     from kubernetes import client as k8s_client
-    from kubernetes import config as k8s_config
     from kubernetes.client.rest import ApiException
 except ImportError:
     HAS_KUBERNETES = False
@@ -211,7 +211,7 @@ def main():
         module.fail_json(msg="timeout must be a positive number of seconds")
 
     try:
-        api = k8s_config.new_client_from_config(config_file=p["kubeconfig"], context=p["context"])
+        api = k8s_retry.api_client(p["kubeconfig"], p["context"])
     except Exception as exc:  # the client raises ConfigException, IOError, ... for an unusable kubeconfig
         module.fail_json(msg="cannot load kubeconfig %s: %s" % (p["kubeconfig"] or "(default)", exc))
     batch, core = k8s_client.BatchV1Api(api), k8s_client.CoreV1Api(api)
@@ -235,8 +235,9 @@ def main():
 
     manifest = k8s_jobs.job_manifest(name, namespace, p["image"], p["command"], p["args"], p["env"], p["labels"],
                                      p["backoff_limit"], active_deadline_seconds=p["timeout"])
-    try:
-        batch.create_namespaced_job(namespace, manifest)
+    try:  # a create whose response is lost is not sent again when the Job is there
+        k8s_retry.create(lambda: batch.create_namespaced_job(namespace, manifest),
+                         lambda: read_job(api, batch, module, name, namespace))
     except ApiException as exc:
         api_error(module, exc, "creating Job %s/%s" % (namespace, name))
 

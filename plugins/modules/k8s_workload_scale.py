@@ -159,10 +159,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
 from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
 from ansible_collections.cloudops.runbooks.plugins.module_utils.waiting import poll_until
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
 
 try:
     from kubernetes import client as k8s_client
-    from kubernetes import config as k8s_config
     from kubernetes.client.rest import ApiException
 except ImportError:
     HAS_KUBERNETES = False
@@ -246,7 +246,7 @@ def main():
     if params["timeout"] < 0:
         module.fail_json(msg="timeout must be 0 or more seconds")
     try:
-        api = k8s_config.new_client_from_config(config_file=params["kubeconfig"], context=params["context"])
+        api = k8s_retry.api_client(params["kubeconfig"], params["context"])
     except Exception as exc:  # the client raises ConfigException, IOError, ... for an unusable kubeconfig
         module.fail_json(msg="cannot load kubeconfig %s: %s" % (params["kubeconfig"] or "(default)", exc))
     io = Workloads(module, api)

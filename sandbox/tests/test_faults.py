@@ -113,6 +113,58 @@ def test_reset_drops_the_connection_before_the_call_is_applied(sb):
     assert outcomes(sb)[("rds", "reset")] > 1
 
 
+def test_reset_after_applies_the_call_then_drops_the_connection(sb):
+    rds = client(sb, "rds")
+    arn = rds.describe_db_instances(DBInstanceIdentifier="shop-db")["DBInstances"][0]["DBInstanceArn"]
+    knobs.faults(sb, rate=1, kinds=["reset-after"], operations=["AddTagsToResource"])
+    with pytest.raises(ConnectionClosedError):  # the client cannot tell it from a reset before the call...
+        rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "reset-after-test", "Value": "1"}])
+    knobs.faults(sb, rate=0)
+    # ... but moto applied it: the response was lost, not the change.
+    assert {"Key": "reset-after-test", "Value": "1"} in rds.list_tags_for_resource(ResourceName=arn)["TagList"]
+    lost = [c for c in knobs.api_calls(sb)["calls"] if c["operation"] == "AddTagsToResource"]
+    assert lost == [{**lost[0], "service": "rds", "outcome": "reset-after", "mutating": True, "status": 200}]
+    assert lost[0]["outcome"] in faults.APPLIED_OUTCOMES and "reset" not in faults.APPLIED_OUTCOMES
+    # A create whose answer is lost: re-sending it blindly is refused, as on AWS (the collection's apply() reads first).
+    knobs.faults(sb, rate=1, kinds=["reset-after"], operations=["CreateDBParameterGroup"])
+    with pytest.raises(ConnectionClosedError):
+        rds.create_db_parameter_group(DBParameterGroupName="lost-answer-pg", DBParameterGroupFamily="postgres15",
+                                      Description="reset-after test")
+    knobs.faults(sb, rate=0)
+    with pytest.raises(ClientError) as again:
+        rds.create_db_parameter_group(DBParameterGroupName="lost-answer-pg", DBParameterGroupFamily="postgres15",
+                                      Description="reset-after test")
+    assert again.value.response["Error"]["Code"] == "DBParameterGroupAlreadyExists"
+    # Other protocols (rest-json, rest-xml): the same. The connection pool recovers for the next call.
+    eks, group = client(sb, "eks"), {"clusterName": "shop-primary", "nodegroupName": "shop-primary-workers"}
+    before = eks.describe_nodegroup(**group)["nodegroup"]["scalingConfig"]
+    wanted = dict(before, desiredSize=before["desiredSize"] + 1, maxSize=max(before["maxSize"], before["desiredSize"] + 1))
+    knobs.faults(sb, rate=1, kinds=["reset-after"], operations=["UpdateNodegroupConfig"])
+    with pytest.raises(ConnectionClosedError):
+        eks.update_nodegroup_config(scalingConfig=wanted, **group)
+    knobs.faults(sb, rate=0)
+    assert eks.describe_nodegroup(**group)["nodegroup"]["scalingConfig"] == wanted
+    eks.update_nodegroup_config(scalingConfig=before, **group)
+    counted = outcomes(sb)
+    assert counted[("eks", "reset-after")] == 1 and counted[("rds", "reset-after")] == 2
+
+
+def test_cli_accepts_reset_after_and_counts_it_applied(sb):
+    state = ["--state-dir", str(sb.paths.root)]
+    out = run_sandbox_cli("knob", "faults", "--rate", "1", "--kinds", "throttle,5xx,reset,reset-after",
+                          "--operations", "CreateDBParameterGroup", "--seed", "5", *state).stdout
+    assert json.loads(out)["kinds"] == ["throttle", "5xx", "reset", "reset-after"]
+    knobs.faults(sb, rate=1, kinds=["reset-after"], operations=["CreateDBParameterGroup"])
+    with pytest.raises(ConnectionClosedError):
+        client(sb, "rds").create_db_parameter_group(DBParameterGroupName="cli-lost-pg", DBParameterGroupFamily="postgres15",
+                                                    Description="reset-after cli test")
+    knobs.faults(sb, rate=0)
+    table = run_sandbox_cli("api-calls", *state).stdout
+    row = next(line.split() for line in table.splitlines() if "CreateDBParameterGroup" in line)
+    assert row[:4] == ["rds", "CreateDBParameterGroup", "yes", "1"] and row[-1] == "1", table
+    assert "1 calls, 1 mutating (1 applied)" in table
+
+
 def test_latency_is_added_before_handling(sb):
     c = client(sb, "sts")
     c.get_caller_identity()

@@ -11,7 +11,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply, paginate
 
 
 def describe_cluster(module, conn, name):
@@ -45,13 +45,47 @@ def describe_nodegroup(module, conn, cluster, name):
 
 
 def update_nodegroup_scaling(module, conn, cluster, name, scaling_config, **context):
-    """UpdateNodegroupConfig with a new scalingConfig; returns the update (id, status, ...)."""
+    """UpdateNodegroupConfig with a new scalingConfig; returns the update (id, status, ...). A lost response is
+    followed by a describe: the node group already scaled that way (or an update in progress to it) is the answer,
+    with its id when the update can be found."""
+    def applied():
+        nodegroup = conn.describe_nodegroup(clusterName=cluster, nodegroupName=name, aws_retry=True)["nodegroup"]
+        now = nodegroup.get("scalingConfig") or {}
+        update = _update_to(conn, cluster, name, scaling_config)
+        if update is None and all(now.get(key) == value for key, value in scaling_config.items()):
+            update = {"id": None, "type": "ConfigUpdate",
+                      "status": "InProgress" if nodegroup.get("status") == "UPDATING" else "Successful"}
+        return {"update": update} if update else None
+
     try:
-        return conn.update_nodegroup_config(clusterName=cluster, nodegroupName=name, scalingConfig=scaling_config,
-                                            aws_retry=True)["update"]
+        return apply(conn.update_nodegroup_config, dict(clusterName=cluster, nodegroupName=name, scalingConfig=scaling_config),
+                     applied)["update"]
     except is_boto3_error_code("ResourceInUseException") as e:
         module.fail_json_aws(e, msg="node group %s of %s is being updated by someone else: run again when it is ACTIVE"
                              % (name, cluster), **context)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg="Could not update the scaling of node group %s of %s: check the sizes against the "
                              "account's EC2 limits and eks:UpdateNodegroupConfig permission" % (name, cluster), **context)
+
+
+def _update_to(conn, cluster, name, scaling_config):
+    """The node group's InProgress ConfigUpdate that sets this scalingConfig, or None (also when the updates cannot
+    be listed: one attempt each, this is only a better answer than the scalingConfig check that follows)."""
+    wanted = dict((key, str(value)) for key, value in scaling_config.items())
+    try:
+        ids = conn.list_updates(name=cluster, nodegroupName=name).get("updateIds", [])
+        for update_id in reversed(ids[-5:]):
+            update = conn.describe_update(name=cluster, nodegroupName=name, updateId=update_id)["update"]
+            params = dict((item.get("type"), item.get("value")) for item in update.get("params", []))
+            scaling = _scaling_params(params.get("MinSize"), params.get("MaxSize"), params.get("DesiredSize"))
+            sizes = dict((key, str(value)) for key, value in scaling.items())
+            if update.get("status") == "InProgress" and update.get("type") == "ConfigUpdate" and sizes == wanted:
+                return update
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, KeyError):
+        return None
+    return None
+
+
+def _scaling_params(min_size, max_size, desired_size):
+    values = {"minSize": min_size, "maxSize": max_size, "desiredSize": desired_size}
+    return dict((key, value) for key, value in values.items() if value is not None)

@@ -13,7 +13,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import traffic
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply, paginate
 
 
 def _fail(module, e, what):
@@ -174,10 +174,19 @@ class Reads(object):
         return dict((arn, group["TargetGroupName"]) for arn, group in self._groups.items())
 
 
+def _same_forward(now, wanted):
+    """Whether the actions AWS describes forward with the weights a modify call sets (what a switch changes)."""
+    return traffic.forward_action(now) == traffic.forward_action(wanted)
+
+
 def modify_listener(module, conn, arn, actions, **context):
     """Set a listener's default actions; returns the listener as AWS now describes it."""
+    def applied():
+        found = conn.describe_listeners(ListenerArns=[arn], aws_retry=True)["Listeners"]
+        return {"Listeners": found} if found and _same_forward(found[0].get("DefaultActions"), actions) else None
+
     try:
-        return conn.modify_listener(ListenerArn=arn, DefaultActions=actions, aws_retry=True)["Listeners"][0]
+        return apply(conn.modify_listener, dict(ListenerArn=arn, DefaultActions=actions), applied)["Listeners"][0]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not modify listener %s: check elasticloadbalancing:ModifyListener permission and that "
                              "the target groups are in the load balancer's VPC" % arn, **context)
@@ -185,8 +194,12 @@ def modify_listener(module, conn, arn, actions, **context):
 
 def modify_rule(module, conn, arn, actions, **context):
     """Set a listener rule's actions (its conditions stay); returns the rule as AWS now describes it."""
+    def applied():
+        found = conn.describe_rules(RuleArns=[arn], aws_retry=True)["Rules"]
+        return {"Rules": found} if found and _same_forward(found[0].get("Actions"), actions) else None
+
     try:
-        return conn.modify_rule(RuleArn=arn, Actions=actions, aws_retry=True)["Rules"][0]
+        return apply(conn.modify_rule, dict(RuleArn=arn, Actions=actions), applied)["Rules"][0]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not modify listener rule %s: check elasticloadbalancing:ModifyRule permission and that "
                              "the target groups are in the load balancer's VPC" % arn, **context)

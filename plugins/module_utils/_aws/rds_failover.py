@@ -13,8 +13,9 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply, client
 
 
 def source_instance(module, conn, instance):
@@ -40,8 +41,17 @@ def promote_read_replica(module, conn, instance_id, backup_retention_period=None
     params = {"DBInstanceIdentifier": instance_id}
     if backup_retention_period is not None:
         params["BackupRetentionPeriod"] = backup_retention_period
+
+    def applied():
+        # The caller promotes an available replica: "modifying" or no longer a replica is this promotion.
+        found = _instances(conn, instance_id)
+        if found and (found[0].get("DBInstanceStatus") == "modifying"
+                      or replication.replication_role(found[0], source_instance(module, conn, found[0]))[0] != replication.REPLICA):
+            return {"DBInstance": found[0]}
+        return None
+
     try:
-        return conn.promote_read_replica(aws_retry=True, **params)["DBInstance"]
+        return apply(conn.promote_read_replica, params, applied)["DBInstance"]
     except is_boto3_error_code("InvalidDBInstanceState") as e:
         module.fail_json_aws(e, msg="RDS refused to promote %s in its current state: wait until it is available (or "
                              "finished an earlier promotion) and run again" % instance_id, **context)
@@ -57,7 +67,15 @@ def failover_db_cluster(module, conn, cluster_id, target_instance_id=None, **con
     if target_instance_id:
         params["TargetDBInstanceIdentifier"] = target_instance_id
     try:
-        return conn.failover_db_cluster(aws_retry=True, **params)["DBCluster"]
+        before = _writer(_clusters(conn, cluster_id))
+
+        def applied():
+            found = _clusters(conn, cluster_id)
+            if found and (found[0].get("Status") == "failing-over" or _writer(found) != before):
+                return {"DBCluster": found[0]}
+            return None
+
+        return apply(conn.failover_db_cluster, params, applied)["DBCluster"]
     except is_boto3_error_code(["InvalidDBClusterStateFault", "InvalidDBInstanceState"]) as e:
         module.fail_json_aws(e, msg="RDS refused to fail cluster %s over now: the cluster and %s must be available"
                              % (cluster_id, target_instance_id or "its readers"), **context)
@@ -81,12 +99,25 @@ def describe_global_cluster(module, conn, global_cluster_id):
 def switch_global_cluster(module, conn, global_cluster_id, target_cluster_arn, allow_data_loss, **context):
     """SwitchoverGlobalCluster (planned, no data loss) or, with allow_data_loss, FailoverGlobalCluster with
     AllowDataLoss (unplanned: the old writer region is lost). Returns the GlobalCluster entry of the answer."""
+    def applied():
+        found = conn.describe_global_clusters(GlobalClusterIdentifier=global_cluster_id, aws_retry=True)["GlobalClusters"]
+        if not found:
+            return None
+        state = found[0].get("FailoverState") or {}
+        writer = [m.get("DBClusterArn") for m in found[0].get("GlobalClusterMembers", []) if m.get("IsWriter")]
+        if writer == [target_cluster_arn] or (state.get("ToDbClusterArn") == target_cluster_arn
+                                              and state.get("Status") in ("pending", "failing-over", "switching-over")):
+            return {"GlobalCluster": found[0]}
+        return None
+
     try:
         if allow_data_loss:
-            return conn.failover_global_cluster(GlobalClusterIdentifier=global_cluster_id, TargetDbClusterIdentifier=target_cluster_arn,
-                                                AllowDataLoss=True, aws_retry=True)["GlobalCluster"]
-        return conn.switchover_global_cluster(GlobalClusterIdentifier=global_cluster_id, TargetDbClusterIdentifier=target_cluster_arn,
-                                              aws_retry=True)["GlobalCluster"]
+            return apply(conn.failover_global_cluster, dict(GlobalClusterIdentifier=global_cluster_id,
+                                                            TargetDbClusterIdentifier=target_cluster_arn, AllowDataLoss=True),
+                         applied)["GlobalCluster"]
+        return apply(conn.switchover_global_cluster, dict(GlobalClusterIdentifier=global_cluster_id,
+                                                          TargetDbClusterIdentifier=target_cluster_arn),
+                     applied)["GlobalCluster"]
     except is_boto3_error_code(["InvalidGlobalClusterStateFault", "InvalidDBClusterStateFault"]) as e:
         module.fail_json_aws(e, msg="RDS refused to %s global cluster %s to %s now: every member must be available%s"
                              % ("fail over" if allow_data_loss else "switch over", global_cluster_id, target_cluster_arn,
@@ -104,8 +135,16 @@ def create_read_replica(module, conn, params, source_region=None, **context):
     """CreateDBInstanceReadReplica with params (boto3 names) in this client's region; source_region makes it
     cross-region (botocore then presigns the request in the source region, as RDS requires). Returns the new entry."""
     extra = {"SourceRegion": source_region} if source_region else {}
+
+    def applied():
+        found = _instances(conn, params["DBInstanceIdentifier"])
+        source = (found[0].get("ReadReplicaSourceDBInstanceIdentifier") or "") if found else ""
+        if found and source.split(":")[-1] == params["SourceDBInstanceIdentifier"].split(":")[-1]:
+            return {"DBInstance": found[0]}
+        return None
+
     try:
-        return conn.create_db_instance_read_replica(aws_retry=True, **dict(params, **extra))["DBInstance"]
+        return apply(conn.create_db_instance_read_replica, dict(params, **extra), applied)["DBInstance"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not create read replica %s of %s in %s: the source must be available with automated "
                              "backups on; a cross-region replica of an encrypted source needs kms_key_id (a key of %s); check the "
@@ -113,3 +152,23 @@ def create_read_replica(module, conn, params, source_region=None, **context):
                              % (params.get("DBInstanceIdentifier"), params.get("SourceDBInstanceIdentifier"), conn.meta.region_name,
                                 conn.meta.region_name), **context)
     return None
+
+
+def _instances(conn, instance_id):
+    """DBInstances of an identifier ([] when it does not exist); errors raise to the caller's except clauses."""
+    try:
+        return conn.describe_db_instances(DBInstanceIdentifier=instance_id, aws_retry=True)["DBInstances"]
+    except is_boto3_error_code("DBInstanceNotFound"):
+        return []
+
+
+def _clusters(conn, cluster_id):
+    try:
+        return conn.describe_db_clusters(DBClusterIdentifier=cluster_id, aws_retry=True)["DBClusters"]
+    except is_boto3_error_code("DBClusterNotFoundFault"):
+        return []
+
+
+def _writer(clusters):
+    members = clusters[0].get("DBClusterMembers", []) if clusters else []
+    return next((m.get("DBInstanceIdentifier") for m in members if m.get("IsClusterWriter")), None)

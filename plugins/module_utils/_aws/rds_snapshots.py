@@ -15,9 +15,34 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply, paginate
 
 _SNAPSHOT_NOT_FOUND = ["DBSnapshotNotFound", "DBSnapshotNotFoundFault", "DBClusterSnapshotNotFoundFault"]
+
+
+def _entry(cluster):
+    return "DBClusterSnapshot" if cluster else "DBSnapshot"
+
+
+def _snapshot(conn, snapshot_id, cluster):
+    """The snapshot entry or None; errors raise to the caller's except clauses (the apply() reads)."""
+    try:
+        if cluster:
+            found = conn.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snapshot_id, aws_retry=True)["DBClusterSnapshots"]
+        else:
+            found = conn.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id, aws_retry=True)["DBSnapshots"]
+    except is_boto3_error_code(_SNAPSHOT_NOT_FOUND):
+        return None
+    return found[0] if found else None
+
+
+def _instance_answer(conn, instance_id):
+    """{"DBInstance": entry} of an existing instance (what a create or restore call answers), else None."""
+    try:
+        found = conn.describe_db_instances(DBInstanceIdentifier=instance_id, aws_retry=True)["DBInstances"]
+    except is_boto3_error_code("DBInstanceNotFound"):
+        return None
+    return {"DBInstance": found[0]} if found else None
 
 
 def _kind(cluster):
@@ -76,12 +101,17 @@ def automated_backups(conn, instance_id):
 
 def create_snapshot(module, conn, source_id, snapshot_id, tags, cluster=False, status=None):
     """Start a manual snapshot; returns its entry."""
+    def applied():
+        found = _snapshot(conn, snapshot_id, cluster)
+        source = found and found.get("DBClusterIdentifier" if cluster else "DBInstanceIdentifier")
+        return {_entry(cluster): found} if found and source == source_id else None
+
     try:
         if cluster:
-            return conn.create_db_cluster_snapshot(DBClusterIdentifier=source_id, DBClusterSnapshotIdentifier=snapshot_id,
-                                                   Tags=tags, aws_retry=True)["DBClusterSnapshot"]
-        return conn.create_db_snapshot(DBInstanceIdentifier=source_id, DBSnapshotIdentifier=snapshot_id, Tags=tags,
-                                       aws_retry=True)["DBSnapshot"]
+            return apply(conn.create_db_cluster_snapshot, dict(DBClusterIdentifier=source_id, DBClusterSnapshotIdentifier=snapshot_id,
+                                                               Tags=tags), applied)["DBClusterSnapshot"]
+        return apply(conn.create_db_snapshot, dict(DBInstanceIdentifier=source_id, DBSnapshotIdentifier=snapshot_id, Tags=tags),
+                     applied)["DBSnapshot"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         action = "DBClusterSnapshot" if cluster else "DBSnapshot"
         module.fail_json_aws(e, msg="Could not create %s %s of %s (status %s): it must be available, and the role needs "
@@ -97,13 +127,19 @@ def copy_snapshot(module, conn, source_arn, target_id, kms_key_id=None, copy_tag
     if tags:
         params["Tags"] = tags
     params = dict((key, value) for key, value in params.items() if value is not None)
+
+    def applied():
+        found = _snapshot(conn, target_id, cluster)
+        source = found and found.get("SourceDBClusterSnapshotArn" if cluster else "SourceDBSnapshotIdentifier")
+        return {_entry(cluster): found} if found and (not source or source == source_arn) else None
+
     try:
         if cluster:
-            return conn.copy_db_cluster_snapshot(SourceDBClusterSnapshotIdentifier=source_arn,
-                                                 TargetDBClusterSnapshotIdentifier=target_id, aws_retry=True,
-                                                 **params)["DBClusterSnapshot"]
-        return conn.copy_db_snapshot(SourceDBSnapshotIdentifier=source_arn, TargetDBSnapshotIdentifier=target_id,
-                                     aws_retry=True, **params)["DBSnapshot"]
+            return apply(conn.copy_db_cluster_snapshot, dict(SourceDBClusterSnapshotIdentifier=source_arn,
+                                                             TargetDBClusterSnapshotIdentifier=target_id, **params),
+                         applied)["DBClusterSnapshot"]
+        return apply(conn.copy_db_snapshot, dict(SourceDBSnapshotIdentifier=source_arn, TargetDBSnapshotIdentifier=target_id,
+                                                 **params), applied)["DBSnapshot"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not copy %s %s to %s in %s: the source must be available, kms_key_id must be "
                              "a key of %s (encrypted sources), and the role needs rds:Copy%s"
@@ -114,11 +150,15 @@ def copy_snapshot(module, conn, source_arn, target_id, kms_key_id=None, copy_tag
 
 def delete_snapshot(module, conn, snapshot_id, cluster=False, **context):
     """Delete a snapshot; True when deleted, False when it was already gone."""
+    def applied():
+        found = _snapshot(conn, snapshot_id, cluster)
+        return {} if found is None or found.get("Status") == "deleting" else None
+
     try:
         if cluster:
-            conn.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot_id, aws_retry=True)
+            apply(conn.delete_db_cluster_snapshot, dict(DBClusterSnapshotIdentifier=snapshot_id), applied)
         else:
-            conn.delete_db_snapshot(DBSnapshotIdentifier=snapshot_id, aws_retry=True)
+            apply(conn.delete_db_snapshot, dict(DBSnapshotIdentifier=snapshot_id), applied)
     except is_boto3_error_code(_SNAPSHOT_NOT_FOUND):
         return False
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
@@ -129,8 +169,12 @@ def delete_snapshot(module, conn, snapshot_id, cluster=False, **context):
 
 def add_tags(module, conn, arn, tags):
     """Add (or overwrite) tags on an RDS resource; never removes any."""
+    def applied():
+        now = dict((tag["Key"], tag.get("Value")) for tag in conn.list_tags_for_resource(ResourceName=arn, aws_retry=True)["TagList"])
+        return {} if all(now.get(tag["Key"], object()) == tag.get("Value") for tag in tags) else None
+
     try:
-        conn.add_tags_to_resource(ResourceName=arn, Tags=tags, aws_retry=True)
+        apply(conn.add_tags_to_resource, dict(ResourceName=arn, Tags=tags), applied)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not tag %s: the role needs rds:AddTagsToResource" % arn)
 
@@ -138,7 +182,8 @@ def add_tags(module, conn, arn, tags):
 def restore_from_snapshot(module, conn, params):
     """RestoreDBInstanceFromDBSnapshot with params (boto3 names); returns the new instance's entry."""
     try:
-        return conn.restore_db_instance_from_db_snapshot(aws_retry=True, **params)["DBInstance"]
+        return apply(conn.restore_db_instance_from_db_snapshot, params,
+                     lambda: _instance_answer(conn, params.get("DBInstanceIdentifier")))["DBInstance"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not restore %s from snapshot %s: check the snapshot (available, same region), "
                              "the instance class, subnet group, security groups and parameter group"
@@ -149,7 +194,8 @@ def restore_from_snapshot(module, conn, params):
 def restore_to_time(module, conn, params):
     """RestoreDBInstanceToPointInTime with params (boto3 names); returns the new instance's entry."""
     try:
-        return conn.restore_db_instance_to_point_in_time(aws_retry=True, **params)["DBInstance"]
+        return apply(conn.restore_db_instance_to_point_in_time, params,
+                     lambda: _instance_answer(conn, params.get("TargetDBInstanceIdentifier")))["DBInstance"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not restore %s from %s to %s: check the restorable window, the instance class, "
                              "subnet group, security groups and parameter group"
@@ -165,11 +211,35 @@ def delete_instance(module, conn, instance_id, skip_final_snapshot=True, final_s
               "DeleteAutomatedBackups": delete_automated_backups}
     if not skip_final_snapshot:
         params["FinalDBSnapshotIdentifier"] = final_snapshot_id
+
+    def applied():
+        found = _instance_answer(conn, instance_id)
+        return {} if found is None or found["DBInstance"].get("DBInstanceStatus") == "deleting" else None
+
     try:
-        conn.delete_db_instance(aws_retry=True, **params)
+        apply(conn.delete_db_instance, params, applied)
     except is_boto3_error_code("DBInstanceNotFound"):
         return False
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg="Could not delete RDS instance %s: turn off deletion protection first, and the role "
                              "needs rds:DeleteDBInstance" % instance_id)
     return True
+
+
+def modify_master_password(module, conn, instance_id, password):
+    """ModifyDBInstance MasterUserPassword, applied immediately; returns the instance's entry. The password is never
+    put in a message (botocore's errors do not quote parameters)."""
+    def applied():
+        # Setting the same password again changes nothing, but RDS refuses a second modify while the first is applied.
+        found = _instance_answer(conn, instance_id)
+        busy = found and (found["DBInstance"].get("DBInstanceStatus") in ("resetting-master-credentials", "modifying")
+                          or "MasterUserPassword" in (found["DBInstance"].get("PendingModifiedValues") or {}))
+        return found if busy else None
+
+    try:
+        return apply(conn.modify_db_instance, dict(DBInstanceIdentifier=instance_id, MasterUserPassword=password,
+                                                   ApplyImmediately=True), applied)["DBInstance"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not set the master password of RDS instance %s: it must be available, and the "
+                             "role needs rds:ModifyDBInstance" % instance_id)
+    return None

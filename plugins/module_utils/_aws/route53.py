@@ -9,7 +9,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply, paginate
 
 
 def _fqdn(name):
@@ -93,19 +93,57 @@ def record_to_boto(record):
 
 
 def change_record_sets(module, conn, zone_id, changes, comment, **context):
-    """Submit one change batch (all or nothing); returns its ChangeInfo (Id without the /change/ prefix)."""
+    """Submit one change batch (all or nothing); returns its ChangeInfo (Id without the /change/ prefix).
+
+    When the answer was lost and the records read back show the batch in place, there is no change id to ask
+    about: the ChangeInfo is {Id: None, Status: INSYNC} (the records are served by the API that was read; get_change
+    of None answers INSYNC)."""
+    def applied():
+        return {"ChangeInfo": {"Id": None, "Status": "INSYNC", "Comment": comment}} if _in_place(conn, zone_id, changes) else None
+
     try:
-        info = conn.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": changes},
-                                                aws_retry=True)["ChangeInfo"]
+        info = apply(conn.change_resource_record_sets, dict(HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": changes}),
+                     applied)["ChangeInfo"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not change the records of zone %s (nothing was changed: a batch is all or nothing). "
                              "InvalidChangeBatch usually means the records changed since they were read: run again; else check "
                              "route53:ChangeResourceRecordSets permission" % zone_id, **context)
-    return dict(info, Id=info["Id"].split("/")[-1])
+    return dict(info, Id=info["Id"].split("/")[-1] if info.get("Id") else None)
+
+
+def _comparable(item):
+    """A record set as Route 53 stores it, for comparing what a batch sets with what a list reads back."""
+    record = record_from_boto(item)
+    record["name"] = record["name"].lower().rstrip(".")
+    if record["alias"]:
+        record["alias"]["dns_name"] = record["alias"]["dns_name"].lower().rstrip(".")
+        record["value"] = record["alias"]["dns_name"]
+        record["ttl"] = None
+    return record
+
+
+def _in_place(conn, zone_id, changes):
+    """Whether the zone's records are what the batch leaves: each (name, type, set identifier) as its last change
+    made it (CREATE/UPSERT: that record set; DELETE: absent). List errors raise to the caller."""
+    final = {}
+    for change in changes:
+        item = change["ResourceRecordSet"]
+        key = (_fqdn(item["Name"]).lower(), item["Type"], item.get("SetIdentifier"))
+        final[key] = None if change["Action"] == "DELETE" else _comparable(item)
+    for name in sorted(set(key[0] for key in final)):
+        found = paginate(conn, "list_resource_record_sets", HostedZoneId=zone_id, StartRecordName=name)["ResourceRecordSets"]
+        now = dict(((_fqdn(item["Name"]).lower(), item["Type"], item.get("SetIdentifier")), _comparable(item))
+                   for item in found if _fqdn(item["Name"]).lower() == name)
+        if any(now.get(key) != wanted for key, wanted in final.items() if key[0] == name):
+            return False
+    return True
 
 
 def get_change(module, conn, change_id):
-    """The ChangeInfo of a submitted batch (Status PENDING or INSYNC)."""
+    """The ChangeInfo of a submitted batch (Status PENDING or INSYNC); INSYNC for None (a batch whose answer was
+    lost and whose records were read back in place: see change_record_sets)."""
+    if change_id is None:
+        return {"Id": None, "Status": "INSYNC"}
     try:
         info = conn.get_change(Id=change_id, aws_retry=True)["ChangeInfo"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
