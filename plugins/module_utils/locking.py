@@ -10,7 +10,16 @@ checks. Times are epoch seconds (int) in, ISO 8601 UTC strings in the messages a
 
 A lock is stale, and anyone may take it over, when it has expired or when its holder ran on this same controller host
 and that process is gone (a killed or crashed run). A lock held by a live run elsewhere is refused until it expires
-or someone releases it explicitly (force).
+or someone releases it explicitly (force). A live run keeps its lock: the module starts a heartbeat process that
+renews it (heartbeat_at, expires_epoch) while the run's ansible-playbook process lives, so only a dead run's lock
+expires, ttl_seconds after its last heartbeat.
+
+A runbook whose interruption leaves the estate half changed (failover, failover drill, later failback) marks the lock
+item `unfinished` just before its first change ({runbook, run_id, since, resume, resumed_by}) and releases it with
+`finished` only when it completed. The mark outlives the holder: a failed or killed run leaves it (its release keeps
+the item with the mark, holder fields gone), and every runbook not in its `resumed_by` is refused while it is there,
+naming the run, the command that finishes it and the one that abandons it. Only the runbooks that resume it (the same
+runbook; a failover also takes over an unfinished drill) may take the lock.
 """
 
 from __future__ import annotations
@@ -36,6 +45,14 @@ NOTHING = "none"
 LEAVE = "left"
 
 # Holder fields that identify one run; the others describe it.
+HOLDER = ("host", "boot_id", "pid", "pid_started", "runbook", "run_id", "user", "started_epoch", "started_at", "renewed_epoch",
+          "heartbeat_at", "heartbeat_id", "expires_epoch", "expires_at", "ttl_seconds", "purge_epoch")
+MARK = "unfinished"
+# An item without a mark may be purged by the table's TTL (attribute purge_epoch) this long after it expired; an
+# item with a mark has no purge_epoch, so the TTL never deletes an unfinished run's mark.
+PURGE_AFTER = 7 * 24 * 3600
+# Which runbooks, besides the one that marked it, take over an unfinished run: a real failover supersedes a drill.
+RESUMED_BY = {"failover_drill": ["failover_drill", "failover"], "failover": ["failover"]}
 IDENTITY = ("host", "boot_id", "pid", "pid_started")
 # Fields whose change makes a renewal worth reporting as changed (a later expiry alone is not).
 MEANINGFUL = ("runbook", "run_id", "user")
@@ -60,6 +77,16 @@ def expires_at(now, ttl_seconds):
     return int(now) + ttl
 
 
+def has_holder(lock):
+    """A run holds the item (a released unfinished run leaves only its mark)."""
+    return lock is not None and lock.get("expires_epoch") is not None
+
+
+def mark_of(lock):
+    """The unfinished-run mark of the item, or None."""
+    return (lock or {}).get(MARK) or None
+
+
 def is_expired(lock, now):
     return int(lock["expires_epoch"]) <= int(now)
 
@@ -79,7 +106,7 @@ def is_mine(lock, me):
 def holder_state(lock, me, now, process_alive):
     """ABSENT, MINE, EXPIRED, DEAD or HELD. process_alive(pid, pid_started) is asked only about a holder on this host
     that ran since its last boot: another host's processes cannot be seen from here."""
-    if lock is None:
+    if lock is None or not has_holder(lock):
         return ABSENT
     if is_mine(lock, me):
         return MINE
@@ -93,8 +120,9 @@ def holder_state(lock, me, now, process_alive):
     return HELD
 
 
-def new_record(key, me, now, ttl_seconds, token, previous=None):
-    """The record this run writes: its identity and description, started (kept across renewals), expiry."""
+def new_record(key, me, now, ttl_seconds, token, previous=None, heartbeat_id=None):
+    """The record this run writes: its identity and description, started (kept across renewals), expiry, the id of
+    the heartbeat that will renew it, and the previous item's unfinished mark (a mark outlives its holder)."""
     kept = previous if previous is not None and is_mine(previous, me) else None
     record = dict((field, me.get(field)) for field in IDENTITY + MEANINGFUL)
     record.update({
@@ -106,7 +134,41 @@ def new_record(key, me, now, ttl_seconds, token, previous=None):
         "ttl_seconds": int(ttl_seconds),
     })
     record["started_at"], record["expires_at"] = iso(record["started_epoch"]), iso(record["expires_epoch"])
+    record["heartbeat_at"] = iso(now)
+    if heartbeat_id:
+        record["heartbeat_id"] = heartbeat_id
+    mark = mark_of(previous)
+    if mark:
+        record[MARK] = mark
+    else:
+        record["purge_epoch"] = record["expires_epoch"] + PURGE_AFTER
     return record
+
+
+def marked(record, me, now, resume_command, resumed_by=None):
+    """The record with this run's unfinished mark: {runbook, run_id, since, resume, resumed_by}. A mark of the same
+    runbook keeps its `since` (a resumed run); a mark of another runbook (a failover taking over a drill) is replaced."""
+    previous = mark_of(record)
+    since = previous["since"] if previous and previous.get("runbook") == me.get("runbook") and previous.get("since") else iso(now)
+    out = dict((k, v) for k, v in record.items() if k != "purge_epoch")
+    out[MARK] = {"runbook": me.get("runbook"), "run_id": me.get("run_id"), "since": since,
+                 "resume": resume_command or "ansible-playbook playbooks/%s.yml -i INVENTORY" % me.get("runbook"),
+                 "resumed_by": list(resumed_by or RESUMED_BY.get(me.get("runbook"), [me.get("runbook")]))}
+    if previous and previous.get("runbook") != me.get("runbook"):
+        out[MARK]["supersedes"] = {"runbook": previous.get("runbook"), "run_id": previous.get("run_id")}
+    return out
+
+
+def mark_only(lock, token):
+    """What a release of an unfinished run leaves: the item with its mark, the holder fields gone, a new token (the
+    condition of the next write; the heartbeat, conditioned on the old one, stops)."""
+    out = dict((k, v) for k, v in lock.items() if k not in HOLDER and k != "token")
+    out["token"] = token
+    return out
+
+
+def may_resume(mark, runbook):
+    return runbook in (mark.get("resumed_by") or [mark.get("runbook")])
 
 
 def why_stale(lock, key, state, now):
@@ -119,45 +181,79 @@ def why_stale(lock, key, state, now):
     return "%s: its ansible-playbook process is no longer running on this host (a killed or crashed run)" % who
 
 
-def decide_acquire(lock, me, key, now, ttl_seconds, token, process_alive):
+def decide_acquire(lock, me, key, now, ttl_seconds, token, process_alive, heartbeat_id=None, mark=None):
     """What acquiring does: {action, changed, record (to write, None when refused), condition_token (the token the
-    write must find, None: the lock must be absent), message}."""
+    write must find, None: the lock must be absent), state, reason (of a refusal: held or unfinished), message}.
+    mark: {resume, resumed_by} to mark this run unfinished in the same write (None: keep the item's mark as it is).
+    An unfinished mark of a runbook this one does not resume refuses it, whoever holds the lock."""
     state = holder_state(lock, me, now, process_alive)
+    unfinished = mark_of(lock)
+    if unfinished and state != MINE and not may_resume(unfinished, me.get("runbook")):
+        return {"action": REFUSE, "changed": False, "record": None, "condition_token": None, "state": state,
+                "reason": "unfinished", "message": None}
     if state == HELD:
-        return {"action": REFUSE, "changed": False, "record": None, "condition_token": None, "state": state, "message": None}
-    record = new_record(key, me, now, ttl_seconds, token, previous=lock if state == MINE else None)
+        return {"action": REFUSE, "changed": False, "record": None, "condition_token": None, "state": state,
+                "reason": "held", "message": None}
+    record = new_record(key, me, now, ttl_seconds, token, previous=lock, heartbeat_id=heartbeat_id)
+    if mark is not None:
+        record = marked(record, me, now, mark.get("resume"), mark.get("resumed_by"))
+    marking = mark is not None and mark_of(record) != unfinished
+    note = (" and marked run %s unfinished until it completes" % me.get("run_id")) if marking else ""
+    if unfinished and not marking and state != MINE:
+        note = " (resuming the unfinished %s run %s)" % (unfinished.get("runbook"), unfinished.get("run_id"))
     if state == ABSENT:
-        return {"action": ACQUIRE, "changed": True, "record": record, "condition_token": None, "state": state,
-                "message": "acquired the lock of %s until %s" % (key, record["expires_at"])}
+        return {"action": ACQUIRE, "changed": True, "record": record, "condition_token": lock["token"] if lock else None,
+                "state": state, "reason": None, "message": "acquired the lock of %s until %s%s" % (key, record["expires_at"], note)}
     if state == MINE:
-        changed = any(lock.get(field) != record[field] for field in MEANINGFUL)
-        return {"action": RENEW, "changed": changed, "record": record, "condition_token": lock["token"], "state": state,
-                "message": "renewed this run's lock of %s until %s" % (key, record["expires_at"])}
-    return {"action": TAKE_OVER, "changed": True, "record": record, "condition_token": lock["token"], "state": state,
-            "message": "took over %s" % why_stale(lock, key, state, now)}
+        changed = marking or any(lock.get(field) != record[field] for field in MEANINGFUL)
+        return {"action": RENEW, "changed": changed, "record": record, "condition_token": lock["token"], "state": state, "reason": None,
+                "message": "renewed this run's lock of %s until %s%s" % (key, record["expires_at"], note)}
+    return {"action": TAKE_OVER, "changed": True, "record": record, "condition_token": lock["token"], "state": state, "reason": None,
+            "message": "took over %s%s" % (why_stale(lock, key, state, now), note)}
 
 
-def decide_release(lock, me, now, force, holder_only, process_alive):
-    """What releasing does: {action, changed, condition_token, message}. Only the holder releases; a stale lock
-    (expired, or its process gone from this host) is nobody's and is released too; a live lock of another run is
-    released only with force. holder_only: leave any lock that is not this run's (a run's own final release must
-    never drop the lock of a run that took its expired lock over)."""
+def decide_release(lock, me, now, force, holder_only, process_alive, finished=False, abandon=None, token=None):
+    """What releasing does: {action, changed, condition_token, record (what stays: None deletes the item), state,
+    reason, message}. Only the holder releases; a stale lock (expired, or its process gone from this host) is nobody's
+    and is released too; a live lock of another run is released only with force. holder_only: leave any lock that is
+    not this run's (a run's own final release must never drop the lock of a run that took its expired lock over).
+    An unfinished mark stays (the item keeps it, holder fields gone; token: the new item's token) unless this run
+    finished (its own mark) or abandon names its run id; abandon naming another run, or no mark, is refused."""
     state = holder_state(lock, me, now, process_alive)
+    unfinished = mark_of(lock)
+
+    def result(action, changed, message, condition=None, record=None, reason=None):
+        return {"action": action, "changed": changed, "condition_token": condition, "record": record, "state": state,
+                "reason": reason, "message": message}
+
+    if abandon:
+        if not unfinished or unfinished.get("run_id") != abandon:
+            return result(REFUSE, False, None, reason="abandon")
+    keep_mark = bool(unfinished) and not abandon and not (finished and state == MINE and unfinished.get("run_id") == lock.get("run_id"))
+    after = mark_only(lock, token) if keep_mark else None
+    what = ""
+    if abandon:
+        what = "; abandoned the unfinished %s run %s (since %s)" % (unfinished.get("runbook"), abandon, unfinished.get("since"))
+    elif keep_mark:
+        what = ("; the %s run %s stays marked unfinished: other runbooks are refused until it is finished (run it again) or "
+                "abandoned" % (unfinished.get("runbook"), unfinished.get("run_id")))
+    elif unfinished:
+        what = "; the %s run %s is finished" % (unfinished.get("runbook"), unfinished.get("run_id"))
     if state == ABSENT:
-        return {"action": NOTHING, "changed": False, "condition_token": None, "state": state, "message": "no lock to release"}
+        if lock is not None and abandon:
+            return result(RELEASE, True, "no run holds the lock" + what, lock["token"], after)
+        if unfinished:
+            return result(NOTHING, False, "no run holds the lock" + what)
+        return result(NOTHING, False, "no lock to release")
     if state == MINE:
-        return {"action": RELEASE, "changed": True, "condition_token": lock["token"], "state": state,
-                "message": "released this run's lock"}
+        return result(RELEASE, True, "released this run's lock" + what, lock["token"], after)
     if holder_only:
-        return {"action": LEAVE, "changed": False, "condition_token": None, "state": state,
-                "message": "the lock is no longer this run's (%s): left as it is" % describe(lock, now)}
+        return result(LEAVE, False, "the lock is no longer this run's (%s): left as it is" % describe(lock, now))
     if state in (EXPIRED, DEAD):
-        return {"action": RELEASE, "changed": True, "condition_token": lock["token"], "state": state,
-                "message": "released %s" % why_stale(lock, lock.get(KEY), state, now)}
+        return result(RELEASE, True, "released %s%s" % (why_stale(lock, lock.get(KEY), state, now), what), lock["token"], after)
     if force:
-        return {"action": RELEASE, "changed": True, "condition_token": lock["token"], "state": state,
-                "message": "released by force the lock held by %s" % describe(lock, now)}
-    return {"action": REFUSE, "changed": False, "condition_token": None, "state": state, "message": None}
+        return result(RELEASE, True, "released by force the lock held by %s%s" % (describe(lock, now), what), lock["token"], after)
+    return result(REFUSE, False, None, reason="held")
 
 
 def duration(seconds):
@@ -200,6 +296,50 @@ def release_command(inventory, environment, confirm):
     if confirm:
         command += " -e confirm_release_lock=%s" % environment
     return command
+
+
+def abandon_command(inventory, environment, confirm, run_id="<run_id>"):
+    """The command that abandons an unfinished run (with the confirmation where one is required)."""
+    command = "ansible-playbook playbooks/release_lock.yml -i %s -e lock_abandon=%s" % (inventory or "INVENTORY", run_id)
+    if confirm:
+        command += " -e confirm_release_lock=%s" % environment
+    return command
+
+
+def unfinished_message(lock, key, now, abandon_template, runbook=None):
+    """The message of an acquire refused for an unfinished run: which run, since when, how to finish it, how to abandon it."""
+    mark = mark_of(lock)
+    what = ("%s refused" % runbook) if runbook else "Refused"
+    holder = ""
+    if has_holder(lock):
+        holder = " The lock is held by %s." % describe(lock, now)
+    return ("%s, nothing changed: the %s run %s on environment %s is unfinished since %s (%s ago): it stopped after its first "
+            "change, so the estate may be half changed. Finish it by running it again: %s. If it cannot be finished and the "
+            "estate has been put right by hand, abandon it: %s.%s"
+            % (what, mark.get("runbook"), mark.get("run_id"), key, mark.get("since"), duration(now - epoch_of(mark.get("since"), now)),
+               mark.get("resume"), abandon_template.replace("<run_id>", str(mark.get("run_id"))), holder))
+
+
+def abandon_refusal_message(lock, key, abandon):
+    mark = mark_of(lock)
+    if not mark:
+        return ("Abandon refused, nothing changed: no unfinished run is marked in the lock of environment %s (lock_abandon=%s)."
+                % (key, abandon))
+    return ("Abandon refused, nothing changed: lock_abandon=%s does not name the unfinished run of environment %s, which is "
+            "the %s run %s (since %s). Give that run id to abandon it." % (abandon, key, mark.get("runbook"), mark.get("run_id"),
+                                                                           mark.get("since")))
+
+
+def epoch_of(text, default):
+    try:
+        return int(datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp())
+    except (TypeError, ValueError):
+        return int(default)
+
+
+def heartbeat_interval(ttl_seconds):
+    """Seconds between two renewals: a third of the TTL (two may fail before the lock expires), at least 1 s."""
+    return max(1.0, int(ttl_seconds) / 3.0)
 
 
 # ------------------------------------------------------------------------------------------- the holder process

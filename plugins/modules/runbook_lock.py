@@ -27,10 +27,29 @@ description:
     O(force=true); with O(holder_only=true) any lock that is not this run's is left alone (the runbooks' final release
     uses it, so a run that outlived its lock never drops the lock of the run that took it over). An absent lock
     changes nothing.
+  - B(Heartbeat.) Outside check mode, a task that leaves the lock this run's starts a detached process (double fork,
+    C(setsid), stdio on C(/dev/null), so Ansible does not wait for it) that renews the lock every O(ttl_seconds)/3
+    with an C(UpdateItem) of its expiry and C(heartbeat_at) only, on the condition that the item still carries this
+    run's token and this heartbeat's id. It exits when the run's C(ansible-playbook) process is gone (finished,
+    killed, crashed), when the lock is no longer this run's (released, taken over, or a newer heartbeat of the same
+    run took over) or when its renewals have failed for a whole TTL. A live run therefore keeps its lock however long
+    it runs; only a dead run's lock expires, O(ttl_seconds) after its last heartbeat. Without an C(ansible-playbook)
+    process above the module (an ad hoc task) there is no heartbeat.
+  - B(Unfinished runs.) With O(mark_unfinished=true) (failover, failover drill, just before their first change) the
+    item also gets C(unfinished) - runbook, run id, since, O(resume_command), O(resumed_by). The mark outlives the
+    holder (a release without O(finished=true) keeps the item with the mark and without the holder fields (a failed
+    or killed run leaves it)), and while it is there every runbook not in its C(resumed_by) is refused (even in check
+    mode), naming the run, since when, the command that finishes it and the one that abandons it
+    (O(abandon_command)). O(state=released) with O(abandon) set to the marked run id removes the mark.
+  - B(Lost responses.) A conditional write whose response was lost (applied, then the connection broke) fails its
+    own condition when sent again, and a connection error leaves its fate unknown; the item is read back, and this
+    very write found in it (its token and heartbeat id) counts as done; a write that did not land is sent again.
   - Check mode reads the lock and predicts the result (a refusal fails the task as the real run would); it writes
-    nothing. C(--diff) shows the lock record before and after.
-  - The table has one string partition key C(lock_id); C(expires_epoch) may be its TTL attribute. When it does not
-    exist the task fails with the AWS CLI commands that create it.
+    nothing and starts no heartbeat. C(--diff) shows the lock record before and after.
+  - The table has one string partition key C(lock_id); C(purge_epoch) may be its TTL attribute (an item marked
+    unfinished has none, so the TTL never deletes a mark; do not use C(expires_epoch) as the TTL attribute). When it
+    does not exist the task fails with the AWS CLI commands that create it. Permissions C(dynamodb:GetItem),
+    C(PutItem), C(UpdateItem) (the heartbeat), C(DeleteItem).
 options:
   state:
     description:
@@ -86,6 +105,44 @@ options:
       - The command that releases the lock by force, quoted in refusals (the runbook_lock role passes the inventory's
         C(playbooks/release_lock.yml) command line). Default a generic one.
     type: str
+  mark_unfinished:
+    description:
+      - With O(state=acquired), mark this run unfinished in the lock item, in the same conditional write (see above).
+        A mark of the same runbook keeps its C(since); a mark of another runbook this one resumes is replaced.
+    type: bool
+    default: false
+  resume_command:
+    description:
+      - With O(mark_unfinished), the command that finishes the run, quoted in refusals. Default
+        C(ansible-playbook playbooks/<runbook>.yml -i INVENTORY).
+    type: str
+  resumed_by:
+    description:
+      - With O(mark_unfinished), the runbooks that may take the lock while the mark is there. Default the runbook
+        itself; for V(failover_drill) also V(failover) (a real failover supersedes an unfinished drill).
+    type: list
+    elements: str
+  finished:
+    description:
+      - With O(state=released), this run completed; its own unfinished mark is cleared with the lock. Without it a
+        marked lock's release keeps the mark.
+    type: bool
+    default: false
+  abandon:
+    description:
+      - With O(state=released), the run id of the unfinished run whose mark to remove. Another run id, or no mark, is
+        refused naming what is marked. A holder is released by the usual rules (stale, or O(force)).
+    type: str
+  abandon_command:
+    description:
+      - The command that abandons an unfinished run, quoted in refusals; C(<run_id>) is replaced by the marked run id.
+        Default a generic one.
+    type: str
+  heartbeat:
+    description:
+      - With O(state=acquired), start the heartbeat that renews the lock while the run's C(ansible-playbook) process lives.
+    type: bool
+    default: true
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
@@ -113,6 +170,24 @@ EXAMPLES = r"""
     table_name: cloudops-runbook-locks
     region: eu-central-1
     holder_only: true
+
+- name: Just before the first change of a failover, mark it unfinished (other runbooks are refused until it completes)
+  cloudops.runbooks.runbook_lock:
+    environment: prod
+    table_name: cloudops-runbook-locks
+    region: eu-central-1
+    runbook: failover
+    run_id: failover-prod-20260131T120000
+    mark_unfinished: true
+    resume_command: ansible-playbook playbooks/failover.yml -i inventories/prod -e confirm_failover=prod
+
+- name: Abandon an unfinished failover drill that cannot be finished (the estate was put right by hand)
+  cloudops.runbooks.runbook_lock:
+    state: released
+    environment: prod
+    table_name: cloudops-runbook-locks
+    region: eu-central-1
+    abandon: drill-prod-20260131T120000
 
 - name: Release a lock whose run is gone (an AWX node was lost) before it expires
   cloudops.runbooks.runbook_lock:
@@ -181,6 +256,28 @@ lock:
       description: Its time to live.
       type: int
       sample: 7200
+    heartbeat_at:
+      description: When it was last renewed (ISO 8601, UTC) - by the heartbeat while the run lives.
+      type: str
+      sample: '2026-01-31T12:40:00Z'
+heartbeat:
+  description: Whether a heartbeat process was started for this run's lock.
+  returned: always
+  type: bool
+  sample: true
+unfinished:
+  description: The unfinished-run mark of the lock item after the task (null when none).
+  returned: success
+  type: dict
+  sample: {runbook: failover_drill, run_id: drill-prod-20260131T120000, since: '2026-01-31T12:00:05Z',
+           resume: ansible-playbook playbooks/failover_drill.yml -i inventories/prod -e confirm_drill=prod,
+           resumed_by: [failover_drill, failover]}
+reason:
+  description: Why the task was refused - V(held) (a live run holds the lock), V(unfinished) (another runbook's run is
+    unfinished), V(abandon) (O(abandon) does not name the marked run).
+  returned: failure
+  type: str
+  sample: unfinished
 holder_state:
   description:
     - The lock as read, before the task. V(absent), V(mine) (this run's), V(expired), V(dead) (its run's process is gone
@@ -220,6 +317,8 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common impo
 # A conditional write that loses a race re-reads and decides again; more than this many losses in one task means
 # something keeps changing the lock.
 ATTEMPTS = 5
+# The heartbeat looks at the holder process this often (seconds), and gives up when its renewals have failed for a TTL.
+WATCH_SECONDS = 1.0
 
 
 def read_text(path):
@@ -282,6 +381,64 @@ def diff_of(before, after):
     return {"before": without_token(before), "after": without_token(after)}
 
 
+def heartbeat_loop(conn, table, key, record, watch=WATCH_SECONDS, clock=time.time, sleep=time.sleep, alive=None):
+    """Renew the lock every ttl/3 while the holder's ansible-playbook process lives. Returns why it stopped: "gone"
+    (the process ended: killed, crashed or finished), "lost" (the lock is no longer this run's: released, taken
+    over, or a newer heartbeat of the same run took over) or "failing" (renewals failed for a whole TTL: the lock has
+    expired meanwhile)."""
+    alive = alive or process_alive
+    ttl, interval = int(record["ttl_seconds"]), locking.heartbeat_interval(record["ttl_seconds"])
+    purge = not record.get(locking.MARK)
+    last_ok = clock()
+    due = last_ok + interval
+    while True:
+        sleep(min(watch, interval))
+        if not alive(record["pid"], record.get("pid_started")):
+            return "gone"
+        now = clock()
+        if now < due:
+            continue
+        outcome = dynamodb.heartbeat(conn, table, key, record["token"], record["heartbeat_id"], ttl, int(now), purge)
+        if outcome == dynamodb.HEARTBEAT_LOST:
+            return "lost"
+        if outcome == dynamodb.HEARTBEAT_RENEWED:
+            last_ok, due = now, now + interval
+        elif now - last_ok >= ttl:
+            return "failing"
+        else:
+            due = now + min(interval, 5.0)
+
+
+def start_heartbeat(module, table, key, record):
+    """Start the heartbeat of this run's lock as a detached process (double fork, setsid, stdio on /dev/null, every
+    other descriptor closed: Ansible does not wait for it, and a kill of the run's process group leaves it, so it
+    sees the run end and stops renewing). Its DynamoDB client is made here, before the fork: the child imports
+    nothing (Ansible removes the module's payload after the task). True when it was started."""
+    if not record.get("pid") or not record.get("heartbeat_id"):
+        return False  # no ansible-playbook process to watch (an ad hoc task): the lock only expires
+    try:
+        conn = client(module, "dynamodb")
+        child = os.fork()
+    except Exception:  # pylint: disable=broad-except
+        return False
+    if child:
+        os.waitpid(child, 0)
+        return True
+    try:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.closerange(3, 4096)
+        heartbeat_loop(conn, table, key, record)
+    except BaseException:  # pylint: disable=broad-except
+        pass
+    finally:
+        os._exit(0)  # never back into the module (or AnsiballZ's clean-up of its payload)
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -295,6 +452,13 @@ def main():
             force=dict(type="bool", default=False),
             holder_only=dict(type="bool", default=False),
             release_command=dict(type="str"),
+            mark_unfinished=dict(type="bool", default=False),
+            resume_command=dict(type="str"),
+            resumed_by=dict(type="list", elements="str"),
+            finished=dict(type="bool", default=False),
+            abandon=dict(type="str"),
+            abandon_command=dict(type="str"),
+            heartbeat=dict(type="bool", default=True),
         ),
         required_if=[["state", "acquired", ["runbook", "run_id"]]],
         supports_check_mode=True,
@@ -304,6 +468,12 @@ def main():
     if params["ttl_seconds"] <= 0:
         module.fail_json(msg="ttl_seconds must be a positive number of seconds (cloudops_lock.ttl_seconds), got %s" % params["ttl_seconds"])
     release_command = params["release_command"] or locking.release_command(None, key, False)
+    abandon_command = params["abandon_command"] or locking.abandon_command(None, key, False)
+    if params["abandon"] is not None and not params["abandon"].strip():
+        module.fail_json(msg="abandon (lock_abandon) must be the run id of the unfinished run to abandon, got an empty string")
+    mark = None
+    if params["mark_unfinished"]:
+        mark = {"resume": params["resume_command"], "resumed_by": params["resumed_by"]}
     me = this_run(params)
     conn = client(module, "dynamodb")
     result = {"table": {"name": table, "region": module.region}}
@@ -315,15 +485,21 @@ def main():
             lock = dynamodb.read(module, conn, table, key)
         except dynamodb.TableMissing:
             table_missing(module, table)
-        if attempted and lock == attempted["after"]:
+        if attempted and (lock == attempted["after"] or (lock is not None and attempted["after"] is not None
+                                                         and dynamodb.is_this_write(lock, attempted["after"]))):
             # The write whose condition "failed" had landed: a retried call (after a 5xx or a reset) found its own work.
             decision, after, lock = attempted["decision"], attempted["after"], attempted["previous"]
             break
         if params["state"] == "acquired":
-            decision = locking.decide_acquire(lock, me, key, now, params["ttl_seconds"], uuid.uuid4().hex, process_alive)
+            decision = locking.decide_acquire(lock, me, key, now, params["ttl_seconds"], uuid.uuid4().hex, process_alive,
+                                              heartbeat_id=uuid.uuid4().hex, mark=mark)
             if decision["action"] == locking.REFUSE:
-                module.fail_json(msg=locking.refusal_message(lock, key, now, release_command, params["runbook"]),
-                                 outcome=locking.REFUSE, lock=lock, previous=lock, message="refused", **result)
+                if decision["reason"] == "unfinished":
+                    msg = locking.unfinished_message(lock, key, now, abandon_command, params["runbook"])
+                else:
+                    msg = locking.refusal_message(lock, key, now, release_command, params["runbook"])
+                module.fail_json(msg=msg, outcome=locking.REFUSE, reason=decision["reason"], lock=lock,
+                                 previous=lock, message="refused", **result)
             after = decision["record"]
             done = module.check_mode
             if not done:
@@ -332,15 +508,23 @@ def main():
                 except dynamodb.TableMissing:
                     table_missing(module, table)
         else:
-            decision = locking.decide_release(lock, me, now, params["force"], params["holder_only"], process_alive)
+            decision = locking.decide_release(lock, me, now, params["force"], params["holder_only"], process_alive,
+                                              finished=params["finished"], abandon=params["abandon"], token=uuid.uuid4().hex)
             if decision["action"] == locking.REFUSE:
-                module.fail_json(msg=locking.release_refusal_message(lock, key, now, release_command),
-                                 outcome=locking.REFUSE, lock=lock, previous=lock, message="refused", **result)
-            after = None if decision["action"] == locking.RELEASE else lock
+                if decision["reason"] == "abandon":
+                    msg = locking.abandon_refusal_message(lock, key, params["abandon"])
+                else:
+                    msg = locking.release_refusal_message(lock, key, now, release_command)
+                module.fail_json(msg=msg, outcome=locking.REFUSE, reason=decision["reason"], lock=lock,
+                                 previous=lock, message="refused", **result)
+            after = decision["record"] if decision["action"] == locking.RELEASE else lock
             done = module.check_mode or decision["action"] in (locking.NOTHING, locking.LEAVE)
             if not done:
                 try:
-                    done = dynamodb.delete(module, conn, table, key, decision["condition_token"])
+                    if after is None:
+                        done = dynamodb.delete(module, conn, table, key, decision["condition_token"])
+                    else:  # an unfinished run's mark stays, without a holder
+                        done = dynamodb.write(module, conn, table, after, decision["condition_token"])
                 except dynamodb.TableMissing:
                     table_missing(module, table)
         if done:
@@ -351,8 +535,13 @@ def main():
         module.fail_json(msg="The runbook lock of %s in %s (%s) kept changing while this task tried to %s it; run again."
                          % (key, table, module.region, "take" if params["state"] == "acquired" else "release"), **result)
 
-    result.update(changed=decision["changed"], outcome=decision["action"], holder_state=decision["state"], lock=after, previous=lock,
-                  message=decision["message"])
+    heartbeat = False
+    if (params["state"] == "acquired" and params["heartbeat"] and not module.check_mode
+            and decision["action"] in (locking.ACQUIRE, locking.RENEW, locking.TAKE_OVER)):
+        heartbeat = start_heartbeat(module, table, key, after)
+    result.update(changed=decision["changed"], outcome=decision["action"], holder_state=decision["state"], lock=after,
+                  previous=lock, message=decision["message"], heartbeat=heartbeat,
+                  unfinished=locking.mark_of(after))
     if module._diff:
         result["diff"] = diff_of(lock, after)
     module.exit_json(**result)

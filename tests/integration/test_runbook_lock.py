@@ -4,7 +4,9 @@
 end to end on a private sandbox, with real ansible-playbook runs: a second runbook started while one runs is refused
 naming the holder, with nothing changed; another environment is not blocked; a killed run's lock is taken over by the
 next run on the same host (its process is gone), an expired one by any run; a failed run releases its lock;
-playbooks/release_lock.yml releases explicitly (a live lock only with lock_force); --check writes no lock.
+playbooks/release_lock.yml releases explicitly (a live lock only with lock_force); --check writes no lock. A live run
+keeps its lock past its TTL (the heartbeat renews it) and a killed run's heartbeat stops; a drill killed after its DNS
+flip leaves its unfinished mark, which refuses every other runbook until the drill is run again or abandoned.
 
 The lock is read back from the sandbox's DynamoDB table, the calls from the sandbox's call log (sandbox.knobs)."""
 
@@ -22,7 +24,9 @@ import time
 import pytest
 import yaml
 
-from conftest import BIN, REPO, ansible_env, flat, ok, run_module, sandbox_client, sandbox_fixtures
+from boto3.dynamodb.types import TypeDeserializer
+
+from conftest import BIN, REPO, ansible_env, flat, ok, run_module, run_until, sandbox_client, sandbox_fixtures
 
 LOCK = yaml.safe_load((REPO / "inventories/sandbox/group_vars/all/estate.yml").read_text())["cloudops_lock"]
 ACQUIRED = "TASK [cloudops.runbooks.runbook_lock : Say whose stale lock this run took over, and why]"  # right after the lock is taken
@@ -66,7 +70,10 @@ class Runs(object):
         item = self.ddb().get_item(TableName=LOCK["table_name"], Key={"lock_id": {"S": environment}}, ConsistentRead=True).get("Item")
         if item is None:
             return None
-        return dict((k, v.get("S", v.get("N"))) for k, v in item.items())
+        plain = dict((k, v.get("S", v.get("N"))) for k, v in item.items() if k != "unfinished")
+        if "unfinished" in item:
+            plain["unfinished"] = TypeDeserializer().deserialize(item["unfinished"])
+        return plain
 
     def put_lock(self, expires_in, runbook="failover", run_id="failover-sandbox-20260131T120000", user="bob",
                  host="another-controller", pid=77):
@@ -80,6 +87,14 @@ class Runs(object):
         typed = dict((k, {"N": str(v)} if isinstance(v, int) else {"S": v}) for k, v in item.items())
         self.ddb().put_item(TableName=LOCK["table_name"], Item=typed)
         return item
+
+    def put_mark(self, runbook="failover_drill", run_id="drill-sandbox-20260131T120000"):
+        """What a killed or failed drill leaves once its lock was released: only its unfinished mark."""
+        self.ddb().put_item(TableName=LOCK["table_name"], Item={
+            "lock_id": {"S": "sandbox"}, "token": {"S": "t-mark"}, "unfinished": {"M": {
+                "runbook": {"S": runbook}, "run_id": {"S": run_id}, "since": {"S": "2026-01-31T12:00:00Z"},
+                "resume": {"S": "ansible-playbook playbooks/%s.yml -i inventories/sandbox" % runbook},
+                "resumed_by": {"L": [{"S": runbook}]}}}})
 
     def drop_lock(self):
         self.ddb().delete_item(TableName=LOCK["table_name"], Key={"lock_id": {"S": "sandbox"}})
@@ -214,3 +229,100 @@ def test_check_mode_writes_no_lock_and_predicts_a_refusal(no_lock_left):
     runs.put_lock(expires_in=3000)
     proc = runs.run("playbooks/rollback.yml", check=True)
     assert "rollback refused, nothing changed: another runbook holds the lock of environment sandbox" in refused(proc)
+
+
+# -- a live run keeps its lock; only a dead run's lock expires (heartbeat) -------------------------------------------------
+def test_a_live_run_keeps_its_lock_past_its_ttl_and_a_killed_run_s_heartbeat_stops(rb):
+    short = dict(LOCK, ttl_seconds=20)
+    holder, _ = rb.start("playbooks/backup.yml", {"cloudops_lock": short})
+    os.killpg(holder.pid, signal.SIGSTOP)  # alive (it holds the lock) but makes no call: only the heartbeat renews
+    try:
+        first = rb.lock()
+        assert int(first["ttl_seconds"]) == 20 and first["heartbeat_at"]
+        time.sleep(30)  # well past the TTL of the first write
+        lock = rb.lock()
+        assert lock["token"] == first["token"] and lock["run_id"] == first["run_id"]
+        assert int(lock["renewed_epoch"]) > int(first["renewed_epoch"]) and int(lock["expires_epoch"]) > time.time()
+        assert lock["heartbeat_at"] > first["heartbeat_at"]
+
+        rb.calls()
+        proc = rb.run("playbooks/deploy.yml", {"deploy_version": "1.2.0", "cloudops_lock": short})
+        assert ("deploy refused, nothing changed: another runbook holds the lock of environment sandbox (runbook backup, run %s"
+                % lock["run_id"]) in refused(proc)
+        mutating, _ = rb.calls()
+        # The deploy changed nothing; the only write meanwhile is the holder's heartbeat (UpdateItem).
+        assert set(mutating) <= {"dynamodb:UpdateItem"} and rb.lock()["token"] == first["token"]
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)  # a kill -9: the run's process group, not its (detached) heartbeat
+        holder.wait(timeout=60)
+        holder.stdout.close()
+
+    time.sleep(3)  # the heartbeat looks at the run's process every second
+    stopped = rb.lock()
+    time.sleep(9)  # more than ttl/3: a live heartbeat would have renewed meanwhile
+    assert rb.lock() == stopped  # so the lock expires ttl after the last heartbeat
+
+    proc = rb.run("playbooks/backup.yml", {"cloudops_lock": short})
+    ok(proc)
+    assert ("Runbook lock: took over the lock of sandbox held by backup run %s" % stopped["run_id"]) in flat(proc.stdout)
+    assert rb.lock() is None
+
+
+# -- an unfinished failover or drill refuses the other runbooks ------------------------------------------------------------
+def test_a_drill_killed_after_its_dns_flip_refuses_other_runbooks_until_it_is_run_again(rb):
+    run_until(rb.command("playbooks/failover_drill.yml"), rb.env(), "TASK [Drill | 7. smoke-test")
+    lock = rb.lock()
+    mark = lock["unfinished"]
+    assert (mark["runbook"], mark["run_id"]) == ("failover_drill", lock["run_id"]) and re.match(r"^drill-sandbox-\d{8}T\d{6}$", mark["run_id"])
+    assert mark["resume"] == "ansible-playbook playbooks/failover_drill.yml -i inventories/sandbox"
+
+    rb.calls()
+    proc = rb.run("playbooks/deploy.yml", {"deploy_version": "1.2.0"})
+    out = refused(proc)
+    assert ("deploy refused, nothing changed: the failover_drill run %s on environment sandbox is unfinished since %s"
+            % (mark["run_id"], mark["since"])) in out
+    assert "Finish it by running it again: ansible-playbook playbooks/failover_drill.yml -i inventories/sandbox." in out
+    assert "abandon it: ansible-playbook playbooks/release_lock.yml -i inventories/sandbox -e lock_abandon=%s." % mark["run_id"] in out
+    mutating, _ = rb.calls()
+    assert mutating == [] and changed(proc) == 0
+
+    # Releasing the killed drill's lock (stale: its process is gone) keeps the mark: still refused.
+    proc = rb.run("playbooks/release_lock.yml")
+    ok(proc)
+    assert "stays marked unfinished" in flat(proc.stdout)
+    left = rb.lock()
+    assert left["unfinished"] == mark and "run_id" not in left and "expires_epoch" not in left
+    proc = rb.run("playbooks/backup.yml")
+    assert "backup refused, nothing changed: the failover_drill run %s" % mark["run_id"] in refused(proc)
+
+    # The drill's re-run resumes it (same runbook), fails back and clears the mark; then the deploy runs.
+    proc = rb.run("playbooks/failover_drill.yml")
+    ok(proc)
+    assert rb.lock() is None
+    proc = rb.run("playbooks/deploy.yml", {"deploy_version": "1.2.0"})
+    ok(proc)
+    assert rb.lock() is None
+
+
+def test_an_unfinished_run_is_abandoned_only_by_its_run_id_with_the_confirmation(no_lock_left):
+    runs = no_lock_left
+    runs.put_mark()
+    proc = runs.run("playbooks/rollback.yml", check=True)
+    assert "rollback refused, nothing changed: the failover_drill run drill-sandbox-20260131T120000 on environment sandbox is unfinished" in refused(proc)
+
+    proc = runs.run("playbooks/release_lock.yml", {"lock_abandon": "drill-sandbox-20260101T000000"})
+    assert ("Abandon refused, nothing changed: lock_abandon=drill-sandbox-20260101T000000 does not name the unfinished run of "
+            "environment sandbox, which is the failover_drill run drill-sandbox-20260131T120000") in refused(proc)
+    proc = runs.run("playbooks/release_lock.yml", {"lock_abandon": "drill-sandbox\n"})
+    assert "lock_abandon the run id of the unfinished run to abandon" in refused(proc)
+    confirming = dict(LOCK, require_confirmation=True)
+    proc = runs.run("playbooks/release_lock.yml", {"lock_abandon": "drill-sandbox-20260131T120000", "cloudops_lock": confirming})
+    assert "Abandon of an unfinished run refused before any AWS call" in refused(proc)
+    assert runs.lock()["unfinished"]["run_id"] == "drill-sandbox-20260131T120000"
+
+    proc = runs.run("playbooks/release_lock.yml", {"lock_abandon": "drill-sandbox-20260131T120000", "cloudops_lock": confirming,
+                                                   "confirm_release_lock": "sandbox"})
+    ok(proc)
+    assert "abandoned the unfinished failover_drill run drill-sandbox-20260131T120000" in flat(proc.stdout)
+    assert runs.lock() is None
+    ok(runs.run("playbooks/rollback.yml", check=True))

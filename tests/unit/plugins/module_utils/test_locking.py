@@ -132,7 +132,7 @@ def test_renewing_with_another_run_id_is_a_change():
 def test_a_live_lock_of_another_run_is_refused_and_nothing_is_written():
     decision = locking.decide_acquire(lock_of(other()), ME, "prod", NOW, HOUR, "t-new", alive)
     assert decision == {"action": locking.REFUSE, "changed": False, "record": None, "condition_token": None,
-                        "state": locking.HELD, "message": None}
+                        "state": locking.HELD, "reason": "held", "message": None}
 
 
 def test_an_expired_lock_is_taken_over_on_the_condition_that_nobody_else_took_it_first():
@@ -240,3 +240,105 @@ def test_ansible_runner_and_direct_commands_are_recognised_and_other_processes_a
     assert not locking.is_playbook_command(["/usr/bin/python3", "/usr/bin/ansible", "localhost", "-m", "ping"])
     assert not locking.is_playbook_command(["/bin/sh", "-c", "ansible-playbook x.yml"])
     assert locking.playbook_process([(10, ["/bin/sh"]), (5, ["/usr/bin/ansible", "localhost"])]) is None
+
+
+# -- heartbeat -------------------------------------------------------------------------------------------------------------
+def test_a_record_names_its_heartbeat_and_may_be_purged_only_without_a_mark():
+    record = locking.new_record("prod", ME, NOW, HOUR, "t-1", heartbeat_id="hb-1")
+    assert (record["heartbeat_id"], record["heartbeat_at"]) == ("hb-1", "2026-01-31T12:00:00Z")
+    assert record["purge_epoch"] == NOW + HOUR + locking.PURGE_AFTER
+    assert locking.heartbeat_interval(20) == 20 / 3.0 and locking.heartbeat_interval(2) == 1.0
+
+
+# -- unfinished runs -------------------------------------------------------------------------------------------------------
+DRILL = dict(ME, runbook="failover_drill", run_id="drill-prod-20260131T110000")
+RESUME = "ansible-playbook playbooks/failover_drill.yml -i inventories/prod -e confirm_drill=prod"
+
+
+def drill_marked(run=None, taken=NOW - 300):
+    run = DRILL if run is None else run
+    record = lock_of(run, taken=taken)
+    return locking.marked(record, run, taken, RESUME)
+
+
+def test_a_mark_names_the_run_since_when_how_to_resume_it_and_who_may_and_the_ttl_never_purges_it():
+    lock = drill_marked()
+    assert lock["unfinished"] == {"runbook": "failover_drill", "run_id": "drill-prod-20260131T110000", "since": "2026-01-31T11:55:00Z",
+                                  "resume": RESUME, "resumed_by": ["failover_drill", "failover"]}
+    assert "purge_epoch" not in lock
+
+
+def test_the_mark_is_one_acquire_of_the_holder_and_a_resumed_run_keeps_its_since():
+    lock = lock_of(DRILL)
+    decision = locking.decide_acquire(lock, DRILL, "prod", NOW, HOUR, "t-new", never_asked, heartbeat_id="hb-2",
+                                      mark={"resume": RESUME})
+    assert decision["action"] == locking.RENEW and decision["changed"] and decision["condition_token"] == "t-1"
+    assert decision["record"]["unfinished"]["since"] == "2026-01-31T12:00:00Z" and decision["record"]["heartbeat_id"] == "hb-2"
+    assert decision["message"].endswith("and marked run drill-prod-20260131T110000 unfinished until it completes")
+    again = locking.decide_acquire(decision["record"], DRILL, "prod", NOW + 60, HOUR, "t-new", never_asked, mark={"resume": RESUME})
+    assert again["record"]["unfinished"]["since"] == "2026-01-31T12:00:00Z" and not again["changed"]
+
+
+def test_every_other_runbook_is_refused_while_a_run_is_unfinished_whoever_holds_the_lock():
+    killed = drill_marked(dict(DRILL, host="ctl-2"))
+    for lock, process in ((killed, alive), (dict(killed, expires_epoch=NOW - 1), never_asked),
+                          (locking.mark_only(killed, "t-2"), never_asked)):
+        decision = locking.decide_acquire(lock, ME, "prod", NOW, HOUR, "t-new", process)
+        assert (decision["action"], decision["reason"], decision["record"]) == (locking.REFUSE, "unfinished", None)
+
+
+def test_the_same_runbook_resumes_it_and_a_failover_supersedes_a_drill_keeping_the_mark_until_it_marks_its_own():
+    killed = drill_marked()
+    dead = locking.decide_acquire(killed, dict(DRILL, pid=5000, pid_started=1), "prod", NOW, HOUR, "t-new", lambda pid, started: False)
+    assert dead["action"] == locking.TAKE_OVER and dead["record"]["unfinished"] == killed["unfinished"]
+    assert "(resuming the unfinished failover_drill run drill-prod-20260131T110000)" in dead["message"]
+
+    failover = dict(ME, runbook="failover", run_id="failover-prod-20260131T120000", pid=5001)
+    released = locking.mark_only(killed, "t-2")
+    taken = locking.decide_acquire(released, failover, "prod", NOW, HOUR, "t-new", never_asked)
+    assert taken["action"] == locking.ACQUIRE and taken["condition_token"] == "t-2" and taken["record"]["unfinished"]["runbook"] == "failover_drill"
+    own = locking.decide_acquire(taken["record"], failover, "prod", NOW, HOUR, "t-x", never_asked, mark={"resume": "r"})
+    assert own["record"]["unfinished"]["runbook"] == "failover" and own["record"]["unfinished"]["resumed_by"] == ["failover"]
+    assert own["record"]["unfinished"]["supersedes"] == {"runbook": "failover_drill", "run_id": "drill-prod-20260131T110000"}
+
+
+def test_a_refusal_for_an_unfinished_run_says_how_to_finish_it_and_how_to_abandon_it():
+    message = locking.unfinished_message(locking.mark_only(drill_marked(), "t-2"), "prod", NOW,
+                                         locking.abandon_command("inventories/prod", "prod", True), "deploy")
+    assert message == (
+        "deploy refused, nothing changed: the failover_drill run drill-prod-20260131T110000 on environment prod is unfinished "
+        "since 2026-01-31T11:55:00Z (5 min ago): it stopped after its first change, so the estate may be half changed. Finish it "
+        "by running it again: " + RESUME + ". If it cannot be finished and the estate has been put right by hand, abandon it: "
+        "ansible-playbook playbooks/release_lock.yml -i inventories/prod -e lock_abandon=drill-prod-20260131T110000 "
+        "-e confirm_release_lock=prod.")
+
+
+def test_a_release_keeps_the_mark_unless_the_run_finished():
+    lock = drill_marked()
+    kept = locking.decide_release(lock, DRILL, NOW, False, True, never_asked, token="t-2")
+    assert kept["action"] == locking.RELEASE and kept["condition_token"] == "t-1"
+    assert kept["record"] == {"lock_id": "prod", "token": "t-2", "unfinished": lock["unfinished"]}
+    done = locking.decide_release(lock, DRILL, NOW, False, True, never_asked, finished=True, token="t-2")
+    assert done["action"] == locking.RELEASE and done["record"] is None
+    assert done["message"] == "released this run's lock; the failover_drill run drill-prod-20260131T110000 is finished"
+    # A stale holder released by playbooks/release_lock.yml: the mark stays.
+    stale = locking.decide_release(dict(lock, host="ctl-2", expires_epoch=NOW - 1), ME, NOW, False, False, never_asked, token="t-3")
+    assert stale["action"] == locking.RELEASE and stale["record"]["unfinished"] == lock["unfinished"]
+    # Only the mark: nothing to release, the mark stays.
+    only = locking.decide_release(kept["record"], ME, NOW, False, False, never_asked)
+    assert only["action"] == locking.NOTHING and "stays marked unfinished" in only["message"]
+
+
+def test_abandon_removes_the_mark_only_by_its_run_id():
+    only = locking.mark_only(drill_marked(), "t-2")
+    wrong = locking.decide_release(only, ME, NOW, False, False, never_asked, abandon="drill-prod-other")
+    assert (wrong["action"], wrong["reason"]) == (locking.REFUSE, "abandon")
+    assert locking.abandon_refusal_message(only, "prod", "drill-prod-other").startswith(
+        "Abandon refused, nothing changed: lock_abandon=drill-prod-other does not name the unfinished run of environment prod, "
+        "which is the failover_drill run drill-prod-20260131T110000")
+    assert locking.decide_release(None, ME, NOW, False, False, never_asked, abandon="x")["reason"] == "abandon"
+    gone = locking.decide_release(only, ME, NOW, False, False, never_asked, abandon="drill-prod-20260131T110000")
+    assert (gone["action"], gone["record"], gone["condition_token"]) == (locking.RELEASE, None, "t-2")
+    # A live holder of the marked item: abandon alone does not release it (force does).
+    live = drill_marked(dict(DRILL, host="ctl-2"))
+    assert locking.decide_release(live, ME, NOW, False, False, alive, abandon="drill-prod-20260131T110000")["reason"] == "held"
