@@ -51,6 +51,31 @@ def web_strategy(strategy):
     return services
 
 
+def canary_pause(seconds):
+    """cloudops_services with the catalog service's pause between canary steps."""
+    services = copy.deepcopy(ESTATE["cloudops_services"])
+    catalog = [s for s in services if s["name"] == "catalog"][0]
+    catalog["canary"] = dict(catalog["canary"], pause_seconds=seconds)
+    return services
+
+
+def backup_settings(**changes):
+    """cloudops_backup with some settings replaced (retention=..., copy=..., restore=...)."""
+    return dict(copy.deepcopy(ESTATE["cloudops_backup"]), **changes)
+
+
+def retention(**changes):
+    return backup_settings(retention=dict(ESTATE["cloudops_backup"]["retention"], **changes))
+
+
+def markers_table(table):
+    return dict(FAILOVER, drill=dict(FAILOVER["drill"], markers=dict(FAILOVER["drill"]["markers"], table=table)))
+
+
+MISSING_DIR = "/nonexistent-cloudops-dir/report.json"
+INFINITY = float("inf")  # json.dumps writes Infinity, which Ansible's extra-vars JSON reader reads back as inf (1e400)
+
+
 class Case(object):
     def __init__(self, playbook, extra_vars, variable, message, inventory="inventories/sandbox", under_lock=False):
         self.playbook, self.extra_vars, self.variable, self.message = playbook, extra_vars, variable, message
@@ -92,6 +117,20 @@ CASES = {
                                       "canary.steps", "strategy canary needs canary.steps"),
     "deploy: unknown strategy": Case("deploy", {"deploy_version": V, "cloudops_services": web_strategy("purple")},
                                      "strategy", "value of strategy must be one of: bluegreen, canary, rolling, got: purple"),
+    "deploy: version with a trailing newline": Case("deploy", {"deploy_version": "1.2.0\n"}, "deploy_version",
+                                                    'deploy_version "1.2.0\\n" is not a version: letters, digits and . _ + - only'),
+    "deploy: whole number as version": Case("deploy", {"deploy_version": 2}, "deploy_version",
+                                            "deploy_version 2 is not a version: give it as a string"),
+    "deploy: boolean word as version": Case("deploy", {"deploy_version": "True"}, "deploy_version",
+                                            'deploy_version "True" reads as a YAML boolean, not a version'),
+    "deploy: negative canary pause": Case("deploy", {"deploy_version": V, "cloudops_services": canary_pause(-30)}, "canary.pause_seconds",
+                                          "Service catalog: canary.pause_seconds must be a number of seconds from 0 to 3600, got -30."),
+    "deploy: infinite canary pause": Case("deploy", {"deploy_version": V, "cloudops_services": canary_pause(INFINITY)}, "canary.pause_seconds",
+                                          "Service catalog: canary.pause_seconds must be a number of seconds from 0 to 3600, got Infinity."),
+    "deploy: service name with a path": Case("deploy", {"deploy_version": V, "deploy_service": "../web"}, "deploy_service",
+                                             'deploy_service "../web" is not a plain name'),
+    "deploy: report directory missing": Case("deploy", {"deploy_version": V, "deploy_report_path": MISSING_DIR}, "deploy_report_path",
+                                             "deploy_report_path %s: directory /nonexistent-cloudops-dir does not exist" % MISSING_DIR),
     # -- rollback ------------------------------------------------------------------------------------------------------
     "rollback: unknown service": Case("rollback", {"rollback_service": "nope"}, "rollback_service",
                                       "Unknown service nope (rollback_service): cloudops_services declares web, catalog."),
@@ -113,6 +152,8 @@ CASES = {
                                     "rollback_traffic and rollback_helm are both false: nothing to do."),
     "rollback: word as boolean": Case("rollback", {"rollback_traffic": "sometimes"}, "rollback_traffic",
                                       "argument 'rollback_traffic' is of type str and we were unable to convert to bool"),
+    "rollback: report directory missing": Case("rollback", {"rollback_report_path": MISSING_DIR}, "rollback_report_path",
+                                               "rollback_report_path %s: directory /nonexistent-cloudops-dir does not exist" % MISSING_DIR),
     # -- failover ------------------------------------------------------------------------------------------------------
     "failover: confirmation missing": Case("failover", {"cloudops_failover": CONFIRMING}, "confirm_failover",
                                            "the sandbox environment requires a confirmation naming it. Run again with -e confirm_failover=sandbox"),
@@ -140,6 +181,20 @@ CASES = {
                                          "cloudops_budgets.rpo_seconds", 'cloudops_budgets.rpo_seconds must be a positive number of seconds, got "a minute".'),
     "failover: list as budgets": Case("failover", {"cloudops_budgets": [60, 900]}, "cloudops_budgets",
                                       "cloudops_budgets must be a mapping {rpo_seconds: N, rto_seconds: N}, got [60, 900]."),
+    "failover: outage start on a day that does not exist": Case("failover", {"failover_outage_started_at": "2026-02-30T10:00:00Z"},
+                                                                "failover_outage_started_at",
+                                                                'failover_outage_started_at "2026-02-30T10:00:00Z" is not a time that exists'),
+    "failover: outage start in year 0": Case("failover", {"failover_outage_started_at": "0000-01-01T00:00:00Z"}, "failover_outage_started_at",
+                                             'failover_outage_started_at "0000-01-01T00:00:00Z" is not a time that exists'),
+    "failover: infinite RPO budget": Case("failover", {"cloudops_budgets": {"rpo_seconds": INFINITY, "rto_seconds": 900}},
+                                          "cloudops_budgets.rpo_seconds",
+                                          "cloudops_budgets.rpo_seconds must be a positive number of seconds, got Infinity."),
+    "failover: empty environment": Case("failover", {"cloudops_environment": ""}, "cloudops_environment",
+                                        'cloudops_environment "" is not a plain name'),
+    "failover: environment with a path": Case("failover", {"cloudops_environment": "../../tmp/evidence"}, "cloudops_environment",
+                                              'cloudops_environment "../../tmp/evidence" is not a plain name'),
+    "failover: report directory missing": Case("failover", {"failover_report_path": MISSING_DIR}, "failover_report_path",
+                                               "failover_report_path %s: directory /nonexistent-cloudops-dir does not exist" % MISSING_DIR),
     # -- failover drill ------------------------------------------------------------------------------------------------
     "drill: confirmation of another environment": Case("failover_drill", {"cloudops_failover": CONFIRMING, "confirm_drill": "dev"},
                                                        "confirm_drill", 'The confirmation given, "dev", names another environment.'),
@@ -155,6 +210,15 @@ CASES = {
                                      "argument 'drill_fail_over_budget' is of type int and we were unable to convert to bool"),
     "drill: zero RTO budget": Case("failover_drill", {"cloudops_budgets": {"rpo_seconds": 60, "rto_seconds": 0}},
                                    "cloudops_budgets.rto_seconds", "cloudops_budgets.rto_seconds must be a positive number of seconds, got 0."),
+    "drill: infinite RTO budget": Case("failover_drill", {"cloudops_budgets": {"rpo_seconds": 60, "rto_seconds": INFINITY}},
+                                       "cloudops_budgets.rto_seconds", "cloudops_budgets.rto_seconds must be a positive number of seconds, got Infinity."),
+    "drill: markers table that is not an identifier": Case("failover_drill", {"cloudops_failover": markers_table("markers; DROP TABLE orders")},
+                                                           "cloudops_failover.drill.markers.table",
+                                                           'cloudops_failover.drill.markers.table "markers; DROP TABLE orders" is not a plain SQL identifier'),
+    "drill: quoted markers table": Case("failover_drill", {"cloudops_failover": markers_table('"Markers"')},
+                                        "cloudops_failover.drill.markers.table", "is not a plain SQL identifier"),
+    "drill: report directory missing": Case("failover_drill", {"drill_report_path": MISSING_DIR}, "drill_report_path",
+                                            "drill_report_path %s: directory /nonexistent-cloudops-dir does not exist" % MISSING_DIR),
     # -- backup --------------------------------------------------------------------------------------------------------
     "backup: underscore in snapshot id": Case("backup", {"backup_snapshot_id": "Nightly_Backup"}, "backup_snapshot_id",
                                               'backup_snapshot_id "Nightly_Backup" is not a snapshot id RDS accepts'),
@@ -171,6 +235,24 @@ CASES = {
                                  "argument 'backup_copy' is of type str and we were unable to convert to bool"),
     "backup: list as prune": Case("backup", {"backup_prune": [True]}, "backup_prune",
                                   "argument 'backup_prune' is of type list and we were unable to convert to bool"),
+    "backup: snapshot id with a trailing newline": Case("backup", {"backup_snapshot_id": "shop-db-manual\n"}, "backup_snapshot_id",
+                                                        'backup_snapshot_id "shop-db-manual\\n" is not a snapshot id RDS accepts'),
+    "backup: retention without tag filters": Case("backup", {"cloudops_backup": retention(tag_filters={})},
+                                                  "cloudops_backup.retention.tag_filters",
+                                                  "cloudops_backup.retention.tag_filters is empty: retention prunes only snapshots"),
+    "backup: retention keeping none": Case("backup", {"cloudops_backup": retention(primary={"keep_last": 0})},
+                                           "cloudops_backup.retention.primary.keep_last",
+                                           "cloudops_backup.retention.primary.keep_last must be a whole number from 1"),
+    "backup: retention of negative days": Case("backup", {"cloudops_backup": retention(dr={"keep_days": -7})},
+                                               "cloudops_backup.retention.dr.keep_days",
+                                               "cloudops_backup.retention.dr.keep_days must be a whole number from 1"),
+    "backup: copy region that is not a region": Case("backup", {"cloudops_backup": backup_settings(copy={"region": "moon-base-1"})},
+                                                     "cloudops_backup.copy.region",
+                                                     'cloudops_backup.copy.region "moon-base-1" is not an AWS region name'),
+    "backup: empty environment": Case("backup", {"cloudops_environment": ""}, "cloudops_environment",
+                                      'cloudops_environment "" is not a plain name'),
+    "backup: report directory missing": Case("backup", {"backup_report_path": MISSING_DIR}, "backup_report_path",
+                                             "backup_report_path %s: directory /nonexistent-cloudops-dir does not exist" % MISSING_DIR),
     # -- restore test --------------------------------------------------------------------------------------------------
     "restore: word as time": Case("backup_restore", {"restore_time": "yesterday"}, "restore_time",
                                   'restore_time "yesterday" is not an ISO 8601 time'),
@@ -203,6 +285,21 @@ CASES = {
                                             "restore_cleanup_instance", "restore_cleanup_instance deletes an instance; run it on its own"),
     "restore: word as keep": Case("backup_restore", {"restore_keep": "perhaps"}, "restore_keep",
                                   "argument 'restore_keep' is of type str and we were unable to convert to bool"),
+    "restore: day that does not exist": Case("backup_restore", {"restore_time": "2026-02-30T12:00:00Z"}, "restore_time",
+                                             'restore_time "2026-02-30T12:00:00Z" is not a time that exists'),
+    "restore: instance id with a trailing newline": Case("backup_restore", {"restore_instance_id": "shop-db-restore-x\n"}, "restore_instance_id",
+                                                         'Instance id "shop-db-restore-x\\n" is not valid'),
+    "restore: check with two statements": Case("backup_restore",
+                                               {"restore_extra_checks": [{"name": "two", "sql": "SELECT 1; SELECT 2", "expect": 1}]},
+                                               "restore_extra_checks", "restore_extra_checks: check 'two': sql must be exactly one SELECT statement"),
+    "restore: report directory missing": Case("backup_restore", {"restore_report_path": MISSING_DIR}, "restore_report_path",
+                                              "restore_report_path %s: directory /nonexistent-cloudops-dir does not exist" % MISSING_DIR),
+    # -- status (read-only, but its evidence is written under the environment's name) ----------------------------------
+    "status: environment with a path": Case("status", {"cloudops_environment": "sandbox/../../escape"}, "cloudops_environment",
+                                            'cloudops_environment "sandbox/../../escape" is not a plain name'),
+    "status: infinite RPO budget": Case("status", {"cloudops_budgets": {"rpo_seconds": INFINITY, "rto_seconds": 900}},
+                                        "cloudops_budgets.rpo_seconds",
+                                        "cloudops_budgets.rpo_seconds must be a positive number of seconds, got Infinity."),
     # -- explicit lock release -----------------------------------------------------------------------------------------
     "release lock: word as force": Case("release_lock", {"lock_force": "maybe"}, "lock_force", 'lock_force must be true or false (got "maybe")'),
     "release lock: forced without confirmation": Case("release_lock", {"lock_force": True, "cloudops_lock": FORCE_CONFIRMING},
@@ -226,7 +323,7 @@ CASES = {
 def test_there_are_at_least_fifty_cases_and_every_mutating_runbook_has_some():
     assert len(CASES) >= 50
     assert set(case.playbook for case in CASES.values()) == {"deploy", "rollback", "failover", "failover_drill", "backup",
-                                                            "backup_restore", "release_lock"}
+                                                            "backup_restore", "release_lock", "status"}
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +367,21 @@ def test_a_malformed_input_is_refused_before_any_mutating_call_naming_the_variab
 
 def test_the_cases_leave_no_lock_behind(sandbox):
     assert lock_item(sandbox) is None, json.dumps(lock_item(sandbox))
+
+
+def test_an_unknown_rollback_revision_is_refused_before_any_traffic_change(fresh_sandbox, run_playbook, call_log):
+    """Defect 6 of issue 14: the revision is checked against `helm history` before the traffic is touched."""
+    proc, _ = run_playbook("playbooks/deploy.yml", env=fresh_sandbox["env"],
+                           extra_vars={"deploy_version": V, "deploy_service": "web", "deploy_sides": ["primary"], "cloudops_run_dir_root": ""})
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    call_log()
+    proc, _ = run_playbook("playbooks/rollback.yml", env=fresh_sandbox["env"],
+                           extra_vars={"rollback_service": "web", "rollback_revision": 99999999999, "cloudops_run_dir_root": ""})
+    out = flat(proc.stdout + " " + proc.stderr)
+    mutating = ["%s:%s" % (c["service"], c["operation"]) for c in call_log() if c["mutating"]]
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert "Rollback refused, nothing changed." in out and "revision 99999999999 does not exist" in out, out[-3000:]
+    assert re.search(r"(?<![\w.])rollback_revision(?![\w])", out), out[-3000:]
+    assert re.search(r"localhost\s*:\s*ok=\d+\s+changed=0\s", proc.stdout), proc.stdout[-3000:]
+    # The runbook lock's own writes only (taken, perhaps renewed, released): no ModifyListener, no other change.
+    assert [call for call in mutating if not call.startswith("dynamodb:")] == [], mutating
