@@ -29,6 +29,13 @@ MODE_TIME = "time"
 MANUAL = "manual"
 AUTOMATED = "automated"
 
+# The tag every snapshot this collection takes (rds_snapshot) or copies (rds_snapshot_copy) carries from its creation
+# call on. A snapshot without it was not taken by the runbook: rds_snapshot and rds_snapshot_copy refuse to adopt (or
+# tag) it, and retention never deletes it, whatever tag_filters say.
+OWNER_TAG_KEY = "managed-by"
+OWNER_TAG_VALUE = "cloudops.runbooks"
+OWNER_TAGS = {OWNER_TAG_KEY: OWNER_TAG_VALUE}
+
 # Statuses after which waiting longer cannot help.
 SNAPSHOT_FAILED = frozenset(["failed", "error", "incompatible-restore", "incompatible-parameters"])
 INSTANCE_FAILED = frozenset([
@@ -207,6 +214,35 @@ def tags_to_add(current, wanted):
     return dict((key, value) for key, value in normalise_tags(wanted).items() if current.get(key) != value)
 
 
+def owned(snapshot):
+    """Whether a DBSnapshots/DBClusterSnapshots entry was taken (or copied) by this collection: a manual snapshot
+    carrying managed-by=cloudops.runbooks."""
+    return (snapshot.get("SnapshotType") == MANUAL
+            and tags_to_dict(snapshot.get("TagList")).get(OWNER_TAG_KEY) == OWNER_TAG_VALUE)
+
+
+def not_owned_reason(snapshot):
+    """Why a snapshot is not this collection's, in words (None when it is)."""
+    if owned(snapshot):
+        return None
+    kind = snapshot.get("SnapshotType")
+    if kind != MANUAL:
+        return "it is an %s snapshot" % kind if kind and kind[0] in "aeiou" else "it is a %s snapshot" % kind
+    found = tags_to_dict(snapshot.get("TagList")).get(OWNER_TAG_KEY)
+    if found is None:
+        return "it has no %s=%s tag (taken by hand or by another tool)" % (OWNER_TAG_KEY, OWNER_TAG_VALUE)
+    return "its %s tag is %s, not %s" % (OWNER_TAG_KEY, found, OWNER_TAG_VALUE)
+
+
+def with_owner_tags(tags):
+    """A user's tags plus managed-by=cloudops.runbooks; refuses another value for managed-by."""
+    tags = normalise_tags(tags)
+    if tags.get(OWNER_TAG_KEY, OWNER_TAG_VALUE) != OWNER_TAG_VALUE:
+        raise BackupError("tags set %s=%s: the module tags what it creates %s=%s (retention and resumed runs rely on it); "
+                          "drop that tag" % (OWNER_TAG_KEY, tags[OWNER_TAG_KEY], OWNER_TAG_KEY, OWNER_TAG_VALUE))
+    return dict(tags, **OWNER_TAGS)
+
+
 def snapshot_summary(snapshot):
     """What the snapshot modules return for one DBSnapshots or DBClusterSnapshots entry."""
     cluster = "DBClusterSnapshotIdentifier" in snapshot
@@ -293,8 +329,9 @@ def retention_plan(snapshots, keep_days=None, keep_last=None, tag_filters=None, 
     """Which snapshots a retention policy deletes: (delete, keep), each a list of {id, created, reason}.
 
     snapshots: DBSnapshots or DBClusterSnapshots entries of one source, any type.
-    Only manual snapshots that carry every tag of tag_filters and are available are candidates; automated (and
-    AWS Backup, shared, public) snapshots are never touched, a snapshot being created, copied or deleted is skipped.
+    Only manual snapshots taken by this collection (owned: managed-by=cloudops.runbooks) that also carry every tag of
+    tag_filters and are available are candidates; automated (and AWS Backup, shared, public) snapshots and snapshots
+    taken by hand are never touched, whatever tag_filters say; a snapshot being created, copied or deleted is skipped.
     The age of a snapshot is the age of its data (snapshot_data_time, kept by copies).
     keep_last K keeps the newest K candidates; keep_days N keeps the candidates younger than N days. With both, a
     candidate goes only when neither keeps it (the newest K stay even when old). At least one must be given.
@@ -319,6 +356,9 @@ def retention_plan(snapshots, keep_days=None, keep_last=None, tag_filters=None, 
         missing = dict((k, v) for k, v in wanted_tags.items() if tags.get(k) != v)
         if kind != MANUAL:
             keep.append(entry(snapshot, "%s snapshot: retention never touches snapshots that are not manual" % kind))
+        elif not owned(snapshot):
+            keep.append(entry(snapshot, "not taken by this runbook (%s): retention never deletes it"
+                              % not_owned_reason(snapshot)))
         elif missing:
             keep.append(entry(snapshot, "does not carry the tag_filters tags %s" % ", ".join(
                 "%s=%s" % item for item in sorted(missing.items()))))

@@ -11,9 +11,15 @@ description:
   - Takes a manual snapshot of an RDS DB instance (O(instance_id)) or an Aurora DB cluster (O(cluster_id)), tagged
     with O(tags) (the backup runbook records why, who asked and the Helm revision it guards), and waits until it is
     C(available).
-  - Idempotent by O(snapshot_id). When a snapshot of that id already exists for the same source, nothing is taken
-    again; tags of O(tags) it lacks are added (tags are never removed). A snapshot of that id taken of another
-    source fails the task, naming both.
+  - Every snapshot it takes is tagged C(managed-by=cloudops.runbooks) in the create call itself, on top of O(tags).
+    That tag is how the collection recognises its own snapshots - M(cloudops.runbooks.rds_snapshot_retention) never
+    deletes a snapshot without it.
+  - Idempotent by O(snapshot_id). When a snapshot of that id already exists for the same source and carries
+    C(managed-by=cloudops.runbooks) (an earlier or interrupted run of this module took it), nothing is taken again;
+    tags of O(tags) it lacks are added (tags are never removed).
+  - A snapshot of that id that this module did not take - without the C(managed-by=cloudops.runbooks) tag (taken by
+    hand or by another tool), not manual, or taken of another source - is refused before any change and never
+    tagged, so a backup cannot adopt it (and retention can never prune it).
   - Why not M(amazon.aws.rds_instance_snapshot)? Its waits use botocore waiters with fixed 30-60 s delays, which add
     to the recovery time; this module polls adaptively (0.5 s growing to 5 s) and returns how long it waited.
   - Check mode reports whether a snapshot would be taken (or tags added) without doing it; C(--diff) shows the
@@ -38,7 +44,9 @@ options:
   tags:
     description:
       - Tags of the snapshot, for example C(reason), C(requested_by), C(helm_revision). Values become strings.
-      - On an existing snapshot, missing or different tags are added; tags not listed here are left alone.
+      - On an existing snapshot (one this module took), missing or different tags are added; tags not listed here
+        are left alone.
+      - C(managed-by=cloudops.runbooks) is always added; another value for C(managed-by) is refused.
     type: dict
     default: {}
   wait:
@@ -202,7 +210,10 @@ def main():
     source_id = params["cluster_id"] or params["instance_id"]
     snapshot_id = params["snapshot_id"]
     what = "cluster" if cluster else "instance"
-    tags = backup.normalise_tags(params["tags"])
+    try:
+        tags = backup.with_owner_tags(params["tags"])
+    except backup.BackupError as e:
+        module.fail_json(msg=str(e))
     conn = client(module, "rds")
 
     existing = rds_snapshots.describe_snapshot(module, conn, snapshot_id, cluster)
@@ -210,6 +221,13 @@ def main():
         if not backup.same_id(backup.snapshot_source(existing), source_id):
             module.fail_json(msg="snapshot %s already exists in %s but was taken of %s, not of %s %s: pick another snapshot_id"
                              % (snapshot_id, module.region, backup.snapshot_source(existing), what, source_id))
+        if not backup.owned(existing):
+            # Never adopt (nor tag) a snapshot this module did not take: retention would later prune it.
+            module.fail_json(msg="snapshot %s already exists in %s and was not taken by cloudops.runbooks (%s): a backup "
+                             "never adopts or tags a snapshot it did not take, so nothing was changed. Pick another "
+                             "snapshot_id (or leave it to the default, a new one)"
+                             % (snapshot_id, module.region, backup.not_owned_reason(existing)),
+                             snapshot=backup.snapshot_summary(existing))
         before = backup.snapshot_summary(existing)
         missing = backup.tags_to_add(before["tags"], tags)
         changed = bool(missing)

@@ -13,8 +13,13 @@ description:
     botocore presigns the request in the source region.
   - The source is looked up first (in O(source_region), or the region of its ARN); it must exist and be available.
     An encrypted source copied across regions needs O(kms_key_id), a key of the target region (RDS refuses otherwise).
-  - Idempotent by O(snapshot_id). When the target exists, nothing is copied again; tags of O(tags) it lacks are
-    added. A target that RDS reports as copied from another snapshot fails the task, naming both.
+  - Every copy it makes is tagged C(managed-by=cloudops.runbooks) in the copy call itself, on top of O(tags) (and
+    the source's tags with O(copy_tags)). M(cloudops.runbooks.rds_snapshot_retention) never deletes a snapshot
+    without it.
+  - Idempotent by O(snapshot_id). When the target exists and carries C(managed-by=cloudops.runbooks) (an earlier or
+    interrupted run copied it), nothing is copied again; tags of O(tags) it lacks are added. A target this module
+    did not copy (without that tag, or not manual), or that RDS reports as copied from another snapshot, is refused
+    before any change and never tagged.
   - Why not M(amazon.aws.rds_instance_snapshot)? Its waits use botocore waiters with fixed 30-60 s delays, which add
     to the recovery time; this module polls adaptively (0.5 s growing to 5 s) and returns how long it waited.
   - Check mode reports whether a copy would be made; C(--diff) shows the target before and after.
@@ -50,7 +55,9 @@ options:
     default: true
   tags:
     description:
-      - Tags of the copy. On an existing copy, missing or different tags are added; others are left alone.
+      - Tags of the copy. On an existing copy (one this module made), missing or different tags are added; others
+        are left alone.
+      - C(managed-by=cloudops.runbooks) is always added; another value for C(managed-by) is refused.
     type: dict
     default: {}
   wait:
@@ -261,12 +268,20 @@ def main():
             source_missing(module, source_conn, params["source_snapshot"])
     source_summary = backup.snapshot_summary(source) if source is not None else None
     source_arn = source_summary["arn"] if source_summary else params["source_snapshot"]
-    tags = backup.normalise_tags(params["tags"])
-    if params["copy_tags"] and tags and source_summary:
+    try:
+        tags = backup.with_owner_tags(params["tags"])
+    except backup.BackupError as e:
+        module.fail_json(msg=str(e))
+    if params["copy_tags"] and source_summary:
         tags = dict(source_summary["tags"], **tags)  # RDS would drop the source's tags when Tags is given
 
     if existing is not None:
         before = backup.snapshot_summary(existing)
+        if not backup.owned(existing):
+            # Never adopt (nor tag) a snapshot this module did not copy: retention would later prune it.
+            module.fail_json(msg="snapshot %s already exists in %s and was not copied by cloudops.runbooks (%s): a backup "
+                             "never adopts or tags a snapshot it did not take, so nothing was changed. Pick another "
+                             "snapshot_id" % (target_id, module.region, backup.not_owned_reason(existing)), snapshot=before)
         copied_from = before["source_snapshot"]
         if source_summary and copied_from and not (backup.same_id(copied_from, source_arn) or backup.same_id(copied_from, source_summary["id"])):
             module.fail_json(msg="snapshot %s already exists in %s as a copy of %s, not of %s: pick another snapshot_id"

@@ -10,9 +10,12 @@ short_description: Prune the manual snapshots of an RDS instance or Aurora clust
 description:
   - Deletes the manual snapshots of one DB instance (O(instance_id)) or Aurora cluster (O(cluster_id)) in the module's
     region that a retention policy no longer keeps, and says why each snapshot goes or stays.
-  - Only manual snapshots that carry every tag of O(tag_filters) and are C(available) are candidates. Automated
-    snapshots (and AWS Backup, shared or public ones) are never touched; a snapshot still being created, copied or
-    deleted is skipped with its status as the reason.
+  - Only manual snapshots this collection took or copied (tagged C(managed-by=cloudops.runbooks) by
+    M(cloudops.runbooks.rds_snapshot) and M(cloudops.runbooks.rds_snapshot_copy) when they create them) that also
+    carry every tag of O(tag_filters) and are C(available) are candidates. Snapshots taken by hand or by another
+    tool (without that tag) are never deleted, whatever O(tag_filters) say; automated snapshots (and AWS Backup,
+    shared or public ones) are never touched; a snapshot still being created, copied or deleted is skipped with its
+    status as the reason.
   - O(keep_last) keeps the newest K candidates, O(keep_days) the candidates whose data is at most N days old (a copy
     counts from its source's time, C(OriginalSnapshotCreateTime)). With both, a snapshot goes only when neither keeps
     it, so the newest K stay even when backups have stopped for longer than N days.
@@ -43,8 +46,9 @@ options:
     type: int
   tag_filters:
     description:
-      - Only snapshots with all these tags (same values) are candidates, for example
-        C(managed-by=cloudops.runbooks), so that snapshots taken by hand are never pruned.
+      - Only snapshots with all these tags (same values) are candidates, for example C(reason=schedule nightly) to
+        prune only the scheduled backups. This narrows the candidates; C(managed-by=cloudops.runbooks) is required
+        in any case.
     type: dict
     default: {}
 author:

@@ -211,6 +211,47 @@ def test_retention_prunes_only_the_oldest_snapshots_the_runbook_took(fresh_sandb
     assert "pruned primary (us-east-1, keep_last 3): %s, %s" % (old[1], old[0]) in " ".join(proc.stdout.split())
 
 
+def test_a_backup_never_adopts_a_snapshot_taken_by_hand_and_retention_never_prunes_it(fresh_sandbox, runbook):
+    """Issue 14 defect 1: a manual snapshot made before a migration (no tags), its id given to backup.yml, was tagged
+    managed-by, copied to DR and, three backups later, pruned in both regions."""
+    sb = fresh_sandbox
+    rds, rds_dr = aws(sb, "rds"), aws(sb, "rds", DR)
+    hand = "hand-made-before-migration"
+    rds.create_db_snapshot(DBInstanceIdentifier=SOURCE, DBSnapshotIdentifier=hand)
+    # And one made by hand in the DR region under an id a backup could be asked to use.
+    dr_hand = "shop-db-dr-by-hand"
+    arn = rds.describe_db_snapshots(DBSnapshotIdentifier=hand)["DBSnapshots"][0]["DBSnapshotArn"]
+    rds_dr.copy_db_snapshot(SourceDBSnapshotIdentifier=arn, TargetDBSnapshotIdentifier=dr_hand, SourceRegion=PRIMARY,
+                            KmsKeyId="alias/aws/rds")
+    before = {PRIMARY: snapshots(sb), DR: snapshots(sb, DR)}
+
+    # Refused before any change, naming the variable: not tagged, not copied, no other snapshot taken.
+    for snapshot_id, region in ((hand, PRIMARY), (dr_hand, DR)):
+        proc, report, _ = runbook(sb, "backup", {"backup_snapshot_id": snapshot_id})
+        failed(proc)
+        out = " ".join(proc.stdout.split())
+        assert "Backup refused, nothing changed." in out and "backup_snapshot_id" in out, out[-3000:]
+        assert "snapshot %s already exists in %s and was not" % (snapshot_id, region) in out
+        assert "it has no managed-by=cloudops.runbooks tag" in out
+        assert report is None
+        assert {PRIMARY: snapshots(sb), DR: snapshots(sb, DR)} == before
+    assert snapshots(sb)[hand] == {} and snapshots(sb, DR)[dr_hand] == {}
+
+    # Four backups later (the sandbox keeps the newest 3 / 2): retention pruned the runbook's own, never the hand-made.
+    taken = []
+    for _ in range(4):
+        proc, report, _ = runbook(sb, "backup")
+        ok(proc)
+        taken.append(report["snapshot"]["id"])
+        time.sleep(1)  # the default id has a one-second resolution
+    assert hand in snapshots(sb) and dr_hand in snapshots(sb, DR)
+    assert snapshots(sb)[hand] == {} and snapshots(sb, DR)[dr_hand] == {}
+    assert sorted(s for s in snapshots(sb) if s in taken) == sorted(taken[1:])
+    assert sorted(s for s in snapshots(sb, DR) if s in taken) == sorted(taken[2:])
+    kept = dict((k["id"], k["reason"]) for k in report["retention"][0]["deleted"] + [])
+    assert hand not in kept
+
+
 # -- restore -------------------------------------------------------------------------------------------------------------
 def test_restore_from_the_latest_snapshot_has_the_data_of_the_snapshot_time_and_leaves_nothing(fresh_sandbox, runbook):
     sb = fresh_sandbox
@@ -294,6 +335,104 @@ def test_a_failed_verification_still_deletes_the_restored_instance(fresh_sandbox
     assert "more orders than there are (public.orders has 3000 rows" in report["error"]
     assert report["cleanup"]["deleted"] and not report["cleanup"]["left_behind"]
     assert left_behind(sb, before) == {"instances": [], "snapshots": [], "automated_backups": []}
+
+
+def test_a_failed_cutover_restore_deletes_its_instance_and_says_how_many_checks_failed(fresh_sandbox, runbook):
+    """Issue 14 defect 9: with restore_cutover the instance was kept although the verification failed (README: deleted),
+    and the error read "Every data check passed: 1 of 8 ... failed"."""
+    sb = fresh_sandbox
+    before = estate(sb)
+    impossible = [{"name": "more orders than there are", "row_count": {"table": "orders", "min": SEEDED_ORDERS + 1}}]
+    proc, report, _ = runbook(sb, "backup_restore", {"restore_cutover": True, "restore_extra_checks": impossible})
+    failed(proc)
+    assert report["outcome"] == "verification_failed" and report["cutover"] is None
+    total = len(report["verification"]["checks"])
+    assert "1 of %d checks failed on %s" % (total, report["instance"]["id"]) in report["error"]
+    assert "Every data check passed" not in proc.stdout
+    assert report["cleanup"]["deleted"] and not report["cleanup"]["left_behind"]
+    assert report["cleanup"]["reason"] == "deleted with its automated backups, no final snapshot"
+    assert left_behind(sb, before) == {"instances": [], "snapshots": [], "automated_backups": []}
+    assert secret(sb) is None  # never cut over
+
+
+def test_a_restore_older_than_a_master_password_change_logs_in_with_the_current_secret(fresh_sandbox, runbook):
+    """Issue 14: a restore from a snapshot taken before the master password changed could not authenticate; the
+    runbook sets the restored instance's master password from the current secret (never printed)."""
+    sb = fresh_sandbox
+    proc, backup, _ = runbook(sb, "backup", {"backup_copy": False, "backup_prune": False})
+    ok(proc)
+    # Rotate the master password after the snapshot: on the instance (RDS ModifyDBInstance) and in the secret.
+    new_password = "rotated-%s" % int(time.time())
+    sm = aws(sb, "secretsmanager")
+    current = json.loads(sm.get_secret_value(SecretId="shop/db/master")["SecretString"])
+    aws(sb, "rds").modify_db_instance(DBInstanceIdentifier=SOURCE, MasterUserPassword=new_password, ApplyImmediately=True)
+    sm.put_secret_value(SecretId="shop/db/master", SecretString=json.dumps(dict(current, password=new_password)))
+    with connect(sb, SOURCE) as conn:  # the source takes the new one
+        assert conn.execute("SELECT 1").fetchone()[0] == 1
+    before = estate(sb)
+
+    proc, report, _ = runbook(sb, "backup_restore", {"restore_point": "latest_snapshot", "restore_keep": True})
+    ok(proc)
+    assert report["restore_point"]["snapshot_id"] == backup["snapshot"]["id"]
+    assert report["outcome"] == "verified" and report["instance"]["master_password_set"] is True
+    assert "master password set from the current credentials" in " ".join(proc.stdout.split())
+    assert new_password not in proc.stdout + proc.stderr and current["password"] not in proc.stdout
+    target = report["instance"]["id"]
+    with connect(sb, target) as conn:  # the current secret logs in to the restored instance
+        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == SEEDED_ORDERS
+
+    # A restore whose password already works sets nothing (the kept instance, resumed).
+    proc, again, _ = runbook(sb, "backup_restore", {"restore_point": "latest_snapshot", "restore_instance_id": target})
+    ok(proc)
+    assert again["outcome"] == "verified" and again["instance"]["master_password_set"] is False
+    assert left_behind(sb, before) == {"instances": [], "snapshots": [], "automated_backups": []}
+
+
+def test_a_restore_test_cancelled_with_sigterm_is_finished_by_a_re_run(fresh_sandbox, run_playbook, collections_path, tmp_path):
+    """Issue 14: a SIGTERM to a restore test (an AWX cancel) left the restored instance and the lock behind. Ansible
+    dies on SIGTERM without running `always`; the re-run takes the dead run's lock over and deletes the instance."""
+    import os
+    import signal
+    import subprocess
+
+    from conftest import BIN, ansible_env
+
+    sb = fresh_sandbox
+    before = estate(sb)
+    args = [str(BIN / "ansible-playbook"), "playbooks/backup_restore.yml", "-i", INVENTORY]
+    proc = subprocess.Popen(args, cwd=REPO, env=ansible_env(collections_path, sb["env"]), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if "Note when the instance was available" in line:  # restored, not yet verified
+                os.kill(proc.pid, signal.SIGTERM)  # to ansible-playbook only, as a cancel does; it stops its workers
+                break
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stdout.close()
+    text = "".join(seen)
+    assert "Note when the instance was available" in text, text[-4000:]
+    assert proc.returncode != 0
+    left = left_behind(sb, before)["instances"]
+    assert len(left) == 1 and left[0].startswith("shop-db-restore-")  # what the cancel leaves
+
+    report_path = tmp_path / "rerun.json"
+    rerun, _ = run_playbook("playbooks/backup_restore.yml", inventory=INVENTORY, env=sb["env"],
+                            extra_vars={"restore_report_path": str(report_path)})
+    ok(rerun)
+    report = json.loads(report_path.read_text())
+    assert report["outcome"] == "verified"
+    out = " ".join(rerun.stdout.split())
+    assert "took over" in out or "taken over" in out or "taking over" in out, out[-3000:]
+    assert left_behind(sb, before) == {"instances": [], "snapshots": [], "automated_backups": []}
+    # The lock is free again: another runbook may start.
+    proc2, _ = run_playbook("playbooks/backup.yml", inventory=INVENTORY, env=sb["env"],
+                            extra_vars={"backup_copy": False, "backup_prune": False}, args=["--check"])
+    ok(proc2)
 
 
 @pytest.mark.parametrize("when", ["2020-01-01T00:00:00Z", "2999-01-01T00:00:00Z"])

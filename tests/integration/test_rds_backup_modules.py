@@ -160,6 +160,19 @@ def test_snapshot_and_dr_copy_exist_with_tags_check_mode_changes_nothing_second_
     assert refused["failed"]
     assert "already exists in us-east-1 but was taken of %s, not of instance shop-db" % bk.source in refused["msg"]
 
+    # A snapshot (and a DR copy) made by hand is never adopted: refused, not tagged, not copied (issue 14 defect 1).
+    hand = bk.prefix + "-by-hand-snap"
+    bk.rds().create_db_snapshot(DBInstanceIdentifier=bk.source, DBSnapshotIdentifier=hand)
+    for check in (True, False):
+        refused = bk.module("rds_snapshot", check=check, instance_id=bk.source, snapshot_id=hand, tags={"reason": "x"})
+        assert refused["failed"] and "was not taken by cloudops.runbooks (it has no managed-by" in refused["msg"]
+    bk.rds(DR).copy_db_snapshot(SourceDBSnapshotIdentifier=in_primary["DBSnapshotArn"], TargetDBSnapshotIdentifier=hand + "-dr",
+                                SourceRegion=PRIMARY, KmsKeyId="alias/aws/rds")
+    refused = bk.module("rds_snapshot_copy", region=DR, source_snapshot=snapshot_id, source_region=PRIMARY,
+                        snapshot_id=hand + "-dr", kms_key_id="alias/aws/rds")
+    assert refused["failed"] and "was not copied by cloudops.runbooks" in refused["msg"]
+    assert bk.snapshot(hand)["TagList"] == [] and bk.snapshot(hand + "-dr", DR)["TagList"] == []
+
 
 # --------------------------------------------------------------------------------------------------------- restores
 
@@ -294,10 +307,13 @@ def test_retention_check_mode_lists_and_the_real_run_deletes_only_the_right_ones
     label = {"retention-test": bk.prefix}
     client = bk.rds()
     names = ["%s-ret-%d" % (bk.prefix, n) for n in range(4)]  # oldest first
-    for name in names:
+    for name in names:  # as rds_snapshot takes them: managed-by=cloudops.runbooks, plus the label
         client.create_db_snapshot(DBInstanceIdentifier=bk.source, DBSnapshotIdentifier=name,
-                                  Tags=[{"Key": "retention-test", "Value": bk.prefix}])
+                                  Tags=[{"Key": "retention-test", "Value": bk.prefix}, {"Key": "managed-by", "Value": "cloudops.runbooks"}])
     client.create_db_snapshot(DBInstanceIdentifier=bk.source, DBSnapshotIdentifier=bk.prefix + "-by-hand")
+    # Taken by hand but carrying the filter's label: still never a candidate (no managed-by=cloudops.runbooks).
+    client.create_db_snapshot(DBInstanceIdentifier=bk.source, DBSnapshotIdentifier=bk.prefix + "-by-hand-labelled",
+                              Tags=[{"Key": "retention-test", "Value": bk.prefix}])
     for name in names[:2]:  # two copies in the DR region
         bk.module("rds_snapshot_copy", region=DR, source_snapshot=name, source_region=PRIMARY, snapshot_id=name + "-dr",
                   kms_key_id="alias/aws/rds")
@@ -312,7 +328,8 @@ def test_retention_check_mode_lists_and_the_real_run_deletes_only_the_right_ones
     assert all(item["reason"].startswith("beyond the newest 2") for item in check["deleted"])
     assert bk.snapshots_of(bk.source) == before  # --check deleted nothing
     kept = dict((item["id"], item["reason"]) for item in check["kept"])
-    assert kept[bk.prefix + "-by-hand"].startswith("does not carry the tag_filters tags")
+    assert kept[bk.prefix + "-by-hand"].startswith("not taken by this runbook (it has no managed-by=cloudops.runbooks tag")
+    assert kept[bk.prefix + "-by-hand-labelled"].startswith("not taken by this runbook")
     assert all(kept[name].startswith("automated snapshot") for name in automated)
 
     proc, real = bk.playbook("rds_snapshot_retention", **variables)

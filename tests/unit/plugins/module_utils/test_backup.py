@@ -227,7 +227,8 @@ def test_keep_last_deletes_beyond_the_newest_k_and_nothing_else():
     assert reasons(delete)["daily-05"] == "beyond the newest 2 (#6)"
     why = reasons(keep)
     assert why["daily-00"] == "among the newest 2 (#1)"
-    assert why["by-hand"] == "does not carry the tag_filters tags managed-by=cloudops.runbooks"
+    assert why["by-hand"] == ("not taken by this runbook (it has no managed-by=cloudops.runbooks tag (taken by hand or by "
+                              "another tool)): retention never deletes it")
     assert why["rds:shop-db-auto"].startswith("automated snapshot: retention never touches")
     assert why["awsbackup:job-1"].startswith("awsbackup snapshot")
     assert why["copying-now"] == "status copying: in use, skipped"
@@ -249,9 +250,28 @@ def test_with_both_the_newest_k_stay_even_when_old():
     assert ids(keep) == ["old-0", "old-1"]
 
 
-def test_without_tag_filters_every_manual_snapshot_is_a_candidate():
-    delete, dummy = backup.retention_plan(estate(), keep_last=6, now=NOW)
-    assert ids(delete) == ["by-hand"]
+def test_without_tag_filters_every_snapshot_the_runbook_took_is_a_candidate_and_no_other():
+    delete, keep = backup.retention_plan(estate(), keep_last=5, now=NOW)
+    assert ids(delete) == ["daily-05"] and "by-hand" in ids(keep)
+
+
+def test_a_snapshot_taken_by_hand_is_never_deleted_whatever_the_tag_filters():
+    # Issue 14 defect 1: retention pruned a hand-made snapshot once it carried the filter's tags. Ownership is the
+    # managed-by=cloudops.runbooks tag the snapshot modules put on what they create, required on top of tag_filters.
+    by_hand = [snap("hand-made-before-migration", 500, tags={"reason": "before migration"}),
+               snap("theirs", 400, tags={"managed-by": "terraform", "reason": "before migration"})]
+    for filters in ({}, {"reason": "before migration"}):
+        delete, keep = backup.retention_plan(by_hand, keep_last=1, keep_days=1, tag_filters=filters, now=NOW)
+        assert delete == [] and all(item["reason"].startswith("not taken by this runbook") for item in keep)
+
+
+def test_ownership():
+    assert backup.owned(snap("a", 1, tags=MANAGED))
+    assert not backup.owned(snap("a", 1)) and not backup.owned(snap("rds:a", 1, kind="automated", tags=MANAGED))
+    assert backup.with_owner_tags({"reason": "x"}) == dict(MANAGED, reason="x")
+    assert backup.with_owner_tags(MANAGED) == MANAGED
+    with pytest.raises(backup.BackupError, match="tags set managed-by=other"):
+        backup.with_owner_tags({"managed-by": "other"})
 
 
 @pytest.mark.parametrize("kwargs, message", [
