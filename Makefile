@@ -91,12 +91,16 @@ ee-context: venv
 	rm -rf build/ee && $(BIN)/ansible-galaxy collection build --output-path build/ee/
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee/context --output-filename Containerfile
 
+# Two pytest-xdist workers, one test file each at a time (a file's module fixtures stay in one worker), each with a
+# sandbox of its own: the runbooks wait on the sandbox about half the time, so two runs share the two cores well.
+INTEGRATION_WORKERS ?= -n 2 --dist loadfile
 integration: venv postgres report-render
-	$(BIN)/pytest $(PYTEST_FLAGS) -m "not long" tests/integration
+	$(BIN)/pytest $(PYTEST_FLAGS) $(INTEGRATION_WORKERS) -m "not long" tests/integration
 
-# The long variants of the integration tests: every runbook killed at each of its major steps (~15 min).
+# The long variants of the integration tests: every runbook killed at each of its major steps, the fault runs under
+# every seed, every malformed input, the drill killed before its failback, lost responses only, a SIGTERM'd restore.
 integration-long: venv postgres
-	$(BIN)/pytest $(PYTEST_FLAGS) -m long tests/integration
+	$(BIN)/pytest $(PYTEST_FLAGS) $(INTEGRATION_WORKERS) -m long tests/integration
 
 # Each scenario on a sandbox of its own (the deploy scenarios change the estate).
 MOLECULE_SCENARIOS ?= status deploy rollback

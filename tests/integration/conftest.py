@@ -17,7 +17,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable  # the project's venv (pytest runs from it), so ansible-playbook sits beside it
 BIN = Path(PYTHON).parent
-TEST_RUNS = REPO / "build" / "test-runs"
+# One folder per pytest-xdist worker: two workers running the same runbook in the same second get the same run id.
+TEST_RUNS = REPO / "build" / "test-runs" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def collections_root(base: Path) -> Path:

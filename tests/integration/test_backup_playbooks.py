@@ -388,6 +388,7 @@ def test_a_restore_older_than_a_master_password_change_logs_in_with_the_current_
     assert left_behind(sb, before) == {"instances": [], "snapshots": [], "automated_backups": []}
 
 
+@pytest.mark.long  # what a re-run does after a SIGKILL (test_reliability.py) is the same after a SIGTERM
 def test_a_restore_test_cancelled_with_sigterm_is_finished_by_a_re_run(fresh_sandbox, run_playbook, collections_path, tmp_path):
     """Issue 14: a SIGTERM to a restore test (an AWX cancel) left the restored instance and the lock behind. Ansible
     dies on SIGTERM without running `always`; the re-run takes the dead run's lock over and deletes the instance."""

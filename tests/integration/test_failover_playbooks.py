@@ -331,15 +331,23 @@ def resume_and_check(rb, before, measured=False):
     return report
 
 
-def test_an_interrupted_drill_is_finished_by_running_it_again(rb):
-    """Killed (SIGKILL to the whole process group) right after each major step, a re-run fails back and ends with the
-    status of before the drill; then one drill interrupted after its measurement and twice during its failback."""
+# A drill killed after its DNS switch and run again is also in test_runbook_lock.py (`make test`).
+@pytest.mark.long
+@pytest.mark.parametrize("step", ["Drill | 2. write markers", "Drill | 4. scale", "Drill | 6. switch Route 53",
+                                  "Drill | 7. smoke-test"])
+def test_a_drill_interrupted_before_its_failback_is_finished_by_running_it_again(rb, step):
+    """Killed (SIGKILL to the whole process group) right after a major step, a re-run fails back and ends with the
+    status of before the drill."""
     before = rb.status()
-    for step in ("Drill | 2. write markers", "Drill | 4. scale", "Drill | 6. switch Route 53", "Drill | 7. smoke-test"):
-        rb.run_until("playbooks/failover_drill.yml", "TASK [%s" % step)
-        assert rb.record()["outcome"] == "in_progress"
-        resume_and_check(rb, before)
+    rb.run_until("playbooks/failover_drill.yml", "TASK [%s" % step)
+    assert rb.record()["outcome"] == "in_progress"
+    resume_and_check(rb, before)
 
+
+def test_a_drill_interrupted_during_its_failback_is_finished_by_running_it_again(rb):
+    """Interrupted after its measurement and twice during its failback, a re-run fails back, reports the measurement
+    and ends with the status of before the drill."""
+    before = rb.status()
     rb.run_until("playbooks/failover_drill.yml", "TASK [Failback | 1. put Route 53 back")
     assert rb.failover_pair() == {"dr": "PRIMARY", "primary": "SECONDARY"}
     rb.run_until("playbooks/failover_drill.yml", "TASK [Failback | 4. delete the promoted DR instance")

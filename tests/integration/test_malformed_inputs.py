@@ -344,7 +344,29 @@ def lock_item(sandbox):
     return found.get("Item")
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+# The defects of issue 14 that let a malformed input through, each kept in `make test`.
+REGRESSIONS = {
+    "deploy: version with a trailing newline", "deploy: boolean as version", "deploy: boolean word as version",
+    "deploy: negative canary pause", "deploy: infinite canary pause", "failover: outage start on a day that does not exist",
+    "failover: outage start in year 0", "failover: infinite RPO budget", "failover: empty environment",
+    "failover: environment with a path", "drill: markers table that is not an identifier", "backup: empty environment",
+    "backup: snapshot id with a trailing newline", "restore: check with two statements",
+    "restore: instance id with a trailing newline", "restore: day that does not exist",
+}
+
+
+def selection():
+    """Every case; `make test` runs the first of each (runbook, variable) and the regressions, `make integration-long`
+    the others too (each case is one ansible-playbook run)."""
+    first = {}
+    for name in sorted(CASES):
+        first.setdefault((CASES[name].playbook, CASES[name].variable), name)
+    kept = set(first.values()) | REGRESSIONS
+    assert REGRESSIONS <= set(CASES), REGRESSIONS - set(CASES)
+    return [pytest.param(name, marks=[] if name in kept else [pytest.mark.long]) for name in sorted(CASES)]
+
+
+@pytest.mark.parametrize("name", selection())
 def test_a_malformed_input_is_refused_before_any_mutating_call_naming_the_variable(name, sandbox, run_playbook, call_log):
     case = CASES[name]
     call_log()  # whatever ran before is not this case's

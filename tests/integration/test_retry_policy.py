@@ -60,6 +60,9 @@ def run(sandbox, collections_path, tmp_path, playbook, extra_vars):
     return proc
 
 
+# test_reliability.py runs every runbook with lost responses among its faults in `make test`; this variant, with only
+# lost responses, is long.
+@pytest.mark.long
 @pytest.mark.parametrize("runbook", sorted(RUNBOOKS))
 def test_a_lost_response_is_never_applied_twice(sandbox, collections_path, tmp_path, runbook):
     """The same runbook without faults and with 30 % of the calls applied and their response lost: the same
