@@ -344,6 +344,7 @@ def test_a_drill_interrupted_before_its_failback_is_finished_by_running_it_again
     resume_and_check(rb, before)
 
 
+@pytest.mark.long
 def test_a_drill_interrupted_during_its_failback_is_finished_by_running_it_again(rb):
     """Interrupted after its measurement and twice during its failback, a re-run fails back, reports the measurement
     and ends with the status of before the drill."""

@@ -56,11 +56,13 @@ KILLS = [pytest.param(runbook, point, marks=[pytest.mark.long] if i else [])
 
 FAULT_RATE = 0.25
 FAULT_KINDS = "throttle,5xx,reset,reset-after"
-# One seed per runbook in `make test` (the three seeds of the issue that found the failures, in turn); every runbook
-# under every seed in `make integration-long`.
+# The three seeds of the issue that found the failures: one per runbook in `make test`, every one in `make
+# integration-long`. A run must see every kind of fault: the rollback makes about 20 AWS calls, and under seed 29 none
+# of them has its connection dropped, so the rollback runs under 5 and 17 only.
 SEEDS = (5, 17, 29)
-FAULT_RUNS = [pytest.param(runbook, seed, marks=[] if seed == SEEDS[i % len(SEEDS)] else [pytest.mark.long])
-              for i, runbook in enumerate(sorted(RUNBOOKS)) for seed in SEEDS]
+MAKE_TEST_SEED = {"backup": 5, "backup_restore": 17, "deploy": 29, "failover": 5, "failover_drill": 17, "rollback": 17}
+FAULT_RUNS = [pytest.param(runbook, seed, marks=[] if seed == MAKE_TEST_SEED[runbook] else [pytest.mark.long])
+              for runbook in sorted(RUNBOOKS) for seed in SEEDS if (runbook, seed) != ("rollback", 29)]
 APPLIED = ("ok", "error", "reset-after")  # the call reached moto; the other outcomes were injected before it
 # The runbook lock's heartbeat renews it (UpdateItem) as often as the run lasts: not a change of the estate.
 NOT_COMPARED = {("dynamodb", "UpdateItem")}
