@@ -91,10 +91,9 @@ ee-context: venv
 	rm -rf build/ee && $(BIN)/ansible-galaxy collection build --output-path build/ee/
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee/context --output-filename Containerfile
 
-# Two pytest-xdist workers, one test file each at a time (a file's module fixtures stay in one worker; conftest.py
-# groups the files), each with a sandbox of its own: the runbooks wait on the sandbox about half the time, so two
-# runs share the two cores well.
-INTEGRATION_WORKERS ?= -n 2 --dist loadgroup
+# Two pytest-xdist workers, one test file each at a time (a file's module fixtures stay in one worker), each with a
+# sandbox of its own: the runbooks wait on the sandbox about half the time, so two runs share the two cores well.
+INTEGRATION_WORKERS ?= -n 2 --dist loadfile
 integration: venv postgres report-render
 	$(BIN)/pytest $(PYTEST_FLAGS) $(INTEGRATION_WORKERS) -m "not long" tests/integration
 

@@ -137,17 +137,6 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-# Under pytest-xdist (`make integration`: --dist loadgroup) a test file runs in one worker, so its module fixtures are
-# built once; test_runner.py and test_report_render.py share the session's ansible-runner drill, so they run together.
-SHARED_WORKER = {"test_report_render": "test_runner"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        name = item.module.__name__.rpartition(".")[2]
-        item.add_marker(pytest.mark.xdist_group(SHARED_WORKER.get(name, name)))
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "long: the long variants (`make integration-long`); `make test` leaves them out")
 
