@@ -52,16 +52,11 @@ def _kind(cluster):
 def describe_snapshot(module, conn, snapshot_id, cluster=False):
     """The DBSnapshots (DBClusterSnapshots) entry of an id or ARN, or None when it does not exist."""
     try:
-        if cluster:
-            found = conn.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snapshot_id, aws_retry=True)["DBClusterSnapshots"]
-        else:
-            found = conn.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id, aws_retry=True)["DBSnapshots"]
-    except is_boto3_error_code(_SNAPSHOT_NOT_FOUND):
-        return None
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        return _snapshot(conn, snapshot_id, cluster)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not describe RDS %s %s: check the region and rds:Describe%s permission"
                              % (_kind(cluster), snapshot_id, "DBClusterSnapshots" if cluster else "DBSnapshots"))
-    return found[0] if found else None
+    return None  # fail_json_aws does not return
 
 
 def list_snapshots(module, conn, source_id, cluster=False):
