@@ -20,13 +20,19 @@ description:
     C(cloudops.runbooks.run_summary) filter). The summary names the runbook, the run id and the run directory
     (C(run_dir), from the inventory's C(cloudops_run_dir_root), default C(runs) under the project directory; V('')
     writes no files). Any other playbook, and an ad hoc command, writes nothing.
-  - B(Steps) are the tasks (or blocks) named C(<Phase> | <N>. <title>); a step that is a block or an
-    C(include_role) spans every task inside it. A run without such names gets one step per top-level task or block of
-    its play that does more than C(set_fact), C(debug), C(set_stats), C(fail), C(copy) or C(meta).
-  - B(Gates) are taken from a whitelist of result keys per module (rds_promote lag gate, cloudwatch_gate verdict and
-    numbers, alb_target_health counts, dr_readiness_info findings, k8s_job_run outcome, route53_failover_switch
-    INSYNC time, rds_data_verify checks, rds_drill_markers counts, rds_replication_info lag, rds_restore_point gap).
-    Module arguments and whole results are never recorded.
+  - B(Steps) are data, not task names. Each C(cloudops.runbooks.runbook_step) task records its step in its result
+    (C(cloudops_step) - id, phase, title, times, outcome, detail, measures, gates) and that is the report's step,
+    numbered within its phase; renaming a task changes nothing. A runbook_step task that recorded nothing (skipped by
+    C(when), hidden by C(no_log)) is still a step, named by what its arguments declare. A step that began earlier
+    (runbook_step's C(since)) spans the tasks that ran since then; they, and their gates, are part of it.
+  - A run with no runbook_step task (an older playbook) falls back to its task names, as before steps were data (the
+    tasks, blocks or includes named C(<Phase> | <N>. <title>), a block or an C(include_role) spanning the tasks inside
+    it), else one step per top-level task or block of its play that does more than C(set_fact), C(debug),
+    C(set_stats), C(fail), C(copy) or C(meta).
+  - B(Gates) are the C(gates) of each recorded step, and the C(step_summary.gates) this collection's modules return
+    (rds_promote lag gate, cloudwatch_gate verdict, alb_target_health counts, dr_readiness_info findings, k8s_job_run
+    outcome, route53_failover_switch INSYNC time, rds_data_verify checks, rds_drill_markers, rds_replication_info lag,
+    rds_restore_point gap, and any module that returns one). Module arguments and whole results are never recorded.
   - B(Measures and state) (RTO, RPO, state before and after, changes) come from the C(cloudops_summary) and the
     runbook's own report published with C(set_stats) (C(drill_report), C(failover_report), C(deploy_report),
     C(rollback_report), C(backup_report), C(restore_report), C(status_report)).
@@ -42,8 +48,9 @@ description:
     C(measures) {rto, rpo (each null or {seconds, budget_seconds, within_budget, definition, started_at/ended_at or
     at, rows, basis, estimated}), verdicts [{name, value, budget, verdict}]}; C(state) {before_label, after_label,
     has_before, has_after, compared, equal, truncated, rows [{path, before, after, differs, ignored}]}; C(changes) [text];
-    C(steps_basis) (numbered or top_level); C(steps) [{index, number, phase, title, name, started_at, finished_at,
-    start_offset_seconds, duration_seconds, status, changed, tasks, failed_task, error}]; C(gates) [{module, name,
+    C(steps_basis) (recorded, or numbered or top_level for a run that records no step); C(steps) [{index, number,
+    phase, title, name, started_at, finished_at, start_offset_seconds, duration_seconds, status, changed, tasks,
+    failed_task, error, step, module, detail, measures}]; C(gates) [{module, name,
     passed, detail, numbers, task, step}]; C(tasks) [{index, name, role, action, step, started_at, finished_at,
     start_offset_seconds, duration_seconds, status, changed, hosts, error}]; C(hosts) {host: {ok, changed, failures,
     unreachable, skipped, rescued, ignored}}; C(errors) [text]; C(next_steps) [text]; C(report) (the runbook's own
@@ -219,9 +226,8 @@ class CallbackModule(CallbackBase):
             last = self._printed.get(key, started)
             if elapsed >= interval and now - last >= interval - 0.05:
                 self._printed[key] = now
-                label = record["step"][1] if record["step"] and record["step"][1] != record["name"] else None
-                label = "%s: %s" % (label, record["name"]) if label else record["name"]
-                self._say(model.progress_line(label, elapsed, record["action"], record["name"]))
+                label, action = model.progress_of(record)
+                self._say(model.progress_line(label, elapsed, action, record["name"]))
 
     # -- events ----------------------------------------------------------------------------------------------------------
     @_guarded
@@ -238,8 +244,9 @@ class CallbackModule(CallbackBase):
         lineage, top = _lineage(task)
         role = task._role.get_name() if getattr(task, "_role", None) is not None else None
         action = getattr(task, "resolved_action", None) or task.action
+        declared = model.declared_step(action, getattr(task, "args", None)) if model.is_runbook_step(action) else None
         self._recorder.task_start(task._uuid, _name(task) or str(task.action), time.time(),
-                                  action=action, role=role, path=task.get_path(), lineage=lineage, top=top)
+                                  action=action, role=role, path=task.get_path(), lineage=lineage, top=top, declared=declared)
 
     @_guarded
     def v2_playbook_on_task_start(self, task, is_conditional):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
 UTC = datetime.timezone.utc
 
 # The tag rds_restore puts on every instance it restores: the snapshot id, or "<source>@<time>" / "<source>@latest".
@@ -388,3 +390,13 @@ def retention_plan(snapshots, keep_days=None, keep_last=None, tag_filters=None, 
         return sorted(items, key=lambda item: (item["created"] or "", item["id"] or ""), reverse=True)
 
     return newest_first(delete), newest_first(keep)
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def restore_point_step_summary(point, gap_seconds):
+    """step_summary of rds_restore_point: the restore point and how far back it is (a gate with no pass/fail)."""
+    point = point if isinstance(point, dict) else {}
+    numbers = {"gap_seconds": gap_seconds}
+    numbers.update(steps.numbers_of(point, ("kind", "time")))
+    detail = "restore point %s at %s, %s s back" % (point.get("kind"), point.get("time"), gap_seconds)
+    return steps.summary(detail, {"gap_seconds": gap_seconds}, [steps.gate("restore point", None, point.get("kind"), numbers)])

@@ -22,6 +22,7 @@ import uuid
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
 from ansible_collections.cloudops.runbooks.plugins.module_utils import database
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 ROW_COUNT = "row_count"
 CHECKSUM = "checksum"
@@ -323,3 +324,14 @@ def failure_message(results, instance_id):
     failed = [result for result in results if not result["passed"]]
     return "%d of %d data check(s) failed on %s: %s" % (
         len(failed), len(results), instance_id, "; ".join("%s: %s" % (r["name"], r["message"]) for r in failed))
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def verify_step_summary(output):
+    """step_summary of rds_data_verify: one gate per data check, with what it expected and found."""
+    checks = [check for check in output.get("checks") or [] if isinstance(check, dict)]
+    gates = [steps.gate(check.get("name"), check.get("passed"), check.get("message"),
+                        steps.numbers_of(check, ("kind", "expected", "actual"))) for check in checks]
+    failed = sum(1 for g in gates if g["passed"] is False)
+    detail = "%d of %d data check(s) passed on %s" % (len(gates) - failed, len(gates), output.get("instance_id"))
+    return steps.summary(detail, {"checks": len(gates), "failed": failed}, gates)

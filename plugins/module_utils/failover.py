@@ -7,6 +7,8 @@ Pure functions over normalised record dicts (see _aws/route53.py: record_from_bo
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
 # Route 53 counts a health check healthy when more than 18% of its checkers report success.
 HEALTHY_CHECKER_SHARE = 0.18
 
@@ -201,3 +203,23 @@ def weighted_unhealthy(weighted, health):
     failing = [record.get("set_identifier") for record in live
                if record.get("health_check_id") and health.get(record["health_check_id"]) is False]
     return failing if live and len(failing) == len(live) else []
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def switch_step_summary(result, waited=True, check_mode=False):
+    """step_summary of route53_failover_switch: the DNS change as a gate once one was sent and waited for (INSYNC
+    passes); a read, a prediction (check mode) or a change sent without waiting (wait: false - route53_change_wait
+    judges it) has no gate."""
+    status = result.get("change_status")
+    serving = result.get("serving")
+    if not status:
+        detail = ("would serve %s (check mode)" if check_mode else "serving %s") % serving if serving else None
+        return steps.summary(detail, steps.numbers_of(result, ("insync_seconds",)))
+    if not waited and status != "INSYNC":
+        return steps.summary("serving %s, change %s sent (INSYNC not waited for)" % (serving, status))
+    detail = "serving %s, change %s" % (serving, status)
+    if result.get("insync_seconds") is not None:
+        detail += " after %s s" % result["insync_seconds"]
+    return steps.summary(detail, steps.numbers_of(result, ("insync_seconds",)),
+                         [steps.gate("DNS change", status == "INSYNC", "serving %s" % serving if serving else None,
+                                     steps.numbers_of(result, ("insync_seconds", "change_status", "serving", "mode")))])

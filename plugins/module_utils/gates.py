@@ -11,6 +11,8 @@ from __future__ import annotations
 import operator
 import re
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
 # comparison -> (symbol, test of a breach, which datapoint is the worst)
 COMPARISONS = {
     "GreaterThanThreshold": (">", operator.gt, max),
@@ -98,3 +100,14 @@ def evaluate_alarm(alarm, ok_states):
     if alarm.get("StateReason"):
         reason += ": %s" % alarm["StateReason"]
     return {"passed": passed, "state": state, "reason": reason}
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def gate_step_summary(result):
+    """step_summary of cloudwatch_gate: the metric's or the alarm's verdict with its numbers."""
+    alarm = result.get("alarm") if isinstance(result.get("alarm"), dict) else {}
+    name = alarm.get("name") or result.get("statistic") or "metric"
+    numbers = steps.numbers_of(result, ("value", "threshold", "comparison", "statistic"))
+    numbers.update(dict(("alarm_" + k, v) for k, v in steps.numbers_of(alarm, ("state",)).items()))
+    return steps.summary(result.get("reason"), steps.numbers_of(result, ("value", "threshold")),
+                         [steps.gate(name, result.get("passed"), result.get("reason"), numbers)])

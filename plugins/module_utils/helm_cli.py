@@ -10,8 +10,12 @@ part over module.run_command. Option names follow kubernetes.core.helm (binary_p
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 
 MISSING_HELM = "helm not found on PATH; install helm or set binary_path"
 
@@ -201,6 +205,13 @@ def release_from(listed, status=None):
         release["last_deployed"] = info.get("last_deployed")
         release["values"] = status.get("config") or {}
     return release
+
+
+def only_named(listed, names):
+    """The `helm list` entries whose name is one of `names` (exact match, whatever regex rules `helm list --filter`
+    applies), in listing order: what a reader of a few releases of a busy namespace runs `helm status` on."""
+    wanted = set(name for name in names or [] if name)
+    return [entry for entry in listed or [] if entry.get("name") in wanted]
 
 
 def release_summary(status, values=None):
@@ -644,12 +655,13 @@ def predicted_rollback(release, namespace, current, target, target_values):
 class HelmRunner:
     """Runs helm for a module: finds the binary once, adds the cluster flags, fails with helm's error summarised."""
 
-    def __init__(self, module):
+    def __init__(self, module, kubeconfig=None, context=None):
+        """kubeconfig, context: the cluster to talk to, when not the module's own options of those names."""
         self.module = module
         self.binary = module.params.get("binary_path") or module.get_bin_path("helm")
         if not self.binary:
             module.fail_json(msg=MISSING_HELM)
-        self.globals = global_args(module.params.get("kubeconfig"), module.params.get("context"))
+        self.globals = global_args(kubeconfig or module.params.get("kubeconfig"), context or module.params.get("context"))
 
     def command(self, args):
         return [self.binary] + args + self.globals
@@ -686,6 +698,34 @@ class HelmRunner:
         """parse_history() of the release, or None when it does not exist."""
         items = self.json(history_args(name, namespace), missing_ok=True)
         return None if items is None else parse_history(items)
+
+    def in_worker(self):
+        """This runner for worker threads (threads.WorkerModule: a failure raises instead of ending the module)."""
+        runner = copy.copy(self)
+        runner.module = threads.WorkerModule(self.module)
+        return runner
+
+    def releases(self, namespace=None, all_namespaces=False, all_statuses=False, names=None, history=False, workers=1):
+        """What helm_release_info returns: one `helm list`, then `helm status` (and `helm history` with history) of each
+        listed release, sorted by namespace and name. names: only these releases (exact names; None: all listed).
+        workers: how many releases are read side by side (each read is a helm process that mostly waits)."""
+        listed = self.json(list_args(namespace, all_namespaces, all_statuses)) or []
+        if names is not None:
+            listed = only_named(listed, names)
+        entries = sorted(listed, key=lambda item: (item.get("namespace") or "", item.get("name") or ""))
+        worker = self.in_worker()
+
+        def read(entry):
+            release_namespace = entry.get("namespace") or namespace or "default"
+            release = release_from(entry, worker.json(status_args(entry["name"], release_namespace)))
+            if history:
+                release["history"] = worker.history(entry["name"], release_namespace) or []
+            return release
+
+        found, failures = threads.run_all(dict((index, functools.partial(read, entry)) for index, entry in enumerate(entries)), workers)
+        if failures:
+            threads.fail_from(self.module, failures)
+        return [found[index] for index in range(len(entries))]
 
     def values(self, name, namespace, revision=None):
         """User-supplied values of a revision (normalized)."""

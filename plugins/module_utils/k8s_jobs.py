@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
 RUNNING, COMPLETE, FAILED = "running", "complete", "failed"
 MANAGED_BY = "cloudops.runbooks"
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -75,3 +77,19 @@ def exit_codes(pods):
             if term is not None:
                 codes.append(term.get("exitCode"))
     return codes
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def job_step_summary(job):
+    """step_summary of k8s_job_run: the Job's outcome as a gate (complete passes; skipped, in check mode, is no verdict)."""
+    job = job if isinstance(job, dict) else {}
+    if not job:
+        return steps.summary()
+    outcome = job.get("outcome")
+    passed = None if outcome in (None, "skipped") else outcome == "complete"
+    detail = "job %s: %s" % (job.get("name"), outcome)
+    if job.get("duration_seconds") is not None:
+        detail += " in %s s" % job["duration_seconds"]
+    return steps.summary(detail, steps.numbers_of(job, ("duration_seconds", "succeeded", "failed")),
+                         [steps.gate("job %s" % job.get("name"), passed, outcome,
+                                     steps.numbers_of(job, ("outcome", "succeeded", "failed", "duration_seconds")))])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 REPLICA_ROLE = "replica_role"
 REPLICA_LAG = "replica_lag"
@@ -121,3 +122,26 @@ def summary(findings):
     """{passed: all passed, failed_checks: [check, ...]}."""
     failed = [item["check"] for item in findings if not item["passed"]]
     return {"passed": not failed, "failed_checks": failed}
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def readiness_step_summary(findings):
+    """step_summary of dr_readiness_info: one gate per finding, with its numbers."""
+    findings = [item for item in findings or [] if isinstance(item, dict)]
+    gates = [steps.gate(item.get("check"), item.get("passed"), item.get("detail"), item.get("numbers")) for item in findings]
+    failed = [item.get("check") for item in findings if not item.get("passed")]
+    detail = ("%d check(s) failed: %s" % (len(failed), ", ".join(str(f) for f in failed)) if failed
+              else "%d check(s) passed" % len(findings))
+    return steps.summary(detail, {"checks": len(findings), "failed": len(failed)}, gates)
+
+
+def replica_spec(instance):
+    """How a replica is configured, from describe_db_instances: what re-creates it the same way (a drill's failback)."""
+    if not instance:
+        return None
+    return {"instance_class": instance.get("DBInstanceClass"),
+            "subnet_group": (instance.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
+            "security_group_ids": [g.get("VpcSecurityGroupId") for g in instance.get("VpcSecurityGroups") or [] if g.get("VpcSecurityGroupId")],
+            "kms_key_id": instance.get("KmsKeyId"),
+            "multi_az": instance.get("MultiAZ"),
+            "tags": dict((t.get("Key"), t.get("Value")) for t in instance.get("TagList") or [] if t.get("Key"))}

@@ -7,6 +7,8 @@ Pure functions over describe_db_instances data (CamelCase, as boto3 returns it) 
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
 PRIMARY = "primary"
 REPLICA = "replica"
 STANDALONE = "standalone"
@@ -201,3 +203,36 @@ def replicating(instance, wanted_source, region):
         return False
     state = replication_status(instance)
     return state is None or state.get("status") == "replicating"
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def promotion_step_summary(result):
+    """step_summary of rds_promote: the lag gate with the lag at promotion, the RPO budget and whether it promoted."""
+    lag_gate = result.get("lag_gate") if isinstance(result.get("lag_gate"), dict) else {}
+    numbers = steps.numbers_of(result, ("lag_at_promotion_seconds", "rpo_budget_seconds", "duration_seconds", "lag_verdict",
+                                        "promoted"))
+    numbers.update(steps.numbers_of(lag_gate, ("overridden",)))
+    reason = lag_gate.get("reason") or result.get("lag_verdict")
+    if lag_gate.get("allowed") is False:
+        detail = "not promoted: %s" % reason
+    elif result.get("promoted"):
+        detail = "promoted: %s" % reason if reason else "promoted"
+    else:
+        detail = reason
+    measures = steps.numbers_of(result, ("lag_at_promotion_seconds", "rpo_budget_seconds", "duration_seconds"))
+    return steps.summary(detail, measures, [steps.gate("lag at promotion", lag_gate.get("allowed"), reason, numbers)])
+
+
+def replication_step_summary(result):
+    """step_summary of rds_replication_info: the replication state of an instance (a gate with no pass/fail: the lag
+    and its verdict against the RPO budget, when it is a replica)."""
+    if not result.get("exists", True):
+        return steps.summary("%s does not exist" % result.get("instance_id"))
+    detail = "%s is %s" % (result.get("instance_id"), result.get("role"))
+    if result.get("replica_lag_seconds") is not None:
+        detail += ", lag %s s (%s)" % (result["replica_lag_seconds"], result.get("lag_verdict"))
+    gates = []
+    if result.get("replica_lag_seconds") is not None or result.get("lag_verdict") is not None:
+        gates.append(steps.gate("replication %s" % result.get("instance_id"), None, result.get("lag_verdict"),
+                                steps.numbers_of(result, ("role", "replica_lag_seconds", "rpo_budget_seconds", "lag_verdict"))))
+    return steps.summary(detail, steps.numbers_of(result, ("replica_lag_seconds", "rpo_budget_seconds")), gates)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
 # Target states that are neither "healthy" nor "unhealthy" (initial, draining, unused, unavailable)
 # count as "other": they take no traffic, but they are not a failing check either.
 HEALTHY = "healthy"
@@ -406,3 +408,14 @@ def forward_diff(before, after):
     groups = list(old) + [group for group in new if group not in old]
     return [{"group": group, "before": old.get(group), "after": new.get(group)}
             for group in groups if old.get(group, 0) != new.get(group, 0)]
+
+
+# -- step results (the report's gates; module_utils/steps.py) ----------------------------------------------------------
+def target_health_step_summary(result):
+    """step_summary of alb_target_health: one gate per target group (ready or not, with its counts)."""
+    gates = [steps.gate("targets %s" % group.get("name"), group.get("ready"), None,
+                        steps.numbers_of(group, ("healthy", "unhealthy", "registered", "need")))
+             for group in result.get("target_groups") or [] if isinstance(group, dict)]
+    ready = sum(1 for g in gates if g["passed"])
+    detail = "%d of %d target group(s) ready after %s s" % (ready, len(gates), result.get("elapsed_seconds"))
+    return steps.summary(detail, steps.numbers_of(result, ("elapsed_seconds", "polls")), gates)

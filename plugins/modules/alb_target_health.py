@@ -128,6 +128,22 @@ polls:
   returned: always
   type: int
   sample: 3
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here one gate per target group (C(targets
+      <name>): ready or not, with its healthy, unhealthy, registered and needed counts)."
+  returned: always
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: 1 of 1 target group(s) ready after 0.4 s
+    measures: {elapsed_seconds: 0.4, polls: 1}
+    gates:
+    - name: targets shop-green
+      passed: true
+      detail: null
+      numbers: {healthy: 2, unhealthy: 0, registered: 2, need: 2}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -188,6 +204,7 @@ def main():
     outcome = waiting.poll_until(probe, lambda found: all(group["ready"] for group in found), timeout)
     result = dict(changed=False, target_groups=outcome["result"], all_ready=outcome["done"],
                   elapsed_seconds=outcome["elapsed"], polls=outcome["polls"])
+    result["step_summary"] = traffic.target_health_step_summary(result)
     if not outcome["done"] and module.params["wait"] and module.params["fail_on_timeout"]:
         waiting_for = [traffic.readiness_text(group["name"], group) for group in outcome["result"] if not group["ready"]]
         module.fail_json(msg="Target groups not ready after %s s (%s polls): %s. Check the targets' health checks, or raise timeout."

@@ -143,7 +143,6 @@ target_groups:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import traffic
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -158,59 +157,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    name = module.params["load_balancer_name"]
-    port = module.params["listener_port"]
-    colours = dict((str(colour), str(group)) for colour, group in module.params["colours"].items())
-    conn = client(module, "elbv2")
-
-    lb = elbv2.load_balancer(module, conn, name)
-    if lb is None:
-        module.fail_json(msg="Load balancer %s not found in %s: check load_balancer_name and region" % (name, module.region))
-    listener = elbv2.listener(module, conn, lb["LoadBalancerArn"], port)
-    if listener is None:
-        module.fail_json(msg="Load balancer %s has no listener on port %s: check listener_port" % (name, port))
-
-    rule_arn = None
-    if module.params["rule_priority"] is None:
-        forward = elbv2.forward_of(listener)
-    else:
-        rules = elbv2.Reads(module, conn, module.region).rules(listener["ListenerArn"]) or []
-        rule = next((item for item in rules if item.get("Priority") == str(module.params["rule_priority"])), None)
-        if rule is None:
-            module.fail_json(msg="Listener %s:%s has no rule with priority %s: check rule_priority"
-                                 % (name, port, module.params["rule_priority"]))
-        rule_arn = rule["RuleArn"]
-        forward = elbv2.forward_of(rule)
-    # The colour map names the groups; only forwarded groups outside it need a lookup by ARN.
-    groups = elbv2.target_groups(module, conn, names=sorted(colours.values())) if colours else []
-    known = set(group["TargetGroupArn"] for group in groups)
-    unmapped = [item["target_group_arn"] for item in forward if item["target_group_arn"] not in known]
-    if unmapped:
-        groups += elbv2.target_groups(module, conn, arns=unmapped)
-    name_of = dict((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
-    for item in forward:
-        item["target_group_name"] = name_of.get(item["target_group_arn"])
-
-    colour_of = dict((group, colour) for colour, group in colours.items())
-    health = {}
-    for arn, group_name in sorted(name_of.items(), key=lambda pair: pair[1]):
-        targets = elbv2.target_health(module, conn, arn)
-        health[group_name] = dict(traffic.summarise_target_health(targets), colour=colour_of.get(group_name), arn=arn, targets=targets)
-
-    decision = traffic.active_colour(forward, colours)
-    module.exit_json(
-        changed=False,
-        region=module.region,
-        load_balancer_arn=lb["LoadBalancerArn"],
-        dns_name=lb.get("DNSName"),
-        listener_arn=listener["ListenerArn"],
-        rule_arn=rule_arn,
-        forward=[dict(target_group_name=item["target_group_name"], target_group_arn=item["target_group_arn"], weight=item["weight"]) for item in forward],
-        active_colour=decision["active_colour"],
-        idle_colour=traffic.idle_colour(decision["active_colour"], colours),
-        weights=decision["weights"],
-        target_groups=health,
-    )
+    params = module.params
+    colours = dict((str(colour), str(group)) for colour, group in params["colours"].items())
+    info = elbv2.traffic_info(module, client(module, "elbv2"), module.region, params["load_balancer_name"], params["listener_port"],
+                              colours, params["rule_priority"])
+    module.exit_json(changed=False, **info)
 
 
 if __name__ == "__main__":

@@ -159,6 +159,22 @@ alarm:
   returned: when an alarm gate
   type: dict
   sample: {"name": "shop-primary-5xx", "state": "OK", "state_reason": "Threshold Crossed", "state_updated": "2026-01-01T12:00:00+00:00"}
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here the metric's or alarm's verdict (one
+      gate, named after the alarm or the statistic, with the value, threshold and comparison)."
+  returned: always
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: p99 0.21 <= 0.5
+    measures: {value: 0.21, threshold: 0.5}
+    gates:
+    - name: p99
+      passed: true
+      detail: p99 0.21 <= 0.5
+      numbers: {value: 0.21, threshold: 0.5, comparison: GreaterThanThreshold, statistic: p99}
 """
 
 import datetime
@@ -231,6 +247,7 @@ def main():
     )
     conn = client(module, "cloudwatch")
     result = alarm_gate(module, conn) if module.params["alarm_name"] else metric_gate(module, conn)
+    result["step_summary"] = gates.gate_step_summary(result)
     if not result["passed"] and module.params["fail_on_breach"]:
         module.fail_json(msg="Gate failed: %s" % result["reason"], changed=False, **result)
     module.exit_json(changed=False, **result)

@@ -68,6 +68,16 @@ options:
       private_zone:
         description: Pick the private (V(true)) or public (V(false)) zone when both exist with that name.
         type: bool
+  alb:
+    description:
+      - The DR load balancer whose traffic the run needs (the active colour of a blue/green DR side, for names that use
+        it); its traffic is returned in C(observed.dr_traffic), as M(cloudops.runbooks.alb_traffic_info) returns it.
+    type: dict
+    suboptions:
+      load_balancer_name: {description: Name of the load balancer., type: str, required: true}
+      listener_port: {description: Port of its listener., type: int, default: 443}
+      target_groups: {description: "Colour -> target group name, as in C(cloudops_alb.<side>.target_groups).", type: dict, default: {}}
+      region: {description: Its region (default O(region))., type: str}
   lag_lookback_seconds:
     description: How far back to look for the latest C(ReplicaLag) datapoint.
     type: int
@@ -133,21 +143,49 @@ failed_checks:
   type: list
   elements: str
   sample: []
+observed:
+  description:
+    - What the checks read that a runbook keeps to put the estate back - C(replica_spec) (the replica's class, subnet group,
+      security group ids, KMS key, Multi-AZ and tags, null without O(replica) or when it does not exist) and
+      C(dns_records) (the Route 53 failover pair as M(cloudops.runbooks.route53_failover_switch) returns it in C(before), null
+      without O(dns)) and C(dr_traffic) (with O(alb), what M(cloudops.runbooks.alb_traffic_info) returns; else null).
+  returned: always
+  type: dict
+  sample: {replica_spec: {instance_class: db.t3.micro, subnet_group: shop-dr, security_group_ids: [sg-1], kms_key_id: null, multi_az: false,
+           tags: {app: shop}}, dns_records: [{name: app.example.com., type: CNAME, set_identifier: primary, failover: PRIMARY}]}
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here one gate per finding (named after the
+      check, with its numbers)."
+  returned: always
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: 3 check(s) passed
+    measures: {checks: 3, failed: 0}
+    gates:
+    - name: replica_lag
+      passed: true
+      detail: lag 2 s within the RPO budget 60 s
+      numbers: {lag_seconds: 2.0}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
 
-def replica_checks(module, spec):
+def replica_checks(module, spec, observed):
     params = module.params
     region = spec.get("region") or module.region
     conn = client(module, "rds", region=region)
@@ -164,6 +202,7 @@ def replica_checks(module, spec):
         lag = replication.latest_datapoint(points)
     found = readiness.replica_findings(spec["instance_id"], instance, role, evidence, lag, params["rpo_budget_seconds"],
                                        params["lag_lookback_seconds"])
+    observed["replica_spec"] = readiness.replica_spec(instance)
     return found + [readiness.source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), source or None)]
 
 
@@ -177,7 +216,7 @@ def eks_checks(module, spec):
     return found
 
 
-def dns_checks(module, spec):
+def dns_checks(module, spec, observed):
     conn = client(module, "route53")
     zones = route53.hosted_zones(module, conn, spec["zone_name"])
     if spec.get("private_zone") is not None:
@@ -187,6 +226,11 @@ def dns_checks(module, spec):
                                   "dns.private_zone)" % (len(zones), spec["zone_name"]))]
     zone_id = zones[0]["Id"].split("/")[-1]
     records = [route53.record_from_boto(item) for item in route53.record_sets(module, conn, zone_id, spec["record_name"])]
+    # The failover pair as route53_failover_switch's `before` gives it: what a failback puts back.
+    try:
+        observed["dns_records"] = sorted(failover.routing_records(records, "failover", None), key=lambda r: r.get("set_identifier") or "")
+    except failover.SwitchError:  # records of several types: the DNS finding says what is wrong
+        observed["dns_records"] = None
     primary_checks = sorted(set(r["health_check_id"] for r in records if r.get("failover") == "PRIMARY" and r.get("health_check_id")))
     configs = dict((check, route53.health_check(module, conn, check)["config"]) for check in primary_checks)
     return [readiness.dns_finding(spec["record_name"], records, configs, module.params["rto_budget_seconds"])]
@@ -202,6 +246,8 @@ def main():
                                                region=dict(type="str"))),
             dns=dict(type="dict", options=dict(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True),
                                                private_zone=dict(type="bool"))),
+            alb=dict(type="dict", options=dict(load_balancer_name=dict(type="str", required=True), listener_port=dict(type="int", default=443),
+                                               target_groups=dict(type="dict", default={}), region=dict(type="str"))),
             lag_lookback_seconds=dict(type="int", default=600),
             fail_on_findings=dict(type="bool", default=False),
         ),
@@ -210,18 +256,24 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    findings = []
+    findings, observed = [], {"replica_spec": None, "dns_records": None, "dr_traffic": None}
+    if params["alb"]:
+        alb = params["alb"]
+        region = alb.get("region") or module.region
+        observed["dr_traffic"] = elbv2.traffic_info(module, client(module, "elbv2", region=region), region, alb["load_balancer_name"],
+                                                    alb["listener_port"], alb["target_groups"])
     if params["replica"]:
-        findings += replica_checks(module, params["replica"])
+        findings += replica_checks(module, params["replica"], observed)
     if params["eks"]:
         findings += eks_checks(module, params["eks"])
     if params["dns"]:
-        findings += dns_checks(module, params["dns"])
+        findings += dns_checks(module, params["dns"], observed)
     verdict = readiness.summary(findings)
+    verdict["step_summary"] = readiness.readiness_step_summary(findings)
     if params["fail_on_findings"] and not verdict["passed"]:
         module.fail_json(msg="DR readiness: %s failed: %s" % (", ".join(verdict["failed_checks"]), "; ".join(
             item["detail"] for item in findings if not item["passed"])), findings=findings, **verdict)
-    module.exit_json(changed=False, findings=findings, **verdict)
+    module.exit_json(changed=False, findings=findings, observed=observed, **verdict)
 
 
 if __name__ == "__main__":

@@ -129,17 +129,6 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
 
-def nodegroup_view(group):
-    scaling = group.get("scalingConfig") or {}
-    return {
-        "name": group["nodegroupName"],
-        "status": group.get("status"),
-        "scaling_config": {"min_size": scaling.get("minSize"), "max_size": scaling.get("maxSize"), "desired_size": scaling.get("desiredSize")},
-        "instance_types": group.get("instanceTypes") or [],
-        "capacity_type": group.get("capacityType"),
-    }
-
-
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -148,26 +137,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    name = module.params["cluster_name"]
-    conn = client(module, "eks")
-    cluster = eks.describe_cluster(module, conn, name)
-    if cluster is None:
-        if module.params["fail_when_missing"]:
-            module.fail_json(msg="EKS cluster %s not found in %s: check cluster_name and region" % (name, module.region))
-        module.exit_json(changed=False, exists=False, cluster={}, nodegroups=[])
-    module.exit_json(
-        changed=False,
-        region=module.region,
-        exists=True,
-        cluster={
-            "name": cluster["name"],
-            "arn": cluster.get("arn"),
-            "status": cluster.get("status"),
-            "version": cluster.get("version"),
-            "endpoint": cluster.get("endpoint"),
-        },
-        nodegroups=[nodegroup_view(group) for group in eks.describe_nodegroups(module, conn, name)],
-    )
+    info = eks.cluster_info(module, client(module, "eks"), module.params["cluster_name"], module.region, module.params["fail_when_missing"])
+    module.exit_json(changed=False, **info)
 
 
 if __name__ == "__main__":

@@ -119,15 +119,19 @@ duration_seconds:
   returned: always
   type: float
   sample: 179.875
+step_summary:
+  description: The call as a runbook step - C(detail), C(measures), C(gates) (none).
+  returned: success
+  type: dict
+  version_added: 0.8.0
+  sample: {detail: "node group workers 1/1/6 -> 3/3/6 (ACTIVE)", measures: {duration_seconds: 12.5}, gates: []}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
-from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
-from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
+from ansible_collections.cloudops.runbooks.plugins.module_utils import capacity
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.nodegroup_scaling import scale_nodegroup
 
 
 def main():
@@ -145,73 +149,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    cluster, name = params["cluster_name"], params["nodegroup_name"]
-    conn = client(module, "eks")
-    label = "node group %s of %s" % (name, cluster)
-
-    def describe():
-        return eks.describe_nodegroup(module, conn, cluster, name)
-
-    def wait_until(target, what, **context):
-        outcome = waiting.poll_until(describe, lambda found: scaling.nodegroup_outcome(found, target) != scaling.WAITING,
-                                     params["wait_timeout"])
-        found = outcome["result"]
-        if scaling.nodegroup_outcome(found, target) != scaling.DONE:
-            status = (found or {}).get("status", "gone")
-            issues = scaling.health_issues(found)
-            module.fail_json(msg="%s is %s with scaling %s after %s s, not %s%s" % (
-                label, status, scaling.scaling_from_boto((found or {}).get("scalingConfig")), outcome["elapsed"], what,
-                ": health issues %s" % "; ".join(issues) if issues else
-                ": raise wait_timeout or run again" if status not in scaling.NODEGROUP_FAILED else ""), **context)
-        return found
-
-    nodegroup = describe()
-    if nodegroup is None:
-        module.fail_json(msg="%s not found in %s: check cluster_name, nodegroup_name and region" % (label, module.region))
-    before = scaling.scaling_from_boto(nodegroup.get("scalingConfig"))
-    try:
-        target = scaling.target_scaling(before, params["min_size"], params["desired_size"], params["max_size"])
-    except scaling.ScalingError as e:
-        module.fail_json(msg="%s: %s" % (label, e), before=before)
-    result = dict(before=before, update_id=None, started_at=None, finished_at=None, duration_seconds=None)
-    if nodegroup.get("status") in scaling.NODEGROUP_FAILED:
-        module.fail_json(msg="%s is %s: fix it first%s" % (label, nodegroup.get("status"), "; health issues: %s" % "; ".join(
-            scaling.health_issues(nodegroup)) if scaling.health_issues(nodegroup) else ""), changed=False, **result)
-
-    if target == before:
-        if params["wait"] and not module.check_mode and nodegroup.get("status") != "ACTIVE":
-            nodegroup = wait_until(target, "ACTIVE", changed=False, **result)
-        module.exit_json(changed=False, after=before, status=nodegroup.get("status"), **result)
-
-    def diff(before, target):
-        return {"diff": {"before": dict(before, nodegroup=name), "after": dict(target, nodegroup=name)}} if module._diff else {}
-
-    if module.check_mode:
-        module.exit_json(changed=True, after=target, status=nodegroup.get("status"), **dict(result, **diff(before, target)))
-    if nodegroup.get("status") != "ACTIVE":
-        if not params["wait"]:
-            module.fail_json(msg="%s is %s: EKS updates only an ACTIVE node group; run with wait: true to wait for it"
-                             % (label, nodegroup.get("status")), changed=False, **result)
-        nodegroup = wait_until(None, "ACTIVE before the update", changed=False, **result)
-        before = result["before"] = scaling.scaling_from_boto(nodegroup.get("scalingConfig"))
-        try:
-            target = scaling.target_scaling(before, params["min_size"], params["desired_size"], params["max_size"])
-        except scaling.ScalingError as e:
-            module.fail_json(msg="%s: %s" % (label, e), changed=False, **result)
-        if target == before:
-            module.exit_json(changed=False, after=before, status=nodegroup.get("status"), **result)
-
-    extra = diff(before, target)
-    watch = timing.Stopwatch()
-    update = eks.update_nodegroup_scaling(module, conn, cluster, name, scaling.scaling_to_boto(target), changed=False, **result)
-    result.update(update_id=update.get("id"), started_at=watch.started_at)
-    if not params["wait"]:
-        module.exit_json(changed=True, after=target, status=update.get("status"), **dict(result, **extra))
-    found = wait_until(target, "ACTIVE with %s" % target, changed=True, **result)
-    times = watch.stop()
-    result.update(finished_at=times["finished_at"], duration_seconds=times["duration_seconds"])
-    module.exit_json(changed=True, after=scaling.scaling_from_boto(found.get("scalingConfig")), status=found.get("status"),
-                     **dict(result, **extra))
+    sizes = dict((key, params[key]) for key in ("min_size", "desired_size", "max_size"))
+    result = scale_nodegroup(module, client(module, "eks"), params["cluster_name"], params["nodegroup_name"], sizes,
+                             params["wait"], params["wait_timeout"])
+    module.exit_json(step_summary=capacity.nodegroup_step_summary(params["nodegroup_name"], result), **result)
 
 
 if __name__ == "__main__":

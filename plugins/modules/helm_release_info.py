@@ -19,6 +19,14 @@ options:
       - Only this release (exact name). Without it, every release of the namespace(s).
     type: str
     aliases: [name]
+  release_names:
+    description:
+      - Only these releases (exact names); one C(helm list) of the namespace, then C(helm status) of these releases
+        only, however many other releases the namespace holds. A name that is not listed is not returned.
+      - Mutually exclusive with O(release_name).
+    type: list
+    elements: str
+    version_added: 0.3.0
   release_namespace:
     description:
       - Namespace to list. Without it and without O(all_namespaces), helm uses the namespace of the kubeconfig context.
@@ -72,6 +80,13 @@ EXAMPLES = r"""
     release_name: shop-green
     release_namespace: shop
   register: green
+
+- name: The two colours of a service, without reading the other releases of the namespace
+  cloudops.runbooks.helm_release_info:
+    release_names: [shop-blue, shop-green]
+    release_namespace: shop
+    all_statuses: true
+  register: colours
 
 - name: One release with its revisions, to choose a rollback target
   cloudops.runbooks.helm_release_info:
@@ -191,29 +206,20 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 def main():
     argument_spec = dict(
         release_name=dict(type="str", aliases=["name"]),
+        release_names=dict(type="list", elements="str"),
         release_namespace=dict(type="str", aliases=["namespace"]),
         all_namespaces=dict(type="bool", default=False),
         all_statuses=dict(type="bool", default=False),
         history=dict(type="bool", default=False),
     )
     argument_spec.update(helm_cli.HELM_ARG_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[("release_namespace", "all_namespaces")], supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[("release_namespace", "all_namespaces"), ("release_name", "release_names")],
+                           supports_check_mode=True)
     params = module.params
     helm = helm_cli.HelmRunner(module)
 
-    listed = helm.json(helm_cli.list_args(params["release_namespace"], params["all_namespaces"], params["all_statuses"])) or []
-    # Filter here rather than with `helm list --filter`: an exact name match, whatever regex rules helm applies.
-    if params["release_name"]:
-        listed = [entry for entry in listed if entry.get("name") == params["release_name"]]
-
-    releases = []
-    for entry in sorted(listed, key=lambda item: (item.get("namespace") or "", item.get("name") or "")):
-        namespace = entry.get("namespace") or params["release_namespace"] or "default"
-        status = helm.json(helm_cli.status_args(entry["name"], namespace))
-        release = helm_cli.release_from(entry, status)
-        if params["history"]:
-            release["history"] = helm.history(entry["name"], namespace) or []
-        releases.append(release)
+    names = [params["release_name"]] if params["release_name"] else params["release_names"]
+    releases = helm.releases(params["release_namespace"], params["all_namespaces"], params["all_statuses"], names, params["history"])
     module.exit_json(changed=False, releases=releases)
 
 

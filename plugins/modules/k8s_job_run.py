@@ -62,18 +62,10 @@ options:
     description: Delete the Job (and its pod) after it succeeded.
     type: bool
     default: true
-  kubeconfig:
-    description: Path to the kubeconfig; default the client's usual lookup (C(KUBECONFIG), C(~/.kube/config)).
-    type: path
-    aliases: [kubeconfig_path]
-  context:
-    description: Kubeconfig context to use.
-    type: str
-    aliases: [kube_context]
-requirements:
-  - kubernetes >= 24.2.0 (the official Python client)
 author:
   - cloudops platform team (@cloudops)
+extends_documentation_fragment:
+  - cloudops.runbooks.kubernetes
 """
 
 EXAMPLES = r"""
@@ -132,6 +124,22 @@ job:
       description: Whether the Job was deleted afterwards (O(cleanup)).
       type: bool
       sample: true
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here the Job's outcome as a gate (C(job
+      <name>): complete passes, failed or timeout fails, skipped in check mode is no verdict)."
+  returned: when the Job ran or was predicted
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: 'job web-smoke: complete in 4.2 s'
+    measures: {duration_seconds: 4.2, succeeded: 1, failed: 0}
+    gates:
+    - name: job web-smoke
+      passed: true
+      detail: complete
+      numbers: {outcome: complete, succeeded: 1, failed: 0, duration_seconds: 4.2}
 """
 
 import traceback
@@ -225,7 +233,8 @@ def main():
             module.fail_json(msg="Job %s/%s already exists: delete it or set delete_previous=true" % (namespace, name))
 
     if module.check_mode:
-        module.exit_json(changed=not p["cleanup"], job={"name": name, "namespace": namespace, "outcome": "skipped"})
+        predicted = {"name": name, "namespace": namespace, "outcome": "skipped"}
+        module.exit_json(changed=not p["cleanup"], job=predicted, step_summary=k8s_jobs.job_step_summary(predicted))
 
     if existing is not None:
         delete_job(batch, module, name, namespace)
@@ -252,16 +261,17 @@ def main():
               "succeeded": status.get("succeeded") or 0, "failed": status.get("failed") or 0,
               "exit_codes": k8s_jobs.exit_codes(pods_of(api, core, name, namespace)),
               "duration_seconds": waited["elapsed"], "polls": waited["polls"], "deleted": False}
+    summary = k8s_jobs.job_step_summary(result)
     if state == k8s_jobs.COMPLETE:
         if p["cleanup"]:
             delete_job(batch, module, name, namespace)
             result["deleted"] = True
-        module.exit_json(changed=not p["cleanup"], job=result)
+        module.exit_json(changed=not p["cleanup"], job=result, step_summary=summary)
     if not waited["done"]:
-        module.fail_json(changed=True, job=result,
+        module.fail_json(changed=True, job=result, step_summary=summary,
                          msg="Job %s/%s did not finish within %s s (still running; exit codes so far %s)"
                              % (namespace, name, p["timeout"], result["exit_codes"]))
-    module.fail_json(changed=True, job=result,
+    module.fail_json(changed=True, job=result, step_summary=summary,
                      msg="Job %s/%s failed (%s; exit codes %s); it is kept for inspection: kubectl -n %s logs job/%s"
                          % (namespace, name, k8s_jobs.failure_reason(status), result["exit_codes"],
                             namespace, name))

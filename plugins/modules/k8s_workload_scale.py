@@ -54,18 +54,10 @@ options:
     description: Seconds to wait for all the workloads together.
     type: int
     default: 300
-  kubeconfig:
-    description: Path to the kubeconfig; default the client's usual lookup (C(KUBECONFIG), C(~/.kube/config)).
-    type: path
-    aliases: [kubeconfig_path]
-  context:
-    description: Kubeconfig context to use.
-    type: str
-    aliases: [kube_context]
-requirements:
-  - kubernetes >= 24.2.0 (the official Python client)
 author:
   - cloudops platform team (@cloudops)
+extends_documentation_fragment:
+  - cloudops.runbooks.kubernetes
 """
 
 EXAMPLES = r"""
@@ -150,73 +142,20 @@ duration_seconds:
   returned: always
   type: float
   sample: 19.875
+step_summary:
+  description: The call as a runbook step - C(detail), C(measures), C(gates) (none).
+  returned: success
+  type: dict
+  version_added: 0.8.0
+  sample: {detail: "shop-blue 1 -> 3", measures: {duration_seconds: 12.5}, gates: []}
 """
 
-import traceback
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
+from ansible_collections.cloudops.runbooks.plugins.module_utils import capacity
 from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
-from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
-from ansible_collections.cloudops.runbooks.plugins.module_utils.waiting import poll_until
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
-
-try:
-    from kubernetes import client as k8s_client
-    from kubernetes.client.rest import ApiException
-except ImportError:
-    HAS_KUBERNETES = False
-    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_KUBERNETES = True
-    KUBERNETES_IMPORT_ERROR = None
-
-
-class Workloads(object):
-    """Reads and scales Deployments and StatefulSets through the apps/v1 API (camelCase dicts out)."""
-
-    def __init__(self, module, api):
-        self.module, self.api, self.apps = module, api, k8s_client.AppsV1Api(api)
-
-    def _fail(self, exc, what, **context):
-        self.module.fail_json(msg="%s failed: %s %s %s" % (what, getattr(exc, "status", ""), getattr(exc, "reason", ""),
-                                                           str(getattr(exc, "body", None) or "")[:500]), **context)
-
-    def _call(self, kind, verb):
-        suffix = "deployment" if kind == "Deployment" else "stateful_set"
-        return getattr(self.apps, "%s_namespaced_%s" % (verb, suffix))
-
-    def read(self, workload):
-        """The workload, or None when it does not exist."""
-        try:
-            return self.api.sanitize_for_serialization(self._call(workload["kind"], "read")(workload["name"], workload["namespace"]))
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            self._fail(exc, "reading %s %s/%s" % (workload["kind"], workload["namespace"], workload["name"]))
-
-    def scale(self, workload, **context):
-        """Set spec.replicas: the scale subresource, else (an API without it) a merge patch of the workload."""
-        body = {"spec": {"replicas": workload["replicas"]}}
-        what = "scaling %s %s/%s to %s" % (workload["kind"], workload["namespace"], workload["name"], workload["replicas"])
-        suffix = "deployment_scale" if workload["kind"] == "Deployment" else "stateful_set_scale"
-        try:
-            getattr(self.apps, "patch_namespaced_%s" % suffix)(workload["name"], workload["namespace"], body)
-            return
-        except ApiException as exc:
-            if exc.status not in (404, 405):
-                self._fail(exc, what, **context)
-        try:
-            self._call(workload["kind"], "patch")(workload["name"], workload["namespace"], body)
-        except ApiException as exc:
-            self._fail(exc, what, **context)
-
-
-def entry(workload, before, obj, changed, ready_seconds=None):
-    progress = scaling.workload_progress(obj)
-    return {"kind": workload["kind"], "name": workload["name"], "namespace": workload["namespace"], "before": before,
-            "replicas": workload["replicas"], "ready_replicas": progress["ready"],
-            "ready": scaling.workload_ready(obj, workload["replicas"]), "changed": changed, "ready_seconds": ready_seconds}
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.workloads import Workloads, scale_workloads
 
 
 def main():
@@ -236,8 +175,6 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
     params = module.params
     try:
         wanted = scaling.normalise_workloads(params["workloads"], params["namespace"])
@@ -245,58 +182,9 @@ def main():
         module.fail_json(msg=str(e))
     if params["timeout"] < 0:
         module.fail_json(msg="timeout must be 0 or more seconds")
-    try:
-        api = k8s_retry.api_client(params["kubeconfig"], params["context"])
-    except Exception as exc:  # the client raises ConfigException, IOError, ... for an unusable kubeconfig
-        module.fail_json(msg="cannot load kubeconfig %s: %s" % (params["kubeconfig"] or "(default)", exc))
-    io = Workloads(module, api)
-
-    watch = timing.Stopwatch()
-    found = [io.read(workload) for workload in wanted]
-    missing = ["%s %s/%s" % (w["kind"], w["namespace"], w["name"]) for w, obj in zip(wanted, found) if obj is None]
-    if missing:
-        module.fail_json(msg="not found, nothing was scaled: %s (check the names, namespaces and kubeconfig/context)" % ", ".join(missing))
-    befores = [scaling.workload_progress(obj)["replicas"] for obj in found]
-    changes = [before != workload["replicas"] for workload, before in zip(wanted, befores)]
-    changed = any(changes)
-    restore = [dict(kind=w["kind"], name=w["name"], namespace=w["namespace"], replicas=before) for w, before in zip(wanted, befores)]
-    labels = ["%s/%s/%s" % (w["namespace"], w["kind"], w["name"]) for w in wanted]
-    extra = {"diff": {"before": dict((label, before) for label, before in zip(labels, befores)),
-                      "after": dict((label, w["replicas"]) for label, w in zip(labels, wanted))}} if module._diff and changed else {}
-
-    if module.check_mode:
-        times = watch.stop()
-        module.exit_json(changed=changed, workloads=[entry(w, b, obj, c) for w, b, obj, c in zip(wanted, befores, found, changes)],
-                         **dict(times, restore=restore, **extra))
-
-    for workload, change in zip(wanted, changes):
-        if change:
-            io.scale(workload, changed=True)
-    if not params["wait"]:
-        latest = [io.read(workload) or {} for workload in wanted]
-        times = watch.stop()
-        module.exit_json(changed=changed, workloads=[entry(w, b, obj, c) for w, b, obj, c in zip(wanted, befores, latest, changes)],
-                         **dict(times, restore=restore, **extra))
-
-    latest = list(found)
-    ready_at = [None] * len(wanted)
-
-    def probe():
-        for index, workload in enumerate(wanted):
-            if ready_at[index] is None:
-                latest[index] = io.read(workload) or {}
-                if scaling.workload_ready(latest[index], workload["replicas"]):
-                    ready_at[index] = watch.elapsed()
-        return ready_at
-
-    waited = poll_until(probe, lambda marks: all(mark is not None for mark in marks), params["timeout"])
-    times = watch.stop()
-    results = [entry(w, b, obj, c, r) for w, b, obj, c, r in zip(wanted, befores, latest, changes, ready_at)]
-    if not waited["done"]:
-        late = [scaling.describe_progress(w, obj) for w, obj, r in zip(wanted, latest, ready_at) if r is None]
-        module.fail_json(msg="not ready within %s s: %s" % (params["timeout"], "; ".join(late)), changed=changed, workloads=results,
-                         restore=restore, **times)
-    module.exit_json(changed=changed, workloads=results, **dict(times, restore=restore, **extra))
+    api = k8s_retry.module_api_client(module, params["kubeconfig"], params["context"])
+    result = scale_workloads(module, Workloads(module, api), wanted, params["wait"], params["timeout"])
+    module.exit_json(step_summary=capacity.workloads_step_summary(result), **result)
 
 
 if __name__ == "__main__":

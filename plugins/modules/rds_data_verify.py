@@ -255,6 +255,22 @@ failed_count:
   returned: always
   type: int
   sample: 0
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here one gate per data check (its name,
+      passed, message, and the expected and actual values)."
+  returned: when the checks ran
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: 2 of 2 data check(s) passed on shop-db-restore
+    measures: {checks: 2, failed: 0}
+    gates:
+    - name: orders present
+      passed: true
+      detail: 1200 rows
+      numbers: {kind: min_rows, expected: 1, actual: 1200}
 """
 
 from ansible.module_utils.basic import missing_required_lib
@@ -327,6 +343,7 @@ def main():
         passed=passed,
         failed_count=failed_count,
     )
+    output["step_summary"] = data_checks.verify_step_summary(output)
     if not passed and params["fail_on_mismatch"]:
         module.fail_json(msg=data_checks.failure_message(results, instance_id) + " (%s)" % where, **output)
     module.exit_json(**output)

@@ -15,8 +15,10 @@ description:
   - The markers live in O(table) (created with C(CREATE TABLE IF NOT EXISTS) by the first write; columns C(seq bigint),
     C(run_id text), C(written_at timestamptz) defaulting to C(clock_timestamp), primary key on C(run_id) and C(seq)). Each O(run_id)
     numbers its markers 1, 2, 3, ...; a later write of the same run continues after its highest C(seq).
-  - O(action=write) inserts O(count) rows one after the other, each in its own committed transaction, so each one
-    marks a moment; C(written_at) is the server's clock at the insert. Refused on a read-only standby.
+  - O(action=write) inserts O(count) rows one after the other on one connection, each in its own committed
+    transaction, so each one marks a moment; C(written_at) is the server's clock at the insert. With O(spread_seconds)
+    the rows are spread evenly over that many seconds (the first at once, the last O(spread_seconds) later), so one
+    call marks the whole run-up to a cut. Refused on a read-only standby.
   - O(action=read) reads the run's rows in one read-only transaction; it works on a read replica too (a standby shows
     what it has received so far). With O(written), RV(missing_seqs) are the written markers the database lacks, and
     RV(rpo_seconds) is the span of writes lost, from the newest marker present that was written before the first
@@ -28,7 +30,8 @@ description:
   - The endpoint, credentials and TLS settings are those of M(cloudops.runbooks.rds_data_info). The login user needs
     C(CREATE) on the schema for the first write, then C(SELECT), C(INSERT) and C(DELETE) on the table.
   - Check mode connects and reads (read-only) to predict honestly; a write returns the sequence numbers it would use
-    (C(written_at) null), a purge the rows it would delete; nothing is written. C(--diff) shows the run's highest
+    (C(written_at) null) without waiting out O(spread_seconds), a purge the rows it would delete; nothing is
+    written. C(--diff) shows the run's highest
     sequence number (write) or row count (purge) before and after.
 options:
   instance_id:
@@ -54,6 +57,13 @@ options:
     description:
       - With O(action=write), how many marker rows to write (default 1).
     type: int
+  spread_seconds:
+    description:
+      - With O(action=write), the seconds over which the O(count) rows are written, evenly (0, the default, writes
+        them back to back). The runbooks pass O(count) - 1 times their marker interval (C(interval_seconds), 0.5 by
+        default).
+    type: float
+    version_added: 0.8.0
   table:
     description:
       - Table of the markers, as C(name) (in the C(public) schema) or C(schema.name).
@@ -83,6 +93,7 @@ EXAMPLES = r"""
     run_id: "{{ drill_run_id }}"
     action: write
     count: 10
+    spread_seconds: 4.5  # one marker every half second, up to the cut
   register: markers_before
 
 - name: Measure the RPO on the promoted replica
@@ -257,6 +268,16 @@ deleted_count:
   returned: O(action=purge)
   type: int
   sample: 13
+step_summary:
+  description:
+    - The action as a runbook step - C(detail) (one line for the report), C(measures) (C(markers), C(first_seq),
+      C(last_seq), C(spread_seconds) of a write; C(present), C(written), C(rpo_rows), C(rpo_seconds) of a read;
+      C(deleted) of a purge) and C(gates) (a read with O(written) - C(markers on <instance>), no pass/fail, with the
+      counts and the RPO).
+  returned: success
+  type: dict
+  version_added: 0.8.0
+  sample: {detail: 8 markers written, seq 1-8, over 3.5s, measures: {markers: 8, first_seq: 1, last_seq: 8, spread_seconds: 3.5}, gates: []}
 """
 
 from ansible.module_utils.basic import missing_required_lib
@@ -265,6 +286,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import database
 from ansible_collections.cloudops.runbooks.plugins.module_utils import drill
+from ansible_collections.cloudops.runbooks.plugins.module_utils import drill_markers
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._db import markers
@@ -282,10 +304,11 @@ def write(module, conn, schema, name, result):
         written = [(seq, None) for seq in drill.planned_seqs(highest, rows)]
     else:
         in_recovery = False
-        written = markers.write(conn, schema, name, params["run_id"], rows)
+        written = markers.write(conn, schema, name, params["run_id"], rows, spread_seconds=params["spread_seconds"] or 0)
         highest = written[0][0] - 1
     listed = [drill.marker(seq, when) for seq, when in written]
-    result.update(in_recovery=in_recovery, markers=listed, first=listed[0], last=listed[-1])
+    result.update(in_recovery=in_recovery, markers=listed, first=listed[0], last=listed[-1],
+                  step_summary=drill_markers.write_summary(listed, params["spread_seconds"], module.check_mode))
     if module._diff:
         result["diff"] = {"before": {"table": result["table"], "run_id": params["run_id"], "highest_seq": highest},
                           "after": {"table": result["table"], "run_id": params["run_id"], "highest_seq": listed[-1]["seq"]}}
@@ -297,6 +320,7 @@ def read(module, conn, schema, name, result, written):
     result.update(in_recovery=found["in_recovery"], table_exists=found["table_exists"], **drill.present_summary(found["present"]))
     if written is not None:
         result.update(drill.rpo(written, found["present"]))
+    result["step_summary"] = drill_markers.read_summary(result)
     return False
 
 
@@ -308,7 +332,7 @@ def purge(module, conn, schema, name, result):
             raise markers.standby_refusal("purge markers")
     else:
         in_recovery, rows = False, markers.purge(conn, schema, name, params["run_id"])
-    result.update(in_recovery=in_recovery, deleted_count=rows)
+    result.update(in_recovery=in_recovery, deleted_count=rows, step_summary=drill_markers.purge_summary(rows, module.check_mode))
     if module._diff:
         result["diff"] = {"before": {"table": result["table"], "run_id": params["run_id"], "rows": rows},
                           "after": {"table": result["table"], "run_id": params["run_id"], "rows": 0}}
@@ -321,6 +345,7 @@ def main():
         run_id=dict(type="str", required=True),
         action=dict(type="str", required=True, choices=[drill.WRITE, drill.READ, drill.PURGE]),
         count=dict(type="int"),
+        spread_seconds=dict(type="float"),
         table=dict(type="str", default=drill.DEFAULT_TABLE),
         written=dict(type="list", elements="dict"),
     )
@@ -335,10 +360,13 @@ def main():
             raise drill.MarkerError("run_id is empty: name the drill run the markers belong to")
         if params["count"] is not None and action != drill.WRITE:
             raise drill.MarkerError("count is for action: write only")
+        if params["spread_seconds"] is not None and action != drill.WRITE:
+            raise drill.MarkerError("spread_seconds is for action: write only")
         if params["written"] is not None and action != drill.READ:
             raise drill.MarkerError("written is for action: read only (the markers lists the run's writes returned)")
         if action == drill.WRITE:
             drill.planned_seqs(0, params["count"] or 1)
+            drill_markers.marker_offsets(params["count"] or 1, params["spread_seconds"])
         written = drill.parse_written(params["written"]) if params["written"] is not None else None
         schema, name = database.split_table_name(params["table"], "public")
     except (drill.MarkerError, database.DatabaseError) as e:

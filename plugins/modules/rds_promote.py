@@ -216,6 +216,23 @@ duration_seconds:
   returned: always
   type: float
   sample: 250.375
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here the lag gate (C(lag at promotion):
+      allowed or not, with the lag, the budget, whether it was overridden)."
+  returned: when the lag gate was applied (not when there was nothing to promote)
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: 'promoted: lag 2.0 s within the RPO budget 60 s'
+    measures: {lag_at_promotion_seconds: 2.0, rpo_budget_seconds: 60}
+    gates:
+    - name: lag at promotion
+      passed: true
+      detail: lag 2.0 s within the RPO budget 60 s
+      numbers: {lag_at_promotion_seconds: 2.0, rpo_budget_seconds: 60, lag_verdict: within, promoted: true,
+        overridden: false}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -223,6 +240,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
@@ -300,7 +318,8 @@ def main():
             instance = wait_for(module, conn, instance_id, lambda found: found.get("DBInstanceStatus") == backup.AVAILABLE,
                                 "available", changed=False)
         module.exit_json(changed=False, instance=summary(instance, role), role_before=role, role_evidence=evidence,
-                         source=source, msg="%s is %s (%s): nothing to promote" % (instance_id, role, evidence), **nothing)
+                         source=source, msg="%s is %s (%s): nothing to promote" % (instance_id, role, evidence),
+                         step_summary=steps.summary("already promoted (%s)" % role), **nothing)
 
     if instance.get("DBInstanceStatus") != backup.AVAILABLE and module.check_mode:
         predicted = dict(nothing)
@@ -321,6 +340,7 @@ def main():
     result = dict(nothing, role_before=role, role_evidence=evidence, source=source)
     result.update(lag_at_promotion_seconds=lag, lag_verdict=gate["verdict"],
                   lag_gate={"allowed": gate["allowed"], "overridden": gate["overridden"], "reason": gate["reason"], "replication": state})
+    result["step_summary"] = replication.promotion_step_summary(result)
     if not gate["allowed"]:
         module.fail_json(msg="Refusing to promote %s, nothing was changed: %s" % (instance_id, gate["reason"]), changed=False,
                          instance=summary(instance, role), **result)
@@ -333,6 +353,7 @@ def main():
                           "after": {"instance_id": instance["DBInstanceIdentifier"], "role": replication.STANDALONE, "source": None,
                                     "backup_retention_period": after_retention}}
     result["promoted"] = True
+    result["step_summary"] = replication.promotion_step_summary(result)
     if module.check_mode:
         module.exit_json(changed=True, instance=summary(instance, role), **result)
 
@@ -346,6 +367,7 @@ def main():
                      "available and detached", changed=True, role_before=role, source=source)
     times = watch.stop()
     result.update(available_at=times["finished_at"], duration_seconds=times["duration_seconds"])
+    result["step_summary"] = replication.promotion_step_summary(result)
     module.exit_json(changed=True, instance=summary(found, replication.replication_role(found)[0]), **result)
 
 

@@ -81,14 +81,31 @@ options:
       - Tags of the replica when it is created (an existing replica's tags are left alone).
     type: dict
     default: {}
+  replace:
+    description:
+      - With O(state=present), an instance of that name that is not a replica of O(source_instance) (a DR replica
+        promoted by a failover drill) is deleted - with O(final_snapshot_id) or O(skip_final_snapshot), waited until
+        gone - and the replica created, in one task (a drill's failback). An instance with read replicas of its own is
+        still refused.
+      - V(false) (the default) refuses such an instance and changes nothing.
+    type: bool
+    default: false
+    version_added: 0.8.0
+  refusal_hint:
+    description:
+      - With O(state=present), what to do about an existing instance that is refused, said in the refusal instead of
+        the module's own advice (the failover_replica role names the drill record).
+    type: str
+    version_added: 0.8.0
   skip_final_snapshot:
     description:
-      - With O(state=absent), V(true) deletes without a final snapshot. No default on purpose; give it or
-        O(final_snapshot_id).
+      - With O(state=absent) (or O(replace)), V(true) deletes without a final snapshot. No default on purpose; give it
+        or O(final_snapshot_id).
     type: bool
   final_snapshot_id:
     description:
-      - With O(state=absent), the identifier of the final snapshot to take before deleting (not for a read replica).
+      - With O(state=absent) (or O(replace)), the identifier of the final snapshot to take before deleting (not for a
+        read replica).
     type: str
     aliases: [final_db_snapshot_identifier]
   delete_automated_backups:
@@ -244,11 +261,36 @@ duration_seconds:
   returned: always
   type: float
   sample: 570.375
+found:
+  description: The instance of that name before the run - C(exists), C(role), C(source).
+  returned: O(state=present)
+  type: dict
+  version_added: 0.8.0
+  sample: {exists: true, role: standalone, source: null}
+action:
+  description: V(kept) (already a replica of the source), V(created), or V(rebuilt) (deleted, then created; O(replace)).
+  returned: O(state=present)
+  type: str
+  version_added: 0.8.0
+  sample: rebuilt
+delete_seconds:
+  description: With O(replace), seconds the deletion took until the instance was gone; null when nothing was deleted.
+  returned: O(state=present)
+  type: float
+  version_added: 0.8.0
+  sample: 240.5
+step_summary:
+  description: The run as a runbook step - C(detail), C(measures) (C(delete_seconds), C(create_seconds)), C(gates) (none).
+  returned: success
+  type: dict
+  version_added: 0.8.0
+  sample: {detail: shop-db-dr rebuilt as a replica of shop-db, measures: {delete_seconds: 240.5, create_seconds: 570.375}, gates: []}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
+from ansible_collections.cloudops.runbooks.plugins.module_utils import replica_rebuild
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
@@ -314,6 +356,36 @@ def wait_replicating(module, conn, instance_id, wanted, **context):
     return found
 
 
+def refuse_deletion(module, instance, before, **context):
+    """Fail when the instance must not be deleted (a primary with replicas, a final snapshot of a replica, deletion
+    protection)."""
+    params = module.params
+    instance_id = params["instance_id"]
+    if instance.get("ReadReplicaDBInstanceIdentifiers"):
+        module.fail_json(msg="%s has read replicas (%s): it is a primary, and this module never deletes one; delete or promote "
+                         "its replicas first" % (instance_id, ", ".join(instance["ReadReplicaDBInstanceIdentifiers"])),
+                         **outcome(instance=before, **context))
+    if params["final_snapshot_id"] and before["role"] == replication.REPLICA:
+        module.fail_json(msg="%s is a read replica: RDS takes no final snapshot of a replica (its data is its source's); set "
+                         "skip_final_snapshot: true" % instance_id, **outcome(instance=before, **context))
+    if instance.get("DeletionProtection"):
+        module.fail_json(msg="%s has deletion protection on: turn it off (amazon.aws.rds_instance deletion_protection: false) "
+                         "before deleting it" % instance_id, **outcome(instance=before, **context))
+
+
+def delete(module, conn, wait, **context):
+    """Delete the instance (final snapshot as asked) and, with wait, wait until it is gone. Returns the timings."""
+    params = module.params
+    watch = timing.Stopwatch()
+    rds_snapshots.delete_instance(module, conn, params["instance_id"], not params["final_snapshot_id"], params["final_snapshot_id"],
+                                  params["delete_automated_backups"])
+    times = {"started_at": watch.started_at, "finished_at": None, "duration_seconds": None}
+    if wait:
+        wait_gone(module, conn, params["instance_id"], deleted=True, started_at=watch.started_at, **context)
+        times = watch.stop()
+    return times
+
+
 def absent(module, conn):
     params = module.params
     instance_id = params["instance_id"]
@@ -325,30 +397,15 @@ def absent(module, conn):
         if params["wait"] and not module.check_mode:
             wait_gone(module, conn, instance_id)
         module.exit_json(changed=False, msg="%s was already being deleted" % instance_id, **outcome())
-    if found.get("ReadReplicaDBInstanceIdentifiers"):
-        module.fail_json(msg="%s has read replicas (%s): it is a primary, and this module never deletes one; delete or promote "
-                         "its replicas first" % (instance_id, ", ".join(found["ReadReplicaDBInstanceIdentifiers"])),
-                         **outcome(instance=before))
-    if params["final_snapshot_id"] and before["role"] == replication.REPLICA:
-        module.fail_json(msg="%s is a read replica: RDS takes no final snapshot of a replica (its data is its source's); set "
-                         "skip_final_snapshot: true" % instance_id, **outcome(instance=before))
-    if found.get("DeletionProtection"):
-        module.fail_json(msg="%s has deletion protection on: turn it off (amazon.aws.rds_instance deletion_protection: false) "
-                         "before deleting it" % instance_id, **outcome(instance=before))
+    refuse_deletion(module, found, before)
     result = outcome(deleted=True)
     if module._diff:
         result["diff"] = {"before": {"instance_id": before["id"], "status": before["status"], "role": before["role"],
                                      "source": before["source"]}, "after": {}}
     if module.check_mode:
         module.exit_json(changed=True, **result)
-    watch = timing.Stopwatch()
-    rds_snapshots.delete_instance(module, conn, instance_id, not params["final_snapshot_id"], params["final_snapshot_id"],
-                                  params["delete_automated_backups"])
-    result["started_at"] = watch.started_at
-    if params["wait"]:
-        wait_gone(module, conn, instance_id, deleted=True, started_at=watch.started_at)
-        times = watch.stop()
-        result.update(finished_at=times["finished_at"], duration_seconds=times["duration_seconds"])
+    times = delete(module, conn, params["wait"])
+    result.update(times)
     module.exit_json(changed=True, **result)
 
 
@@ -382,14 +439,20 @@ def present(module, conn, source_region, wanted):
     instance_id = params["instance_id"]
     existing = rds.describe_instance(module, conn, instance_id)
     plan = replication.replica_plan(existing, wanted, module.region)
+    done = replica_rebuild.action(plan["action"])
+    seen = dict(found=replica_rebuild.found_view(existing), action=done, delete_seconds=None)
     if plan["action"] == replication.REFUSE:
-        module.fail_json(msg="Refusing to make %s a replica, nothing was changed: %s" % (instance_id, plan["reason"]),
-                         **outcome(instance=summary(existing)))
+        if not params["replace"]:
+            refused = dict(seen, action=replica_rebuild.REFUSED)
+            module.fail_json(msg=replica_rebuild.refusal(instance_id, plan["reason"], params["refusal_hint"]),
+                             **outcome(instance=summary(existing), **refused))
+        refuse_deletion(module, existing, summary(existing), **seen)
     if plan["action"] == replication.KEEP:
         if params["wait"] and not module.check_mode and not replication.replicating(existing, wanted, module.region):
-            existing = wait_replicating(module, conn, instance_id, wanted)
-        kept = outcome(instance=summary(existing), source=existing.get("ReadReplicaSourceDBInstanceIdentifier"))
-        module.exit_json(changed=False, msg=plan["reason"], **kept)
+            existing = wait_replicating(module, conn, instance_id, wanted, **seen)
+        source = existing.get("ReadReplicaSourceDBInstanceIdentifier")
+        kept = outcome(instance=summary(existing), source=source, **seen)
+        module.exit_json(changed=False, msg=plan["reason"], step_summary=replica_rebuild.step_summary(instance_id, source, done), **kept)
 
     cross_region = source_region != module.region
     source_conn = client(module, "rds", region=source_region) if cross_region else conn
@@ -409,7 +472,7 @@ def present(module, conn, source_region, wanted):
                  "multi_az": params["multi_az"], "deletion_protection": False, "created": None,
                  "tags": backup.normalise_tags(params["tags"]), "role": replication.REPLICA, "source": source_id,
                  "replication": None, "db_subnet_group_name": params["db_subnet_group_name"]}
-    result = outcome(instance=predicted, source=source_id, created=True)
+    result = outcome(instance=predicted, source=source_id, created=True, deleted=done == replica_rebuild.REBUILT, **seen)
     if module._diff:
         result["diff"] = {"before": {"instance_id": existing["DBInstanceIdentifier"], "status": existing.get("DBInstanceStatus")}
                           if existing else {},
@@ -417,7 +480,10 @@ def present(module, conn, source_region, wanted):
                                     "instance_class": predicted["instance_class"],
                                     "db_subnet_group_name": params["db_subnet_group_name"], "tags": predicted["tags"]}}
     if module.check_mode:
-        module.exit_json(changed=True, **result)
+        module.exit_json(changed=True, step_summary=replica_rebuild.step_summary(instance_id, source_id, done, check_mode=True), **result)
+    if done == replica_rebuild.REBUILT:
+        # Always waited for: the replica is created under the same name.
+        seen["delete_seconds"] = result["delete_seconds"] = delete(module, conn, True, **seen)["duration_seconds"]
     if plan["action"] == replication.WAIT_DELETED:
         if not params["wait"]:
             module.fail_json(msg="%s is being deleted: run with wait: true (it is waited for, then created again), or later"
@@ -425,12 +491,15 @@ def present(module, conn, source_region, wanted):
         wait_gone(module, conn, instance_id)
 
     watch = timing.Stopwatch()
-    created = rds_failover.create_read_replica(module, conn, call, source_region if cross_region else None, **outcome(source=source_id))
+    created = rds_failover.create_read_replica(module, conn, call, source_region if cross_region else None,
+                                               **outcome(source=source_id, deleted=result["deleted"], **seen))
     result.update(instance=summary(created), started_at=watch.started_at)
     if params["wait"]:
-        found = wait_replicating(module, conn, instance_id, wanted, source=source_id, created=True, started_at=watch.started_at)
+        replica = wait_replicating(module, conn, instance_id, wanted, source=source_id, created=True, started_at=watch.started_at,
+                                   deleted=result["deleted"], **seen)
         times = watch.stop()
-        result.update(instance=summary(found), finished_at=times["finished_at"], duration_seconds=times["duration_seconds"])
+        result.update(instance=summary(replica), finished_at=times["finished_at"], duration_seconds=times["duration_seconds"])
+    result["step_summary"] = replica_rebuild.step_summary(instance_id, source_id, done, result["delete_seconds"], result["duration_seconds"])
     module.exit_json(changed=True, **result)
 
 
@@ -447,6 +516,8 @@ def main():
             kms_key_id=dict(type="str"),
             multi_az=dict(type="bool"),
             tags=dict(type="dict", default={}),
+            replace=dict(type="bool", default=False),
+            refusal_hint=dict(type="str"),
             skip_final_snapshot=dict(type="bool"),
             final_snapshot_id=dict(type="str", aliases=["final_db_snapshot_identifier"]),
             delete_automated_backups=dict(type="bool", default=True),
@@ -460,11 +531,14 @@ def main():
     params = module.params
     if params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout must be 0 or more seconds")
-    if params["state"] == "absent":
+    if params["state"] == "absent" or params["replace"]:
         if params["skip_final_snapshot"] and params["final_snapshot_id"]:
             module.fail_json(msg="give either skip_final_snapshot: true or final_snapshot_id, not both")
         if params["skip_final_snapshot"] is False and not params["final_snapshot_id"]:
             module.fail_json(msg="skip_final_snapshot is false: give final_snapshot_id for the final snapshot")
+        if params["replace"] and params["skip_final_snapshot"] is None and not params["final_snapshot_id"]:
+            module.fail_json(msg="replace: true may delete the instance: give skip_final_snapshot: true or final_snapshot_id")
+    if params["state"] == "absent":
         absent(module, client(module, "rds"))
     source_region, wanted = source_location(module)
     present(module, client(module, "rds"), source_region, wanted)

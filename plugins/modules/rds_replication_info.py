@@ -153,24 +153,28 @@ rpo_budget_seconds:
   returned: success
   type: int
   sample: 60
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here the replication state (C(replication
+      <instance>), a gate with no pass/fail: the lag and its verdict against the RPO budget, for a replica)."
+  returned: success
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: shop-db-dr is replica, lag 2.0 s (within)
+    measures: {replica_lag_seconds: 2.0, rpo_budget_seconds: 60}
+    gates:
+    - name: replication shop-db-dr
+      passed: null
+      detail: within
+      numbers: {role: replica, replica_lag_seconds: 2.0, rpo_budget_seconds: 60, lag_verdict: within}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
-
-
-def source_of(module, conn, instance):
-    """The source instance ({} when gone), looked up in its own region for a cross-region replica."""
-    source_id = instance.get("ReadReplicaSourceDBInstanceIdentifier")
-    if not source_id:
-        return None
-    region = rds.region_of_arn(source_id)
-    source_conn = client(module, "rds", region=region) if region and region != module.region else conn
-    return rds.describe_instance(module, source_conn, source_id) or {}
 
 
 def main():
@@ -183,48 +187,10 @@ def main():
         ),
         supports_check_mode=True,
     )
-    instance_id = module.params["instance_id"]
-    conn = client(module, "rds")
-    instance = rds.describe_instance(module, conn, instance_id)
-    if instance is None:
-        if module.params["fail_when_missing"]:
-            module.fail_json(msg="RDS instance %s not found in %s: check instance_id and region" % (instance_id, module.region))
-        module.exit_json(changed=False, exists=False, instance_id=instance_id)
-
-    role, evidence = replication.replication_role(instance, source_of(module, conn, instance))
-    lag = None
-    verdict = None
-    if role == replication.REPLICA:
-        points = cloudwatch.metric_datapoints(
-            module, client(module, "cloudwatch"), "AWS/RDS", "ReplicaLag",
-            {"DBInstanceIdentifier": instance["DBInstanceIdentifier"]}, module.params["lag_lookback_seconds"],
-        )
-        lag = replication.latest_datapoint(points)
-        verdict = replication.lag_verdict(lag, module.params["rpo_budget_seconds"])
-
-    endpoint = instance.get("Endpoint") or {}
-    restorable = instance.get("LatestRestorableTime")
-    module.exit_json(
-        changed=False,
-        region=module.region,
-        exists=True,
-        instance_id=instance["DBInstanceIdentifier"],
-        arn=instance.get("DBInstanceArn"),
-        status=instance.get("DBInstanceStatus"),
-        engine=instance.get("Engine"),
-        engine_version=instance.get("EngineVersion"),
-        endpoint={"address": endpoint.get("Address"), "port": endpoint.get("Port")} if endpoint else {},
-        role=role,
-        role_evidence=evidence,
-        source=instance.get("ReadReplicaSourceDBInstanceIdentifier"),
-        replicas=sorted(instance.get("ReadReplicaDBInstanceIdentifiers") or []),
-        backup_retention_period=instance.get("BackupRetentionPeriod"),
-        latest_restorable_time=restorable.isoformat() if restorable else None,
-        multi_az=instance.get("MultiAZ"),
-        replica_lag_seconds=lag,
-        lag_verdict=verdict,
-        rpo_budget_seconds=module.params["rpo_budget_seconds"],
-    )
+    params = module.params
+    info = rds.replication_info(module, module.region, params["instance_id"], params["rpo_budget_seconds"],
+                                params["lag_lookback_seconds"], params["fail_when_missing"])
+    module.exit_json(changed=False, step_summary=replication.replication_step_summary(info), **info)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,22 @@ gap_seconds:
   returned: always
   type: float
   sample: 302.5
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here the restore point as a gate with no
+      pass/fail (C(restore point), with its kind, time and how far back it is)."
+  returned: success
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: restore point latest_restorable at 2026-01-31T11:55:00Z, 300.0 s back
+    measures: {gap_seconds: 300.0}
+    gates:
+    - name: restore point
+      passed: null
+      detail: latest_restorable
+      numbers: {gap_seconds: 300.0, kind: latest_restorable, time: '2026-01-31T11:55:00Z'}
 """
 
 import datetime
@@ -188,7 +204,9 @@ def main():
     except backup.BackupError as e:
         module.fail_json(msg=str(e), window=window)
 
-    module.exit_json(changed=False, restore_point=point, window=window, gap_seconds=backup.seconds_between(point["time"], now))
+    gap = backup.seconds_between(point["time"], now)
+    module.exit_json(changed=False, restore_point=point, window=window, gap_seconds=gap,
+                     step_summary=backup.restore_point_step_summary(point, gap))
 
 
 if __name__ == "__main__":

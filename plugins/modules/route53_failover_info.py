@@ -118,36 +118,8 @@ failover:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
-
-
-def pick_zone(module, zones):
-    wanted = module.params["private_zone"]
-    if wanted is not None:
-        zones = [zone for zone in zones if zone.get("Config", {}).get("PrivateZone", False) == wanted]
-    if len(zones) != 1:
-        module.fail_json(
-            msg="%s hosted zones named %s: check zone_name, or set private_zone when a public and a private zone share it"
-            % (len(zones), module.params["zone_name"])
-        )
-    return zones[0]
-
-
-def health_check_view(found):
-    config = found["config"]
-    return {
-        "type": config.get("Type"),
-        "fqdn": config.get("FullyQualifiedDomainName"),
-        "ip_address": config.get("IPAddress"),
-        "port": config.get("Port"),
-        "resource_path": config.get("ResourcePath"),
-        "request_interval": config.get("RequestInterval"),
-        "failure_threshold": config.get("FailureThreshold"),
-        "healthy": failover.health_check_healthy(found["observations"]),
-        "observations": found["observations"],
-    }
 
 
 def main():
@@ -159,26 +131,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    conn = client(module, "route53")
-    zone = pick_zone(module, route53.hosted_zones(module, conn, module.params["zone_name"]))
-    zone_id = zone["Id"].split("/")[-1]
-    records = [route53.record_from_boto(item) for item in route53.record_sets(module, conn, zone_id, module.params["record_name"])]
-
-    checks = sorted(set(record["health_check_id"] for record in records if record["health_check_id"]))
-    health_checks = dict((check, health_check_view(route53.health_check(module, conn, check))) for check in checks)
-
-    failover_records = sorted((r for r in records if r["failover"]), key=lambda r: (r["failover"], r["set_identifier"]))
-    weighted = sorted((r for r in records if r["weight"] is not None), key=lambda r: r["set_identifier"])
-    module.exit_json(
-        changed=False,
-        zone_id=zone_id,
-        records=failover_records,
-        weighted_records=weighted,
-        weighted_shares=failover.weighted_shares(weighted),
-        other_records=[r for r in records if not r["failover"] and r["weight"] is None],
-        health_checks=health_checks,
-        failover=failover.failover_state(failover_records, dict((k, v["healthy"]) for k, v in health_checks.items())),
-    )
+    params = module.params
+    info = route53.failover_info(module, client(module, "route53"), params["zone_name"], params["record_name"], params["private_zone"])
+    module.exit_json(changed=False, **info)
 
 
 if __name__ == "__main__":

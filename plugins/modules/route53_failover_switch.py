@@ -217,6 +217,24 @@ finished_at:
   returned: always
   type: str
   sample: '2026-01-31T12:00:31.625000+00:00'
+step_summary:
+  description:
+    - "The module's result as a runbook step, read by C(cloudops.runbooks.runbook_step) and the run evidence: C(detail)
+      (one line for the report), C(measures) (flat numbers) and C(gates), here the DNS change as a gate once one was
+      sent and waited for (C(DNS change): INSYNC passes, with the time to INSYNC); no gate for no change, a prediction
+      or a change sent with O(wait=false)."
+  returned: when the records were read (not on a refusal or a wrong argument)
+  type: dict
+  version_added: 0.8.0
+  sample:
+    detail: serving dr
+    change INSYNC after 0.4 s: null
+    measures: {insync_seconds: 0.4}
+    gates:
+    - name: DNS change
+      passed: true
+      detail: serving dr
+      numbers: {insync_seconds: 0.4, change_status: INSYNC, serving: dr, mode: failover}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -339,7 +357,8 @@ def main():
     result = dict(zone_id=zone_id, mode=mode, before=before, changed_set_identifiers=changed_ids, health=health,
                   change_id=None, change_status=None, insync_seconds=None, started_at=None, finished_at=None)
     if not changes:
-        module.exit_json(changed=False, after=before, **dict(result, **outcome(before, health)))
+        unchanged = dict(result, **outcome(before, health))
+        module.exit_json(changed=False, after=before, step_summary=failover.switch_step_summary(unchanged), **unchanged)
 
     reason = refusal(mode, params, predicted, health)
     if reason:
@@ -347,7 +366,9 @@ def main():
                          after=before, **dict(result, **outcome(before, health)))
     extra = {"diff": {"before": view(before), "after": view(predicted)}} if module._diff else {}
     if module.check_mode:
-        module.exit_json(changed=True, after=predicted, **dict(result, **dict(outcome(predicted, health), **extra)))
+        prediction = dict(result, **dict(outcome(predicted, health), **extra))
+        module.exit_json(changed=True, after=predicted, step_summary=failover.switch_step_summary(prediction, check_mode=True),
+                         **prediction)
 
     batch = [{"Action": "DELETE", "ResourceRecordSet": raw[failover.record_key(change["current"])]}
              for change in changes if change["current"] is not None]
@@ -362,12 +383,13 @@ def main():
         if not waited["done"]:
             module.fail_json(msg="change %s is still %s after %s s: the records are changed but not yet on every Route 53 name "
                              "server; check it with aws route53 get-change" % (info["Id"], result["change_status"], waited["elapsed"]),
-                             changed=True, after=predicted, **result)
+                             changed=True, after=predicted, step_summary=failover.switch_step_summary(result), **result)
         times = watch.stop()
         result.update(insync_seconds=times["duration_seconds"], finished_at=times["finished_at"])
     keys = set(failover.record_key(record) for record in desired)
     after = by_set([record for record in read(module, conn, zone_id)[0] if failover.record_key(record) in keys])
-    module.exit_json(changed=True, after=after, **dict(result, **dict(outcome(after, health), **extra)))
+    final = dict(result, **dict(outcome(after, health), **extra))
+    module.exit_json(changed=True, after=after, step_summary=failover.switch_step_summary(final, params["wait"]), **final)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_model import parse_iso
-from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_render import cell, headline, rows, seconds, state_rows, step_label
+from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_render import cell, headline, rows, seconds, state_rows, step_detail, step_label
 
 COLOURS = {"ok": "#2e7d32", "changed": "#1565c0", "failed": "#c62828", "skipped": "#9e9e9e", "unfinished": "#6d4c41"}
 RTO_COLOUR = "#6a1b9a"
@@ -215,7 +215,7 @@ def render_html(doc):
         ["#", "Step", "Started (UTC)", "Duration", "Result", "Detail"],
         [[_td(s["index"] + 1, "num"), _td(step_label(s)), _td(s["started_at"]), _td(seconds(s["duration_seconds"]), "num"),
           _td(s["status"], "status-" + s["status"]),
-          _td(("%s: %s" % (s["failed_task"], s["error"])) if s.get("error") else "%d task(s)" % s["tasks"])] for s in doc["steps"]]))
+          _td(step_detail(s))] for s in doc["steps"]]))
 
     if doc["gates"]:
         out.append("<section><h2>Gates</h2>%s</section>" % _table(

@@ -6,9 +6,9 @@ The callback turns Ansible's objects into plain values (task name, action, the n
 around it, times, statuses, result dicts) and feeds them to RunRecorder; everything else is here, in plain Python:
 
 - every task: name, role, start, end, duration, status (ok, changed, failed, skipped, unreachable), changed;
-- steps: the tasks named `<Phase> | <N>. <title>` - a step that is a block or an include_role spans the tasks inside
-  it; a run without such names gets one step per top-level item of its play;
-- gates: the numbers modules of this collection return, taken from a whitelist of result keys per module - never
+- steps: the steps the run recorded as data - the `cloudops_step` of each `cloudops.runbooks.runbook_step` result
+  (module_utils/steps.py gives its shape); a run that records none gets the fallback of `legacy_name_based_steps`;
+- gates: the `gates` of each recorded step, and the `step_summary.gates` this collection's modules return - never
   module arguments, never whole results, never a no_log result;
 - measures (RTO, RPO) and state before/after, from the runbook's set_stats summary and its own report.
 """
@@ -20,27 +20,18 @@ import fnmatch
 import re
 import threading
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps as step_shape
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils import evidence_summary
 
 SCHEMA_VERSION = 1
 GENERATOR = "cloudops.runbooks.run_evidence"
-
-STEP_RE = re.compile(r"^\s*(?P<phase>[^|]*?)\s*\|\s*(?P<number>\d+)\.\s+(?P<title>\S.*?)\s*$")
-_PHASE_RE = re.compile(r"^\s*(?P<phase>[^|]+?)\s*\|\s*(?P<title>\S.*?)\s*$")
+RUNBOOK_STEP = "cloudops.runbooks.runbook_step"
 
 # Tasks that only keep or show data: a top-level item made only of these is not a step.
 BOOKKEEPING = {"set_fact", "debug", "set_stats", "meta", "include_vars", "fail", "copy"}
 _WORST = ("unfinished", "skipped", "ok", "changed", "failed")
 MAX_STATE_ROWS = 400
 MAX_ERROR = 600
-
-
-def parse_step_name(name):
-    """(phase, number, title) of a step name `<Phase> | <N>. <title>`, or None."""
-    m = STEP_RE.match(str(name or ""))
-    if not m:
-        return None
-    return m.group("phase").strip(), int(m.group("number")), m.group("title").strip()
 
 
 def short_action(action):
@@ -54,6 +45,10 @@ def own_module(action):
     if action.startswith("cloudops.runbooks.") or "." not in action:
         return short_action(action)
     return None
+
+
+def is_runbook_step(action):
+    return str(action or "") in (RUNBOOK_STEP, "runbook_step")
 
 
 def iso(ts):
@@ -80,152 +75,68 @@ def _round(value, digits=3):
     return None if value is None else round(float(value), digits)
 
 
-def _scalar(value, limit=200):
-    """A value fit for a gate's numbers: numbers, booleans, None and short strings; None for anything else."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):
-        return value if len(value) <= limit else value[:limit] + "..."
-    return None
-
-
 # -- gates ------------------------------------------------------------------------------------------------------------
-def _numbers(result, keys):
-    out = {}
-    for key in keys:
-        if isinstance(result, dict) and key in result and _scalar(result[key]) is not None:
-            out[key] = _scalar(result[key])
-    return out
-
-
-def _gate(name, passed, detail, numbers):
-    return {"name": str(name), "passed": passed if isinstance(passed, bool) else None,
-            "detail": _scalar(detail, 300) if detail is not None else None, "numbers": numbers}
-
-
-def _gates_rds_promote(r):
-    gate = r.get("lag_gate") if isinstance(r.get("lag_gate"), dict) else {}
-    numbers = _numbers(r, ("lag_at_promotion_seconds", "rpo_budget_seconds", "duration_seconds", "lag_verdict", "promoted"))
-    numbers.update(_numbers(gate, ("overridden",)))
-    return [_gate("lag at promotion", gate.get("allowed"), gate.get("reason") or r.get("lag_verdict"), numbers)]
-
-
-def _gates_cloudwatch_gate(r):
-    alarm = r.get("alarm") if isinstance(r.get("alarm"), dict) else {}
-    name = alarm.get("name") or r.get("statistic") or "metric"
-    numbers = _numbers(r, ("value", "threshold", "comparison", "statistic"))
-    numbers.update(dict(("alarm_" + k, v) for k, v in _numbers(alarm, ("state",)).items()))
-    return [_gate(name, r.get("passed"), r.get("reason"), numbers)]
-
-
-def _gates_alb_target_health(r):
-    out = []
-    for tg in r.get("target_groups") or []:
-        if isinstance(tg, dict):
-            out.append(_gate("targets %s" % tg.get("name"), tg.get("ready"), None,
-                             _numbers(tg, ("healthy", "unhealthy", "registered", "need"))))
-    return out
-
-
-def _gates_dr_readiness_info(r):
-    out = []
-    for finding in r.get("findings") or []:
-        if isinstance(finding, dict):
-            numbers = finding.get("numbers") if isinstance(finding.get("numbers"), dict) else {}
-            out.append(_gate(finding.get("check"), finding.get("passed"), finding.get("detail"),
-                             dict((k, _scalar(v)) for k, v in numbers.items() if _scalar(v) is not None)))
-    return out
-
-
-def _gates_k8s_job_run(r):
-    job = r.get("job") if isinstance(r.get("job"), dict) else None
-    if not job:
-        return []
-    outcome = job.get("outcome")
-    passed = None if outcome in (None, "skipped") else outcome == "complete"
-    return [_gate("job %s" % job.get("name"), passed, outcome,
-                  _numbers(job, ("outcome", "succeeded", "failed", "duration_seconds")))]
-
-
-def _gates_route53_failover_switch(r):
-    status = r.get("change_status")
-    if not status:
-        return []  # a read or a prediction (check mode), no change to wait for
-    return [_gate("DNS change", status == "INSYNC", "serving %s" % r.get("serving") if r.get("serving") else None,
-                  _numbers(r, ("insync_seconds", "change_status", "serving", "mode")))]
-
-
-def _gates_rds_data_verify(r):
-    out = []
-    for check in r.get("checks") or []:
-        if isinstance(check, dict):
-            out.append(_gate(check.get("name"), check.get("passed"), check.get("message"),
-                             _numbers(check, ("kind", "expected", "actual"))))
-    return out
-
-
-def _gates_rds_drill_markers(r):
-    if r.get("action") != "read":
-        return []
-    return [_gate("markers on %s" % r.get("instance_id"), None, r.get("rpo_basis"),
-                  _numbers(r, ("written_count", "present_count", "missing_count", "rpo_rows", "rpo_seconds", "in_recovery")))]
-
-
-def _gates_rds_replication_info(r):
-    if r.get("replica_lag_seconds") is None and r.get("lag_verdict") is None:
-        return []
-    return [_gate("replication %s" % r.get("instance_id"), None, r.get("lag_verdict"),
-                  _numbers(r, ("role", "replica_lag_seconds", "rpo_budget_seconds", "lag_verdict")))]
-
-
-def _gates_rds_restore_point(r):
-    point = r.get("restore_point") if isinstance(r.get("restore_point"), dict) else {}
-    numbers = _numbers(r, ("gap_seconds",))
-    numbers.update(_numbers(point, ("kind", "time")))
-    return [_gate("restore point", None, point.get("kind"), numbers)]
-
-
-GATES = {
-    "rds_promote": _gates_rds_promote,
-    "cloudwatch_gate": _gates_cloudwatch_gate,
-    "alb_target_health": _gates_alb_target_health,
-    "dr_readiness_info": _gates_dr_readiness_info,
-    "k8s_job_run": _gates_k8s_job_run,
-    "route53_failover_switch": _gates_route53_failover_switch,
-    "rds_data_verify": _gates_rds_data_verify,
-    "rds_drill_markers": _gates_rds_drill_markers,
-    "rds_replication_info": _gates_rds_replication_info,
-    "rds_restore_point": _gates_rds_restore_point,
-}
-
-
 def extract_gates(action, result):
-    """The gates of one task result: whitelisted keys of this collection's modules only (loop items each)."""
-    module = own_module(action)
-    extractor = GATES.get(module)
-    if extractor is None or not isinstance(result, dict) or is_censored(result):
+    """The gates of one task result (loop items each), as the results carry them: a runbook_step result's
+    `cloudops_step.gates` (with `recorded`, the position of its step among the task's recorded steps), else the
+    `step_summary.gates` of one of this collection's modules. Nothing is read from a censored result."""
+    if not isinstance(result, dict) or is_censored(result):
         return []
     items = result.get("results") if isinstance(result.get("results"), list) else [result]
-    out = []
+    out, recorded = [], 0
     for item in items:
-        if not isinstance(item, dict) or is_censored(item) or item.get("skipped"):
+        if not isinstance(item, dict) or is_censored(item) or item.get("skipped") and not item.get("cloudops_step"):
             continue
-        for gate in extractor(item):
-            if not gate["numbers"] and gate["passed"] is None and gate["detail"] is None:
-                continue  # a failed call that returned none of the gate's keys
-            gate["module"] = module
-            out.append(gate)
+        step = item.get("cloudops_step")
+        if step_shape.is_step(step):
+            module = short_action(step.get("module")) if step.get("module") else "runbook_step"
+            found = [dict(g, module=module, recorded=recorded) for g in step_shape.gates_of(step.get("gates"))]
+            recorded += 1
+        else:
+            module = own_module(action)
+            summary = item.get("step_summary")
+            if module is None or not isinstance(summary, dict):
+                continue
+            found = [dict(g, module=module) for g in step_shape.gates_of(summary.get("gates"))]
+        out.extend(g for g in found if g["numbers"] or g["passed"] is not None or g["detail"] is not None)
     return out
+
+
+def recorded_steps(result):
+    """The steps a task result recorded (`cloudops_step`, loop items each); none from a censored result."""
+    if not isinstance(result, dict) or is_censored(result):
+        return []
+    items = result.get("results") if isinstance(result.get("results"), list) else [result]
+    return [item["cloudops_step"] for item in items
+            if isinstance(item, dict) and not is_censored(item) and step_shape.is_step(item.get("cloudops_step"))]
 
 
 def is_censored(result):
     return bool(result.get("_ansible_no_log")) or "censored" in result
 
 
+def declared_step(action, args):
+    """What a runbook_step task says of its step before it runs (its id, phase, title and module), plain strings only
+    (a templated value is left out): names a step that is skipped or hidden by no_log, and a long task's progress.
+    None for any other task, and for a runbook_step task that only adds recorded steps to the list (`record`)."""
+    if not is_runbook_step(action):
+        return None
+    args = args if isinstance(args, dict) else {}
+    if "record" in args:
+        return None
+    out = {}
+    for key in ("step", "phase", "title", "module"):
+        value = args.get(key)
+        if isinstance(value, str) and value and "{{" not in value and "{%" not in value:
+            out[key] = str(value)
+    return out
+
+
 # -- what a long task waits for ---------------------------------------------------------------------------------------
 WAITING_FOR = {
     "rds_promote": "the promoted instance available and writable",
     "route53_failover_switch": "the change INSYNC",
+    "route53_change_wait": "the change INSYNC",
     "eks_nodegroup_scale": "the node group ACTIVE at its new size",
     "k8s_workload_scale": "the workloads' replicas ready",
     "rds_read_replica": "the replica (or its deletion) to complete",
@@ -250,6 +161,11 @@ WAITING_FOR = {
     "route53_failover_info": "the Route 53 records",
     "helm_release_info": "the Helm releases listed",
     "rds_data_info": "the database to answer",
+    "estate_status": "the status of every side of the estate",
+    "eks_capacity": "the node group and the workloads at their new size",
+    "db_cutover": "the Secret written and the Deployments rolled out",
+    "runbook_record": "the progress record",
+    "runbook_lock": "the runbook lock",
     "pause": "the pause to end",
     "wait_for": "the condition",
     "k8s": "the Kubernetes object",
@@ -263,6 +179,19 @@ def waiting_for(action, task_name):
 def progress_line(label, elapsed, action, task_name):
     """`... <step/task> - <elapsed> s, waiting for <what>`."""
     return u"\u2026 %s - %d s, waiting for %s" % (label, int(elapsed), waiting_for(action, task_name))
+
+
+def progress_of(record):
+    """(label, action) a long task's progress line names: a runbook_step by its step's title and module; another task
+    by the named block or include around it (`<block>: <task>`) or its own name."""
+    declared = record.get("declared")
+    if declared is not None:
+        label = declared.get("title") or record["name"]
+        if declared.get("phase"):
+            label = "%s | %s" % (declared["phase"], label)
+        return label, declared.get("module") or record["action"]
+    around = [name for ident, name in (record.get("lineage") or [])[1:] if name and name != record["name"]]
+    return ("%s: %s" % (around[0], record["name"]) if around else record["name"]), record["action"]
 
 
 # -- the recorder -----------------------------------------------------------------------------------------------------
@@ -290,23 +219,20 @@ class RunRecorder(object):
             if self.started is None:
                 self.started = ts
 
-    def task_start(self, uid, name, ts, action="", role=None, path=None, lineage=(), top=None):
+    def task_start(self, uid, name, ts, action="", role=None, path=None, lineage=(), top=None, declared=None):
         """A task starts (again, for a task run once per loop of an include).
 
         lineage: (uid, name) of the task and the blocks and includes around it, innermost first.
         top: (uid, name) of the top-level item of the play the task belongs to.
+        declared: what a runbook_step task says of its step (declared_step()); None for any other task.
         """
-        step = None
-        for ident, label in lineage or ((uid, name),):
-            parsed = parse_step_name(label)
-            if parsed:
-                step = (str(ident), str(label)) + parsed
-                break
         record = {
             "uid": str(uid), "name": str(name or ""), "action": str(action or ""), "role": str(role) if role else None,
-            "path": str(path) if path else None, "step": step,
+            "path": str(path) if path else None,
+            "lineage": [(str(ident), str(label)) for ident, label in (lineage or ((uid, name),))],
             "top": (str(top[0]), str(top[1] or "")) if top else None,
-            "started": ts, "finished": None, "hosts": {}, "error": None, "gates": [],
+            "declared": dict(declared) if isinstance(declared, dict) else None,
+            "started": ts, "finished": None, "hosts": {}, "error": None, "gates": [], "recorded": [],
         }
         with self._lock:
             if self.started is None:
@@ -334,8 +260,13 @@ class RunRecorder(object):
             record["finished"] = ts if record["finished"] is None else max(record["finished"], ts)
             if status in ("failed", "unreachable") and record["error"] is None:
                 record["error"] = error_text(result)
-            if status in ("ok", "changed", "failed"):
-                record["gates"].extend(extract_gates(record["action"], result))
+            if status in ("ok", "changed", "failed", "skipped"):
+                base = len(record["recorded"])
+                for gate in extract_gates(record["action"], result):
+                    if "recorded" in gate:
+                        gate["recorded"] += base
+                    record["gates"].append(gate)
+                record["recorded"].extend({"host": str(host), "step": step} for step in recorded_steps(result))
 
     def _record(self, uid):
         index = self._latest.get(str(uid))
@@ -353,7 +284,8 @@ class RunRecorder(object):
 
     def snapshot(self):
         with self._lock:
-            return [dict(t, hosts=dict((h, dict(e)) for h, e in t["hosts"].items()), gates=list(t["gates"])) for t in self.tasks]
+            return [dict(t, hosts=dict((h, dict(e)) for h, e in t["hosts"].items()), gates=[dict(g) for g in t["gates"]],
+                         recorded=list(t["recorded"])) for t in self.tasks]
 
 
 def error_text(result):
@@ -394,33 +326,94 @@ def _worst(statuses):
 
 
 # -- steps ------------------------------------------------------------------------------------------------------------
-def group_steps(tasks):
-    """(basis, groups): groups of task records, each a step. basis `numbered` when the run names its steps
-    `<Phase> | <N>. <title>`, else `top_level` (one per top-level item of the play that does more than bookkeeping)."""
-    numbered = any(t["step"] for t in tasks)
+def _group(name, phase, number, title, tasks, recorded=None, declared=None):
+    return {"name": name, "phase": phase, "number": number, "title": title, "tasks": tasks, "recorded": recorded,
+            "declared": declared}
+
+
+def steps_as_recorded(tasks):
+    """One step per step recorded by a runbook_step task (its `cloudops_step`), in the order they ran; a runbook_step
+    task that recorded none (skipped by `when`, hidden by no_log, refused for a wrong argument) is a step of what it
+    declared. Numbered from 1 within each phase."""
+    groups, numbers = [], {}
+    for t in tasks:
+        if t.get("declared") is None and not t.get("recorded"):
+            continue
+        entries = t.get("recorded") or [None]
+        for k, entry in enumerate(entries):
+            step = entry["step"] if entry else None
+            declared = t.get("declared") or {}
+            phase = (step or declared).get("phase") or None
+            title = (step or declared).get("title") or t["name"] or (step or declared).get("step") or "step"
+            numbers[phase] = numbers.get(phase, 0) + 1
+            group = _group(t["name"], phase, numbers[phase], title, [t], recorded=step, declared=declared)
+            group["recorded_index"] = k if entry else None
+            groups.append(group)
+    return groups
+
+
+def top_level_steps(tasks):
+    """One step per top-level item of the play (task, block or include) that does more than bookkeeping, titled with
+    its name: the steps of a run that records none."""
     groups, by_key = [], {}
     for t in tasks:
-        if numbered:
-            if not t["step"]:
-                continue
-            ident, name, phase, number, title = t["step"]
-        else:
-            if not t["top"]:
-                continue
-            ident, name = t["top"]
-            phase, number, title = None, None, name
-            m = _PHASE_RE.match(name)
-            if m:
-                phase, title = m.group("phase"), m.group("title")
+        if not t["top"]:
+            continue
+        ident, name = t["top"]
         if ident not in by_key:
-            by_key[ident] = {"name": name, "phase": phase, "number": number, "title": title, "tasks": []}
+            by_key[ident] = _group(name, None, None, name, [])
             groups.append(by_key[ident])
         by_key[ident]["tasks"].append(t)
-    if not numbered:
-        groups = [g for g in groups if any(short_action(t["action"]) not in BOOKKEEPING for t in g["tasks"])]
-        for n, g in enumerate(groups, 1):
-            g["number"] = n
-    return ("numbered" if numbered else "top_level"), groups
+    groups = [g for g in groups if any(short_action(t["action"]) not in BOOKKEEPING for t in g["tasks"])]
+    for n, g in enumerate(groups, 1):
+        g["number"] = n
+    return groups
+
+
+# -- LEGACY: steps from task names. Delete this section (and its call in group_steps) once every playbook records its
+# steps with cloudops.runbooks.runbook_step; group_steps then falls back to top_level_steps alone. -------------------
+STEP_RE = re.compile(r"^\s*(?P<phase>[^|]*?)\s*\|\s*(?P<number>\d+)\.\s+(?P<title>\S.*?)\s*$")
+_PHASE_RE = re.compile(r"^\s*(?P<phase>[^|]+?)\s*\|\s*(?P<title>\S.*?)\s*$")
+
+
+def parse_step_name(name):
+    """(phase, number, title) of a step name `<Phase> | <N>. <title>`, or None."""
+    m = STEP_RE.match(str(name or ""))
+    return (m.group("phase").strip(), int(m.group("number")), m.group("title").strip()) if m else None
+
+
+def legacy_name_based_steps(tasks):
+    """(basis, groups) of a run that records no step as data, from its task names as before steps were data:
+    `numbered` when tasks, blocks or includes are named `<Phase> | <N>. <title>` (a step that is a block or an
+    include spans the tasks inside it), else `top_level` with the phase split off a `<Phase> | <title>` name."""
+    groups, by_key = [], {}
+    for t in tasks:
+        found = next(((ident, label) + parse_step_name(label) for ident, label in t.get("lineage") or () if parse_step_name(label)),
+                     None)
+        if not found:
+            continue
+        ident, name, phase, number, title = found
+        if ident not in by_key:
+            by_key[ident] = _group(name, phase, number, title, [])
+            groups.append(by_key[ident])
+        by_key[ident]["tasks"].append(t)
+    if groups:
+        return "numbered", groups
+    groups = top_level_steps(tasks)
+    for g in groups:
+        m = _PHASE_RE.match(g["name"])
+        if m:
+            g["phase"], g["title"] = m.group("phase"), m.group("title")
+    return "top_level", groups
+# -- end of LEGACY ----------------------------------------------------------------------------------------------------
+
+
+def group_steps(tasks):
+    """(basis, groups): the run's steps, each a group of task records. basis `recorded` when the run recorded its steps
+    as data (runbook_step), else the fallback of a run that records none."""
+    if any(t.get("declared") is not None or t.get("recorded") for t in tasks):
+        return "recorded", steps_as_recorded(tasks)
+    return legacy_name_based_steps(tasks)
 
 
 # -- measures and state -----------------------------------------------------------------------------------------------
@@ -441,7 +434,8 @@ def run_measures(runbook, summary, report):
         r = report.get("rto") if isinstance(report.get("rto"), dict) else {}
         p = report.get("rpo") if isinstance(report.get("rpo"), dict) else {}
         rto = {"seconds": summary.get("rto_seconds", r.get("seconds")), "budget_seconds": r.get("budget_seconds"),
-               "within_budget": r.get("within_budget"), "started_at": report.get("cut_at"), "ended_at": report.get("smoke_passed_at"),
+               "within_budget": r.get("within_budget"), "started_at": report.get("cut_at"),
+               "ended_at": report.get("serving_at") or report.get("smoke_passed_at"),
                "definition": r.get("definition"), "since_outage_seconds": r.get("since_outage_seconds")}
         if runbook == "failover_drill":
             rpo = {"seconds": summary.get("rpo_seconds", p.get("seconds")), "rows": summary.get("rpo_rows", p.get("rows")),
@@ -608,6 +602,57 @@ def find_report(stats_custom, runbook):
     return report if isinstance(report, dict) else None
 
 
+def _step_entry(index, g, started, step_index_of):
+    """One step of the document from its group of task records (and the step it recorded, if any)."""
+    tasks = g["tasks"]
+    statuses = [task_status(t) for t in tasks]
+    failed = [t for t, s in zip(tasks, statuses) if s == "failed"]
+    recorded, declared = g.get("recorded"), g.get("declared") or {}
+    if recorded:
+        start, end = parse_iso(recorded.get("started_at")), parse_iso(recorded.get("finished_at"))
+        status = "failed" if recorded.get("outcome") == "failed" or failed else recorded.get("outcome")
+        changed = recorded.get("outcome") == "changed" or any(s == "changed" for s in statuses)
+        error = recorded.get("error") or (failed[0]["error"] if failed else None)
+    else:
+        start, end = None, None
+        status, changed = _worst(statuses), any(s == "changed" for s in statuses)
+        error = failed[0]["error"] if failed else None
+    if start is None or end is None:
+        starts = [t["started"] for t in tasks if t["started"] is not None]
+        ends = [t["finished"] or t["started"] for t in tasks if (t["finished"] or t["started"]) is not None]
+        start, end = (min(starts) if starts else None), (max(ends) if ends else None)
+    for t in tasks:
+        step_index_of.setdefault(id(t), index)
+    measures = recorded.get("measures") if recorded and isinstance(recorded.get("measures"), dict) else {}
+    return {
+        "index": index, "number": g["number"], "phase": g["phase"], "title": g["title"], "name": g["name"],
+        "started_at": iso(start), "finished_at": iso(end),
+        "start_offset_seconds": _round(start - started) if start is not None and started is not None else None,
+        "duration_seconds": _round(max(0.0, end - start)) if start is not None and end is not None else None,
+        "status": status, "changed": changed, "tasks": len(tasks),
+        "failed_task": failed[0]["name"] if failed else (g["name"] if error else None), "error": error,
+        "step": (recorded or declared).get("step") if (recorded or declared) else None,
+        "module": (recorded or declared).get("module") if (recorded or declared) else None,
+        "detail": recorded.get("detail") if recorded else None,
+        "measures": dict((str(k), step_shape.scalar(v)) for k, v in measures.items()),
+    }
+
+
+def _spanned(tasks, steps, step_of):
+    """Tasks that are no step of their own but ran inside a recorded step's time (a step that began earlier, with
+    `since`, spans the tasks since then) belong to that step: their gates are its gates, they count in its tasks."""
+    windows = [(parse_iso(s["started_at"]), parse_iso(s["finished_at"]), s) for s in steps if s["tasks"] == 1]
+    for t in tasks:
+        if id(t) in step_of or t["started"] is None:
+            continue
+        end = t["finished"] if t["finished"] is not None else t["started"]
+        for start, finish, step in windows:
+            if start is not None and finish is not None and start - 0.001 <= t["started"] and end <= finish + 0.001:
+                step_of[id(t)] = step["index"]
+                step["tasks"] += 1
+                break
+
+
 def build_document(recorder, summary, report=None, host_stats=None, ansible_version=None, collection_version=None,
                    run_dir=None, now=None):
     """The run evidence document (schema_version 1). Not yet redacted: pass it through a Redactor."""
@@ -618,24 +663,14 @@ def build_document(recorder, summary, report=None, host_stats=None, ansible_vers
     finished = recorder.finished if recorder.finished is not None else now
     basis, groups = group_steps(tasks)
 
-    step_of = {}
+    step_of, recorded_step = {}, {}
     steps = []
     for index, g in enumerate(groups):
-        starts = [t["started"] for t in g["tasks"] if t["started"] is not None]
-        ends = [t["finished"] or t["started"] for t in g["tasks"] if (t["finished"] or t["started"]) is not None]
-        statuses = [task_status(t) for t in g["tasks"]]
-        failed = [t for t, s in zip(g["tasks"], statuses) if s == "failed"]
-        start, end = (min(starts) if starts else None), (max(ends) if ends else None)
-        for t in g["tasks"]:
-            step_of[id(t)] = index
-        steps.append({
-            "index": index, "number": g["number"], "phase": g["phase"], "title": g["title"], "name": g["name"],
-            "started_at": iso(start), "finished_at": iso(end),
-            "start_offset_seconds": _round(start - started) if start is not None and started is not None else None,
-            "duration_seconds": _round(end - start) if start is not None and end is not None else None,
-            "status": _worst(statuses), "changed": any(s == "changed" for s in statuses), "tasks": len(g["tasks"]),
-            "failed_task": failed[0]["name"] if failed else None, "error": failed[0]["error"] if failed else None,
-        })
+        steps.append(_step_entry(index, g, started, step_of))
+        if g.get("recorded_index") is not None:
+            recorded_step[(id(g["tasks"][0]), g["recorded_index"])] = index
+    if basis == "recorded":
+        _spanned(tasks, steps, step_of)
 
     out_tasks, gates = [], []
     for index, t in enumerate(tasks):
@@ -650,7 +685,9 @@ def build_document(recorder, summary, report=None, host_stats=None, ansible_vers
             "hosts": sorted(t["hosts"]), "error": t["error"],
         })
         for gate in t["gates"]:
-            gates.append(dict(gate, task=t["name"], step=step))
+            gate = dict(gate)
+            at = recorded_step.get((id(t), gate.pop("recorded", None)), step)
+            gates.append(dict(gate, task=t["name"], step=at))
 
     measures = run_measures(runbook, summary, report)
     state = run_state(runbook, report)

@@ -87,6 +87,16 @@ def step_label(step):
     return "%s%s%s" % (phase, number, step.get("title") or step.get("name"))
 
 
+def step_detail(step):
+    """What the report says of a step: its error (with the task that failed), else the detail it recorded, else how many
+    tasks it spans."""
+    if step.get("error"):
+        return ("%s: %s" % (step["failed_task"], step["error"])) if step.get("failed_task") else str(step["error"])
+    if step.get("detail"):
+        return str(step["detail"])
+    return "%d task(s)" % step["tasks"]
+
+
 def headline(doc):
     run = doc["run"]
     return "%s of %s: %s" % (run.get("title") or run.get("runbook"), run.get("environment") or "?", str(run.get("outcome") or run.get("status")).upper())
@@ -122,8 +132,8 @@ def render_markdown(doc):
         lines.append("")
     lines += ["## Steps", "", "| # | Step | Started (UTC) | Duration | Result | Detail |", "| --- | --- | --- | --- | --- | --- |"]
     for step in doc["steps"]:
-        detail = ("%s: %s" % (step["failed_task"], step["error"])) if step.get("error") else "%d task(s)" % step["tasks"]
-        cells = (step["index"] + 1, _md(step_label(step)), _md(step["started_at"]), seconds(step["duration_seconds"]), step["status"], _md(detail))
+        cells = (step["index"] + 1, _md(step_label(step)), _md(step["started_at"]), seconds(step["duration_seconds"]), step["status"],
+                 _md(step_detail(step)))
         lines.append("| %s | %s | %s | %s | %s | %s |" % cells)
     if not doc["steps"]:
         lines.append("| - | no steps recorded | | | | |")
@@ -206,10 +216,10 @@ def render_junit(doc):
         case = ET.SubElement(suite, "testcase", classname="%s.%s" % (name, step.get("phase") or "run"), name=step_label(step),
                              time="%.3f" % float(step.get("duration_seconds") or 0))
         gates = [g for g in doc["gates"] if g.get("step") == step["index"]]
-        if gates:
-            case_pairs = []
-            for g in gates:
-                case_pairs += _gate_pairs(g)
+        case_pairs = [("measure.%s" % k, v) for k, v in sorted((step.get("measures") or {}).items())]
+        for g in gates:
+            case_pairs += _gate_pairs(g)
+        if case_pairs:
             _props(case, case_pairs)
         if step["status"] == "failed":
             failure = ET.SubElement(case, "failure", message=cell(step.get("error")) or "failed", type="failed")
@@ -219,5 +229,7 @@ def render_junit(doc):
         out = ET.SubElement(case, "system-out")
         out.text = "%s -> %s, %d task(s), %s" % (step.get("started_at"), step.get("finished_at"), step["tasks"],
                                                  "changed" if step.get("changed") else "unchanged")
+        if step.get("detail"):
+            out.text += "\n" + str(step["detail"])
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

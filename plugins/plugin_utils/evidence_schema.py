@@ -119,7 +119,8 @@ SCHEMA = {
             },
         },
         "changes": {"type": "array", "items": {"type": "string"}},
-        "steps_basis": {"enum": ["numbered", "top_level"]},
+        # recorded: the steps the run recorded as data (runbook_step); numbered, top_level: a run that records none.
+        "steps_basis": {"enum": ["recorded", "numbered", "top_level"]},
         "steps": {"type": "array", "items": {
             "type": "object",
             "required": ["index", "number", "phase", "title", "name", "started_at", "finished_at", "start_offset_seconds",
@@ -134,6 +135,11 @@ SCHEMA = {
                 "tasks": {"type": "integer", "minimum": 1},
                 "failed_task": _STR,
                 "error": _STR,
+                # added with steps as data (null or {} for a step of a run that records none)
+                "step": _STR,
+                "module": _STR,
+                "detail": _STR,
+                "measures": {"type": "object", "additionalProperties": _SCALAR},
             },
         }},
         "gates": {"type": "array", "items": {

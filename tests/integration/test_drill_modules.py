@@ -88,8 +88,12 @@ def test_markers_written_during_a_replication_pause_are_the_rpo_of_the_promotion
 
     # Replication stops; three more markers reach only the primary.
     drill.knob("replica-lag", "--pause")
-    during, _ = drill.markers("write", markers_run_id=run_id, markers_count=3)
+    during, _ = drill.markers("write", markers_run_id=run_id, markers_count=3, markers_spread=1.0)
     assert [m["seq"] for m in during["markers"]] == [6, 7, 8]  # continues after the run's highest
+    # One call, spread over 1 s: the markers are about half a second apart.
+    stamps = [datetime.datetime.fromisoformat(m["written_at"]) for m in during["markers"]]
+    assert all(0.4 <= (later - earlier).total_seconds() < 1.5 for earlier, later in zip(stamps, stamps[1:]))
+    assert during["step_summary"]["measures"] == {"markers": 3, "first_seq": 6, "last_seq": 8, "spread_seconds": 1.0}
     assert drill.run_rows("shop-db", PRIMARY, run_id) == list(range(1, 9))
     assert drill.run_rows("shop-db-dr", DR, run_id) == [1, 2, 3, 4, 5]
 

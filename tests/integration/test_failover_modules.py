@@ -4,6 +4,8 @@
 database really takes writes), route53_failover_switch (DR serves after INSYNC, the failback restores the records
 exactly), eks_nodegroup_scale and k8s_workload_scale (up, down, idempotent, the never-ready timeout), rds_cluster_failover
 (moto's Aurora failover) and dr_readiness_info (all pass on the seeded estate; the lag finding fails with the knob).
+The coarse steps too: eks_capacity (node group and workloads in one call, up and down), route53_change_wait after a
+switch sent without waiting, db_cutover (cutover, refusals, rollback) and runbook_record (write and read in one call).
 
 What the modules did is read back with boto3, psycopg and the kubernetes client, not taken from their own results.
 Tests that change the estate use fresh_sandbox (reset afterwards); rds_global_cluster_failover is not emulated by moto
@@ -289,6 +291,78 @@ def test_a_workload_that_never_becomes_ready_times_out_with_its_progress(fo):
     assert "not ready within 3 s: Deployment shop/shop-green: 0 of 2 ready (2 pods)" in flat(late["msg"])
     assert "shop-blue" not in late["msg"]
     assert [(w["name"], w["ready"]) for w in late["workloads"]] == [("shop-blue", True), ("shop-green", False)]
+
+
+# ------------------------------------------ the coarse steps: eks_capacity, route53_change_wait, db_cutover, runbook_record
+
+
+def test_capacity_up_and_down_in_one_step_each_and_dns_without_wait_then_its_insync(fo):
+    kube = dict(kubeconfig=fo.sandbox["env"]["KUBECONFIG_DR"], namespace="shop")
+    step = dict(region=DR, cluster_name="shop-dr", nodegroup_name="shop-dr-workers", nodegroup={"min_size": 3, "desired_size": 3},
+                workloads=[{"name": "shop-blue", "replicas": 2}], workloads_timeout=60, **kube)
+    read = fo.module("eks_capacity", check=True, **step)
+    assert read["changed"] and fo.scaling()["desiredSize"] == 1  # check mode: what puts it back, nothing scaled
+    assert read["restore"] == {"nodegroup": {"min_size": 1, "desired_size": 1, "max_size": 6},
+                               "workloads": [{"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 1}]}
+    up = fo.module("eks_capacity", **step)
+    assert not up.get("failed") and up["changed"] and up["nodegroup"]["status"] == "ACTIVE"
+    assert fo.scaling() == {"minSize": 3, "desiredSize": 3, "maxSize": 6}
+    assert [(w["name"], w["ready"]) for w in up["workloads"]] == [("shop-blue", True)]
+    assert fo.apps().read_namespaced_deployment("shop-blue", "shop").spec.replicas == 2
+    assert fo.module("eks_capacity", **step)["changed"] is False
+
+    seeded = fo.failover_records()
+    sent = fo.module("route53_failover_switch", target="dr", wait=False, **DNS)
+    assert not sent.get("failed") and sent["changed"] and sent["insync_seconds"] is None and sent["change_id"]
+    insync = fo.module("route53_change_wait", change_id=sent["change_id"], submitted_at=sent["started_at"], wait_timeout=60)
+    assert not insync.get("failed") and insync["change_status"] == "INSYNC" and insync["changed"] is False
+    assert insync["insync_seconds"] >= insync["waited_seconds"] and insync["step_summary"]["gates"][0]["passed"] is True
+    assert fo.module("route53_change_wait", wait_timeout=1)["insync_seconds"] == 0.0  # nothing to wait for
+    fo.module("route53_failover_switch", records=sent["before"], **DNS)
+    assert fo.failover_records() == seeded
+
+    restore = dict(step, nodegroup=read["restore"]["nodegroup"], workloads=read["restore"]["workloads"])
+    down = fo.module("eks_capacity", direction="down", nodegroup_wait=False, **restore)
+    assert not down.get("failed") and down["changed"]
+    assert fo.apps().read_namespaced_deployment("shop-blue", "shop").spec.replicas == 1
+    settled = fo.module("eks_nodegroup_scale", cluster_name="shop-dr", nodegroup_name="shop-dr-workers", region=DR,
+                        **read["restore"]["nodegroup"])
+    assert not settled.get("failed") and fo.scaling() == {"minSize": 1, "desiredSize": 1, "maxSize": 6}
+
+
+def test_db_cutover_and_its_rollback_are_one_call_each_and_the_record_is_read_and_written_in_one(fo):
+    kube = dict(kubeconfig=fo.sandbox["env"]["KUBECONFIG_DR"], namespace="shop")
+    core = k8s_client.CoreV1Api(k8s_config.new_client_from_config(config_file=fo.sandbox["env"]["KUBECONFIG_DR"]))
+    cut = dict(secret_name="steps-db", instance_id="shop-db-dr", endpoint={"address": "dr.example", "port": 5432}, **kube)
+
+    refused = fo.module("db_cutover", **cut)
+    assert refused["failed"] and flat(refused["msg"]).startswith("Cutover refused, nothing changed. Secret shop/steps-db does not exist")
+    assert fo.module("db_cutover", check=True, create_missing=True, **cut)["changed"]
+    with pytest.raises(k8s_client.ApiException):
+        core.read_namespaced_secret("steps-db", "shop")
+    done = fo.module("db_cutover", create_missing=True, restart_deployments=["shop-blue"], restart_timeout=60, **cut)
+    assert not done.get("failed") and done["changed"] and done["cutover"]["restarted"] == ["shop-blue"]
+    assert done["cutover"]["previous"] == {"existed": False, "host": None, "port": None}
+    secret = core.read_namespaced_secret("steps-db", "shop")
+    assert secret.metadata.annotations["cloudops.io/cutover-instance"] == "shop-db-dr"
+    template = fo.apps().read_namespaced_deployment("shop-blue", "shop").spec.template.metadata.annotations or {}
+    assert "cloudops.io/restarted-at" in template
+    assert fo.module("db_cutover", create_missing=True, **cut)["changed"] is False
+    other = fo.module("db_cutover", **dict(cut, instance_id="shop-db-other"))
+    assert other["failed"] and "is already cut over to shop-db-dr" in flat(other["msg"])
+    back = fo.module("db_cutover", state="rolled_back", secret_name="steps-db", create_missing=True, **kube)
+    assert back["changed"] and back["cutover"]["rolled_back"] and back["cutover"]["replaced"] == {"host": "dr.example", "port": "5432"}
+    with pytest.raises(k8s_client.ApiException):
+        core.read_namespaced_secret("steps-db", "shop")  # the cutover created it, the rollback deleted it
+
+    record = {"run_id": "r-1", "phase": "started", "outcome": "in_progress", "dns_before": [{"set_identifier": "primary"}]}
+    predicted = fo.module("runbook_record", check=True, write={"name": "steps-record", "data": record}, read=["steps-record"], **kube)
+    assert predicted["changed"] and predicted["records"] == {"steps-record": record}
+    both = fo.module("runbook_record", write={"name": "steps-record", "data": record}, read=["steps-record", "steps-none"], **kube)
+    assert both["changed"] and both["records"] == {"steps-record": record, "steps-none": None}
+    cm = core.read_namespaced_config_map("steps-record", "shop")
+    assert json.loads(cm.data["record.json"]) == record and (cm.data["phase"], cm.data["outcome"]) == ("started", "in_progress")
+    assert fo.module("runbook_record", write={"name": "steps-record", "data": record}, **kube)["changed"] is False
 
 
 # ------------------------------------------------------------------------------------------ rds_cluster_failover

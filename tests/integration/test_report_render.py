@@ -299,7 +299,7 @@ def test_the_step_names_on_the_timeline_can_be_read(rendered):
         # One block of text lines (--psm 6): the labels are one column, not a page layout to segment.
         lines += [letters(line) for line in ocr_lines(ocr(rendered["tesseract"], labels, "--psm", "6"))]
     steps = rendered["doc"]["steps"]
-    assert len(steps) == 14
+    assert len(steps) == 16  # the drill's recorded steps: preflight, 9 of the failover (the DNS INSYNC wait one of them), 6 of the failback
     unread = []
     for step in steps:
         label = fmt.step_label(step)

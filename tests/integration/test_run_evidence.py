@@ -23,15 +23,6 @@ from conftest import BIN, REPO, ansible_env, ok, sandbox_cli
 AWS_SECRET = "cloudops-seeded-aws-secret-5b1f0e9d"
 DB_PASSWORD = "sandbox-only-password"
 FILES = ["junit.xml", "report.html", "report.json", "report.md"]
-STEPS = [("Drill", n, t) for n, t in enumerate(["status before", "write markers to the primary up to the cut",
-                                                "promote the DR replica (lag gate)", "scale the DR node group and workloads up",
-                                                "point the application at the promoted database", "switch Route 53 to the DR record",
-                                                "smoke-test the application on DR",
-                                                "verify the data on the promoted database (RPO by the markers it lacks)"], 1)] + [
-    ("Failback", n, t) for n, t in enumerate(["put Route 53 back as recorded", "put the application's database endpoint back",
-                                              "scale the DR workloads and node group back",
-                                              "delete the promoted DR instance and re-create the replica of the primary",
-                                              "purge the markers from the primary", "status after"], 1)]
 
 
 def load_schema():
@@ -66,6 +57,14 @@ def evidence(drill, name):
     return (drill["dir"] / name).read_text(encoding="utf-8")
 
 
+def step_label(step):
+    return "%s | %d. %s" % (step["phase"], step["number"], step["title"])
+
+
+def steps_by_id(doc):
+    return dict(((s["phase"], s["step"]), s) for s in doc["steps"])
+
+
 def test_the_run_directory_holds_the_four_files(drill):
     assert [p.name for p in drill["runs"].iterdir()] == [drill["report"]["run_id"]]
     assert sorted(p.name for p in drill["dir"].iterdir()) == FILES
@@ -86,30 +85,38 @@ def test_report_json_validates_against_the_published_schema_and_carries_the_summ
     assert run["duration_seconds"] > 30 and doc["hosts"]["localhost"]["failures"] == 0
 
 
-def test_the_steps_are_the_drills_numbered_tasks_in_order_with_their_times(drill):
+def test_the_steps_are_the_steps_the_drill_recorded_in_order_with_their_times(drill):
     doc = json.loads(evidence(drill, "report.json"))
-    assert doc["steps_basis"] == "numbered"
-    assert [(s["phase"], s["number"], s["title"]) for s in doc["steps"]] == STEPS
+    own = drill["report"]["steps"]  # the drill's runbook_steps, as data
+    assert doc["steps_basis"] == "recorded"
+    assert [(s["phase"], s["step"], s["title"]) for s in doc["steps"]] == [(s["phase"], s["step"], s["title"]) for s in own]
+    assert [s["step"] for s in doc["steps"] if s["phase"] == "failover"][:4] == ["status_before", "markers", "promote", "scale"]
     assert all(s["status"] in ("ok", "changed") and s["duration_seconds"] >= 0 for s in doc["steps"])
     offsets = [s["start_offset_seconds"] for s in doc["steps"]]
-    assert offsets == sorted(offsets) and offsets[0] > 0
-    # A step that is an include_role spans its role's tasks: the status role's describe calls are inside step 1.
-    in_step = [t["name"] for t in doc["tasks"] if t["step"] == 0 and t["role"] == "cloudops.runbooks.status"]
-    assert {"Describe the EKS clusters", "Describe RDS replication", "Build the status report"} <= set(in_step)
-    # The runbook's own step timings agree with the callback's (same steps, seconds apart at most).
-    own = dict((s["step"], s["duration_seconds"]) for s in drill["report"]["steps"] if s["phase"] == "failover")
-    assert abs(own["promote"] - doc["steps"][2]["duration_seconds"]) < 3
+    # (the preflight step begins at the run's start time, which the runbook may keep to the second)
+    assert offsets == sorted(offsets) and offsets[0] > -1
+    # Numbered within their phase; the status is one module process (its step spans the reads since the last step).
+    assert [s["number"] for s in doc["steps"] if s["phase"] == "failback"] == list(range(1, 1 + len([s for s in own if s["phase"] == "failback"])))
+    status_before = steps_by_id(doc)[("failover", "status_before")]
+    assert status_before["module"] == "cloudops.runbooks.estate_status"
+    in_step = [t["action"] for t in doc["tasks"] if t["step"] == status_before["index"]]
+    assert in_step.count("cloudops.runbooks.runbook_step") == 1 and status_before["tasks"] == len(in_step)
+    # The report's step timings are the runbook's own (the same data).
+    for mine, theirs in zip(doc["steps"], own):
+        assert abs(mine["duration_seconds"] - theirs["duration_seconds"]) < 0.002 and mine["started_at"] == theirs["started_at"]
 
 
 def test_gates_carry_the_numbers_the_modules_returned(drill):
     doc = json.loads(evidence(drill, "report.json"))
-    gates = dict((g["name"], g) for g in doc["gates"] if g["step"] is not None)
-    lag = gates["lag at promotion"]
-    assert (doc["steps"][lag["step"]]["number"], lag["passed"], lag["numbers"]["lag_at_promotion_seconds"]) == (
-        3, True, drill["report"]["rpo"]["lag_at_promotion_seconds"])
-    assert gates["job failover-smoke"]["passed"] is True
-    markers = gates["markers on shop-db-dr"]["numbers"]
+    gates = dict(((doc["steps"][g["step"]]["step"], g["name"]), g) for g in doc["gates"] if g["step"] is not None)
+    lag = gates[("promote", "lag at promotion")]
+    assert (lag["module"], lag["passed"], lag["numbers"]["lag_at_promotion_seconds"]) == (
+        "rds_promote", True, drill["report"]["rpo"]["lag_at_promotion_seconds"])
+    assert gates[("smoke_test", "job failover-smoke")]["passed"] is True
+    markers = gates[("verify", "markers on shop-db-dr")]["numbers"]
     assert (markers["written_count"], markers["rpo_rows"]) == (8, drill["report"]["rpo"]["rows"])
+    verify = steps_by_id(doc)[("failover", "verify")]
+    assert (verify["measures"]["written"], verify["measures"]["rpo_rows"]) == (8, drill["report"]["rpo"]["rows"])
 
 
 def test_rto_and_rpo_are_measured_and_placed_on_the_timeline(drill):
@@ -124,21 +131,23 @@ def test_rto_and_rpo_are_measured_and_placed_on_the_timeline(drill):
 
 
 def test_junit_parses_one_testcase_per_step(drill):
+    doc = json.loads(evidence(drill, "report.json"))
     root = ET.fromstring(evidence(drill, "junit.xml").encode("utf-8"))
     suite = root.find("testsuite")
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == ["%s | %d. %s" % s for s in STEPS]
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (str(len(STEPS)), "0", "0")
+    assert [c.get("name") for c in cases] == [step_label(s) for s in doc["steps"]]
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == (str(len(doc["steps"])), "0", "0")
     props = dict((p.get("name"), p.get("value")) for p in suite.find("properties"))
     assert float(props["rto.seconds"]) == drill["report"]["rto"]["seconds"] and props["rpo.rows"] == str(drill["report"]["rpo"]["rows"])
-    promote = dict((p.get("name"), p.get("value")) for p in cases[2].find("properties"))
-    assert promote["gate.lag at promotion.passed"] == "yes"
+    promote = [c for c, s in zip(cases, doc["steps"]) if s["step"] == "promote"][0]
+    assert dict((p.get("name"), p.get("value")) for p in promote.find("properties"))["gate.lag at promotion.passed"] == "yes"
 
 
 def test_the_html_page_has_the_svg_timeline_and_the_figures_and_nothing_external(drill):
     page = evidence(drill, "report.html")
     rto, rpo = drill["report"]["rto"], drill["report"]["rpo"]
-    assert page.count("<svg") == 1 and page.count('class="step step-') == len(STEPS)
+    steps = json.loads(evidence(drill, "report.json"))["steps"]
+    assert page.count("<svg") == 1 and page.count('class="step step-') == len(steps)
     assert 'class="rto-marker"' in page and 'class="rpo-marker"' in page
     assert "RTO %.1f s (budget 900 s)" % rto["seconds"] in page
     assert "RPO %.1f s, %d row" % (rpo["seconds"], rpo["rows"]) in page
@@ -152,13 +161,13 @@ def test_markdown_for_a_ticket(drill):
     text = evidence(drill, "report.md")
     assert text.startswith("# FAILOVER DRILL of sandbox: PASSED\n")
     assert "| Estate after the failback equals before | yes | - | equal |" in text
-    assert "| 3 | Drill \\| 3. promote the DR replica (lag gate) |" in text
+    promote = steps_by_id(json.loads(evidence(drill, "report.json")))[("failover", "promote")]
+    assert "| %d | %s |" % (promote["index"] + 1, step_label(promote).replace("|", "\\|")) in text
 
 
 def test_long_waits_print_progress_lines(drill):
-    # The markers are written one per call, ~1 s each: the step runs well past the 2 s interval of this run.
-    assert re.search(r"\u2026 Drill \| 2\. write markers to the primary up to the cut: .* - \d+ s, waiting for the marker rows",
-                     drill["proc"].stdout)
+    # The markers are written over the drill's interval (a few seconds): the step runs past the 2 s interval of this run.
+    assert re.search(r"\u2026 failover \| markers written to the primary - \d+ s, waiting for the marker rows", drill["proc"].stdout)
 
 
 def test_no_seeded_secret_in_any_file_or_in_the_output(drill):

@@ -33,6 +33,34 @@ def describe_nodegroups(module, conn, cluster):
         module.fail_json_aws(e, msg="Could not list node groups of EKS cluster %s: check eks:ListNodegroups/DescribeNodegroup permissions" % cluster)
 
 
+def nodegroup_view(group):
+    """A node group (boto3 shape) as eks_cluster_info returns it."""
+    scaling = group.get("scalingConfig") or {}
+    return {
+        "name": group["nodegroupName"],
+        "status": group.get("status"),
+        "scaling_config": {"min_size": scaling.get("minSize"), "max_size": scaling.get("maxSize"), "desired_size": scaling.get("desiredSize")},
+        "instance_types": group.get("instanceTypes") or [],
+        "capacity_type": group.get("capacityType"),
+    }
+
+
+def cluster_info(module, conn, name, region, fail_when_missing=True):
+    """What eks_cluster_info returns: {region, exists, cluster: {name, arn, status, version, endpoint}, nodegroups}.
+    A missing cluster fails the module, or with fail_when_missing=False is {exists: False, cluster: {}, nodegroups: []}."""
+    cluster = describe_cluster(module, conn, name)
+    if cluster is None:
+        if fail_when_missing:
+            module.fail_json(msg="EKS cluster %s not found in %s: check cluster_name and region" % (name, region))
+        return {"exists": False, "cluster": {}, "nodegroups": []}
+    return {
+        "region": region,
+        "exists": True,
+        "cluster": dict((key, cluster.get(key)) for key in ("name", "arn", "status", "version", "endpoint")),
+        "nodegroups": [nodegroup_view(group) for group in describe_nodegroups(module, conn, name)],
+    }
+
+
 def describe_nodegroup(module, conn, cluster, name):
     """One managed node group (boto3 shape), or None when it (or its cluster) does not exist."""
     try:

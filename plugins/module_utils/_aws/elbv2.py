@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Application Load Balancer calls: describes as plain dicts (each made once per module run by `Reads`) and the
-two writes a traffic switch makes (ModifyListener, ModifyRule)."""
+"""Application Load Balancer calls: describes as plain dicts (each made once per module run by `Reads`), the traffic
+read of alb_traffic_info, and the two writes a traffic switch makes (ModifyListener, ModifyRule)."""
 
 from __future__ import annotations
 
@@ -172,6 +172,59 @@ class Reads(object):
     def group_names(self):
         """{ARN: name} of every target group described so far."""
         return dict((arn, group["TargetGroupName"]) for arn, group in self._groups.items())
+
+
+def traffic_info(module, conn, region, name, port, colours, rule_priority=None):
+    """What alb_traffic_info returns: where the listener on port (or its rule of rule_priority) forwards, the health
+    of each forwarded group and of each group of the colour map ({colour: target group name}), the active colour.
+    A missing load balancer, listener or rule fails the module with what to fix."""
+    lb = load_balancer(module, conn, name)
+    if lb is None:
+        module.fail_json(msg="Load balancer %s not found in %s: check load_balancer_name and region" % (name, region))
+    found = listener(module, conn, lb["LoadBalancerArn"], port)
+    if found is None:
+        module.fail_json(msg="Load balancer %s has no listener on port %s: check listener_port" % (name, port))
+
+    rule_arn = None
+    if rule_priority is None:
+        forward = forward_of(found)
+    else:
+        rules = Reads(module, conn, region).rules(found["ListenerArn"]) or []
+        rule = next((item for item in rules if item.get("Priority") == str(rule_priority)), None)
+        if rule is None:
+            module.fail_json(msg="Listener %s:%s has no rule with priority %s: check rule_priority" % (name, port, rule_priority))
+        rule_arn = rule["RuleArn"]
+        forward = forward_of(rule)
+    # The colour map names the groups; only forwarded groups outside it need a lookup by ARN.
+    groups = target_groups(module, conn, names=sorted(colours.values())) if colours else []
+    known = set(group["TargetGroupArn"] for group in groups)
+    unmapped = [item["target_group_arn"] for item in forward if item["target_group_arn"] not in known]
+    if unmapped:
+        groups += target_groups(module, conn, arns=unmapped)
+    name_of = dict((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
+    for item in forward:
+        item["target_group_name"] = name_of.get(item["target_group_arn"])
+
+    colour_of = dict((group, colour) for colour, group in colours.items())
+    health = {}
+    for arn, group_name in sorted(name_of.items(), key=lambda pair: pair[1]):
+        targets = target_health(module, conn, arn)
+        health[group_name] = dict(traffic.summarise_target_health(targets), colour=colour_of.get(group_name), arn=arn, targets=targets)
+
+    decision = traffic.active_colour(forward, colours)
+    return {
+        "region": region,
+        "load_balancer_arn": lb["LoadBalancerArn"],
+        "dns_name": lb.get("DNSName"),
+        "listener_arn": found["ListenerArn"],
+        "rule_arn": rule_arn,
+        "forward": [dict(target_group_name=item["target_group_name"], target_group_arn=item["target_group_arn"], weight=item["weight"])
+                    for item in forward],
+        "active_colour": decision["active_colour"],
+        "idle_colour": traffic.idle_colour(decision["active_colour"], colours),
+        "weights": decision["weights"],
+        "target_groups": health,
+    }
 
 
 def _same_forward(now, wanted):

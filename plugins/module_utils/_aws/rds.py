@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""RDS describe calls, as plain dicts."""
+"""RDS describe calls, as plain dicts, and the replication read of rds_replication_info."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
 
 def describe_instance(module, conn, instance_id):
@@ -27,3 +31,60 @@ def region_of_arn(value):
     """The region of an RDS ARN (arn:aws:rds:REGION:ACCOUNT:db:NAME), None for a plain identifier."""
     parts = (value or "").split(":")
     return parts[3] if len(parts) > 6 and parts[0] == "arn" else None
+
+
+def source_of(module, conn, region, instance):
+    """The source instance of a replica ({} when gone; None when it has no source), looked up in its own region for a
+    cross-region replica. conn: an RDS client of region, the replica's region."""
+    source_id = instance.get("ReadReplicaSourceDBInstanceIdentifier")
+    if not source_id:
+        return None
+    source_region = region_of_arn(source_id)
+    source_conn = client(module, "rds", region=source_region) if source_region and source_region != region else conn
+    return describe_instance(module, source_conn, source_id) or {}
+
+
+def replication_info(module, region, instance_id, rpo_budget_seconds=None, lag_lookback_seconds=600, fail_when_missing=True):
+    """What rds_replication_info returns for the instance in region: its state, replication role (with the evidence
+    that decided it) and, for a replica, the latest ReplicaLag datapoint and its verdict against the RPO budget.
+    A missing instance fails the module, or with fail_when_missing=False is {exists: False, instance_id}."""
+    conn = client(module, "rds", region=region)
+    instance = describe_instance(module, conn, instance_id)
+    if instance is None:
+        if fail_when_missing:
+            module.fail_json(msg="RDS instance %s not found in %s: check instance_id and region" % (instance_id, region))
+        return {"exists": False, "instance_id": instance_id}
+
+    role, evidence = replication.replication_role(instance, source_of(module, conn, region, instance))
+    lag = None
+    verdict = None
+    if role == replication.REPLICA:
+        points = cloudwatch.metric_datapoints(
+            module, client(module, "cloudwatch", region=region), "AWS/RDS", "ReplicaLag",
+            {"DBInstanceIdentifier": instance["DBInstanceIdentifier"]}, lag_lookback_seconds,
+        )
+        lag = replication.latest_datapoint(points)
+        verdict = replication.lag_verdict(lag, rpo_budget_seconds)
+
+    endpoint = instance.get("Endpoint") or {}
+    restorable = instance.get("LatestRestorableTime")
+    return {
+        "region": region,
+        "exists": True,
+        "instance_id": instance["DBInstanceIdentifier"],
+        "arn": instance.get("DBInstanceArn"),
+        "status": instance.get("DBInstanceStatus"),
+        "engine": instance.get("Engine"),
+        "engine_version": instance.get("EngineVersion"),
+        "endpoint": {"address": endpoint.get("Address"), "port": endpoint.get("Port")} if endpoint else {},
+        "role": role,
+        "role_evidence": evidence,
+        "source": instance.get("ReadReplicaSourceDBInstanceIdentifier"),
+        "replicas": sorted(instance.get("ReadReplicaDBInstanceIdentifiers") or []),
+        "backup_retention_period": instance.get("BackupRetentionPeriod"),
+        "latest_restorable_time": restorable.isoformat() if restorable else None,
+        "multi_az": instance.get("MultiAZ"),
+        "replica_lag_seconds": lag,
+        "lag_verdict": verdict,
+        "rpo_budget_seconds": rpo_budget_seconds,
+    }

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Route 53 describe calls, as plain dicts."""
+"""Route 53 calls: describes as plain dicts, the failover read of route53_failover_info, the record change and its status."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply, paginate
 
 
@@ -69,6 +70,51 @@ def record_from_boto(item):
         } if alias else None,
         "value": alias["DNSName"] if alias else ",".join(values),
         "health_check_id": item.get("HealthCheckId"),
+    }
+
+
+def health_check_view(found):
+    """A health_check() answer as route53_failover_info returns it, with healthy decided as Route 53 does."""
+    config = found["config"]
+    return {
+        "type": config.get("Type"),
+        "fqdn": config.get("FullyQualifiedDomainName"),
+        "ip_address": config.get("IPAddress"),
+        "port": config.get("Port"),
+        "resource_path": config.get("ResourcePath"),
+        "request_interval": config.get("RequestInterval"),
+        "failure_threshold": config.get("FailureThreshold"),
+        "healthy": failover.health_check_healthy(found["observations"]),
+        "observations": found["observations"],
+    }
+
+
+def failover_info(module, conn, zone_name, record_name, private_zone=None):
+    """What route53_failover_info returns: the record sets of record_name (failover, weighted, other), the health
+    checks they reference, and which side of the failover pair is served. private_zone picks the private (True) or
+    public (False) zone when both share zone_name; otherwise the name must match exactly one zone."""
+    zones = hosted_zones(module, conn, zone_name)
+    if private_zone is not None:
+        zones = [zone for zone in zones if zone.get("Config", {}).get("PrivateZone", False) == private_zone]
+    if len(zones) != 1:
+        module.fail_json(msg="%s hosted zones named %s: check zone_name, or set private_zone when a public and a private zone "
+                             "share it" % (len(zones), zone_name))
+    zone_id = zones[0]["Id"].split("/")[-1]
+    records = [record_from_boto(item) for item in record_sets(module, conn, zone_id, record_name)]
+
+    checks = sorted(set(record["health_check_id"] for record in records if record["health_check_id"]))
+    health_checks = dict((check, health_check_view(health_check(module, conn, check))) for check in checks)
+
+    failover_records = sorted((r for r in records if r["failover"]), key=lambda r: (r["failover"], r["set_identifier"]))
+    weighted = sorted((r for r in records if r["weight"] is not None), key=lambda r: r["set_identifier"])
+    return {
+        "zone_id": zone_id,
+        "records": failover_records,
+        "weighted_records": weighted,
+        "weighted_shares": failover.weighted_shares(weighted),
+        "other_records": [r for r in records if not r["failover"] and r["weight"] is None],
+        "health_checks": health_checks,
+        "failover": failover.failover_state(failover_records, dict((k, v["healthy"]) for k, v in health_checks.items())),
     }
 
 

@@ -7,6 +7,8 @@ rows, purge them. The SQL and the decisions are in module_utils/drill.py; connec
 
 from __future__ import annotations
 
+import time
+
 try:
     import psycopg
     from psycopg import sql
@@ -15,6 +17,7 @@ except ImportError:
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import database
 from ansible_collections.cloudops.runbooks.plugins.module_utils import drill
+from ansible_collections.cloudops.runbooks.plugins.module_utils import drill_markers
 from ansible_collections.cloudops.runbooks.plugins.module_utils._db import postgres
 
 
@@ -123,11 +126,13 @@ def _writable(conn):
     conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
 
 
-def write(conn, schema, name, run_id, rows):
+def write(conn, schema, name, run_id, rows, spread_seconds=0, sleep=time.sleep, clock=time.monotonic):
     """Create the table if needed, then insert rows markers, each in its own committed transaction, numbered after the
-    run's highest. Returns [(seq, written_at datetime)] in order. A failure after some commits raises MarkerFailed
-    with .written holding the rows already committed."""
+    run's highest, evenly over spread_seconds (drill_markers.marker_offsets: the first at once, the last spread_seconds
+    after it) on this one connection. Returns [(seq, written_at datetime)] in order. A failure after some commits
+    raises MarkerFailed with .written holding the rows already committed."""
     written = []
+    offsets = drill_markers.marker_offsets(rows, spread_seconds)
     step = "checking the server state"
     try:
         _refuse_standby(conn, "write markers")
@@ -142,7 +147,14 @@ def write(conn, schema, name, run_id, rows):
                 cur.execute(_compose(drill.NEXT_SEQ_SQL, schema, name), (run_id,))
                 seqs = drill.planned_seqs(cur.fetchone()[0], rows)
         insert = _compose(drill.INSERT_SQL, schema, name)
-        for seq in seqs:
+        started = None
+        for seq, offset in zip(seqs, offsets):
+            if started is None:
+                started = clock()
+            else:
+                wait = started + offset - clock()
+                if wait > 0:
+                    sleep(wait)
             step = "writing marker %d of run %s" % (seq, run_id)
             with conn.transaction():
                 with conn.cursor() as cur:

@@ -18,6 +18,7 @@ default (3 retries of connection errors, and of read errors for idempotent metho
 from __future__ import annotations
 
 import time
+import traceback
 
 try:
     import urllib3
@@ -25,7 +26,11 @@ try:
     from kubernetes import config as k8s_config
     from kubernetes.client.rest import ApiException
 except ImportError:
-    pass  # the modules report the missing kubernetes library
+    HAS_KUBERNETES = False  # the modules report the missing kubernetes library (module_api_client does)
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_KUBERNETES = True
+    KUBERNETES_IMPORT_ERROR = None
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import (  # the one policy's figures
     BACKOFF, DELAY, MAX_DELAY, RETRIES)
@@ -54,6 +59,18 @@ def api_client(kubeconfig=None, context=None):
                                 persist_config=False)
     configuration.retries = retry()
     return k8s_client.ApiClient(configuration=configuration)
+
+
+def module_api_client(module, kubeconfig=None, context=None):
+    """api_client() for a module: fails it when the kubernetes library is missing or the kubeconfig unusable (saying
+    which file)."""
+    if not HAS_KUBERNETES:
+        from ansible.module_utils.basic import missing_required_lib
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    try:
+        return api_client(kubeconfig, context)
+    except Exception as exc:  # the client raises ConfigException, IOError, ... for an unusable kubeconfig
+        module.fail_json(msg="cannot load kubeconfig %s: %s" % (kubeconfig or "(default)", exc))
 
 
 def _transient(exc):

@@ -469,3 +469,10 @@ def test_runner_without_helm():
     module.params["binary_path"] = None
     with pytest.raises(RuntimeError, match="helm not found on PATH"):
         helm_cli.HelmRunner(module)
+
+
+def test_only_named_keeps_the_named_releases_in_listing_order():
+    listed = [{"name": "a-blue"}, {"name": "shop-green"}, {"name": "shop-blue"}, {"name": "shop-blue-2"}]
+    assert helm_cli.only_named(listed, ["shop-blue", "shop-green", "", None]) == [{"name": "shop-green"}, {"name": "shop-blue"}]
+    assert helm_cli.only_named(listed, []) == []
+    assert helm_cli.only_named(None, ["x"]) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils import evidence_model as model
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_redact import Redactor
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_render import prepare
@@ -20,7 +21,7 @@ from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_schema 
     ("Collect the status", None),
     ("3. no phase", None),
 ])
-def test_step_names(name, parsed):
+def test_legacy_step_names(name, parsed):
     assert model.parse_step_name(name) == parsed
 
 
@@ -52,7 +53,7 @@ def test_numbered_steps_span_their_include_or_block_and_leave_other_tasks_out(dr
     assert doc["run"]["duration_seconds"] == 7.3 and doc["run"]["playbook"] == "playbooks/failover_drill.yml"
 
 
-def test_gates_come_from_the_whitelist_only(drill, drill_summary, drill_report):
+def test_gates_come_from_the_step_summary_the_modules_return(drill, drill_summary, drill_report):
     doc = document(drill, drill_summary, drill_report)
     assert doc["gates"] == [
         {"name": "lag at promotion", "passed": True, "detail": "lag 2.0 s within the RPO budget 60 s", "module": "rds_promote",
@@ -62,32 +63,23 @@ def test_gates_come_from_the_whitelist_only(drill, drill_summary, drill_report):
         {"name": "job web-smoke", "passed": False, "detail": "failed", "module": "k8s_job_run",
          "numbers": {"outcome": "failed", "succeeded": 0, "failed": 1, "duration_seconds": 1.2}, "task": "Run the smoke test", "step": 2},
     ]
-    # The promoted instance's endpoint was in the result: not a gate key, so not recorded anywhere.
-    assert "5433" not in repr(doc["gates"]) + repr(doc["tasks"])
+    # The promoted instance's endpoint was in the result: not in the step summary, so not recorded anywhere.
+    assert "5433" not in repr(doc["gates"]) + repr(doc["tasks"]) + repr(doc["steps"])
 
 
 def test_no_gate_is_read_from_a_censored_result_another_collections_module_or_a_skipped_loop_item():
-    promote = {"lag_gate": {"allowed": True}, "lag_at_promotion_seconds": 1.0}
+    gate = {"name": "lag at promotion", "passed": True, "detail": None, "numbers": {"lag_at_promotion_seconds": 1.0}}
+    promote = {"step_summary": {"detail": "promoted", "measures": {}, "gates": [gate]}}
     assert model.extract_gates("cloudops.runbooks.rds_promote", dict(promote, _ansible_no_log=True)) == []
     assert model.extract_gates("cloudops.runbooks.rds_promote", {"censored": "hidden", "changed": True}) == []
     assert model.extract_gates("amazon.aws.rds_instance", promote) == []
     looped = {"results": [{"skipped": True}, dict(promote, item=1), {"censored": "x", "_ansible_no_log": True}]}
     assert [g["numbers"]["lag_at_promotion_seconds"] for g in model.extract_gates("rds_promote", looped)] == [1.0]
-
-
-def test_gates_of_readiness_target_health_checks_and_markers():
-    readiness = {"findings": [{"check": "replica_lag", "passed": True, "detail": "2 s", "numbers": {"lag_seconds": 2.0, "nested": {"x": 1}}},
-                              {"check": "dr_cluster", "passed": False, "detail": "missing"}], "passed": False}
-    assert [(g["name"], g["passed"], g["numbers"]) for g in model.extract_gates("cloudops.runbooks.dr_readiness_info", readiness)] == [
-        ("replica_lag", True, {"lag_seconds": 2.0}), ("dr_cluster", False, {})]
-    health = {"target_groups": [{"name": "shop-green", "healthy": 2, "unhealthy": 0, "registered": 2, "need": 2, "ready": True,
-                                 "targets": [{"id": "i-1"}]}]}
-    assert model.extract_gates("alb_target_health", health)[0]["numbers"] == {"healthy": 2, "unhealthy": 0, "registered": 2, "need": 2}
-    markers = {"action": "read", "instance_id": "shop-db-dr", "written_count": 8, "present_count": 6, "missing_count": 2, "rpo_rows": 2,
-               "rpo_seconds": 1.5, "rpo_basis": "markers", "markers": [{"seq": 1}], "user": "shop_admin"}
-    gate = model.extract_gates("cloudops.runbooks.rds_drill_markers", markers)[0]
-    assert gate["numbers"] == {"written_count": 8, "present_count": 6, "missing_count": 2, "rpo_rows": 2, "rpo_seconds": 1.5}
-    assert model.extract_gates("cloudops.runbooks.rds_drill_markers", dict(markers, action="write")) == []
+    # Only the gate's keys are kept, numbers only scalars; a gate with nothing to say is left out.
+    odd = {"step_summary": {"gates": [dict(gate, numbers={"a": 1, "nested": {"b": 2}}, extra="x"),
+                                      {"name": "empty", "passed": None, "detail": None, "numbers": {}}, "not a gate"]}}
+    assert model.extract_gates("cloudops.runbooks.rds_promote", odd) == [
+        {"name": "lag at promotion", "passed": True, "detail": None, "numbers": {"a": 1}, "module": "rds_promote"}]
 
 
 def test_a_run_without_numbered_steps_gets_one_step_per_top_level_item_that_does_work(new_run):
@@ -170,22 +162,116 @@ def test_the_document_validates_against_the_published_schema(drill, drill_summar
         jsonschema.Draft202012Validator(SCHEMA).validate(broken)
 
 
-def test_a_completed_smoke_job_passes_and_a_dns_read_or_prediction_is_no_gate():
-    [job] = model.extract_gates("cloudops.runbooks.k8s_job_run", {"job": {"name": "smoke", "outcome": "complete", "succeeded": 1, "failed": 0}})
-    assert (job["name"], job["passed"], job["numbers"]["outcome"]) == ("job smoke", True, "complete")
-    assert model.extract_gates("k8s_job_run", {"job": {"name": "smoke", "outcome": "skipped"}})[0]["passed"] is None
-    assert model.extract_gates("cloudops.runbooks.route53_failover_switch", {"mode": "failover", "serving": "dr", "change_status": None}) == []
-    [dns] = model.extract_gates("route53_failover_switch", {"mode": "failover", "serving": "dr", "change_status": "INSYNC", "insync_seconds": 0.4})
-    assert (dns["passed"], dns["numbers"]["insync_seconds"]) == (True, 0.4)
-
-
 def test_a_check_mode_state_after_is_labelled_a_prediction():
     report = {"check_mode": True, "services": [{"service": "web", "sides": [{"side": "primary", "revision_before": 1, "revision_after": 2}]}]}
     assert model.run_state("deploy", report)["after_label"] == "after (predicted: check mode)"
     assert model.run_state("deploy", dict(report, check_mode=False))["after_label"] == "after"
 
 
-def test_a_failed_call_without_the_gate_keys_gives_no_empty_gate():
-    assert model.extract_gates("cloudops.runbooks.rds_restore_point", {"msg": "restore_time is outside the restorable window"}) == []
-    [gate] = model.extract_gates("cloudops.runbooks.rds_restore_point", {"restore_point": {"kind": "time", "time": "t"}, "gap_seconds": 0.5})
-    assert gate["numbers"] == {"gap_seconds": 0.5, "kind": "time", "time": "t"}
+# -- steps as data (runbook_step) ---------------------------------------------------------------------------------------
+def test_recorded_steps_are_the_runs_steps_in_order_numbered_within_their_phase(recorded_drill, drill_summary, drill_report):
+    doc = document(recorded_drill, drill_summary, drill_report)
+    assert doc["steps_basis"] == "recorded"
+    assert [(s["phase"], s["number"], s["step"], s["title"], s["status"], s["tasks"]) for s in doc["steps"]] == [
+        ("drill", 1, "status_before", "status before", "ok", 1),
+        ("drill", 2, "promote", "promote the DR replica (lag gate)", "changed", 1),
+        ("drill", 3, "smoke_test", "smoke-test the application on DR", "failed", 1),
+        ("failback", 1, "dns_back", "put Route 53 back as recorded", "skipped", 1),
+    ]
+    status_before, promote, smoke, dns_back = doc["steps"]
+    # The step's times are those it recorded (the module's run), inside its task's.
+    assert (status_before["started_at"], status_before["finished_at"], status_before["duration_seconds"]) == (
+        "2026-01-31T12:00:01.050Z", "2026-01-31T12:00:02.950Z", 1.9)
+    assert status_before["start_offset_seconds"] == 1.05
+    assert (status_before["detail"], status_before["measures"], status_before["module"]) == (
+        "estate collected", {"regions": 2}, "cloudops.runbooks.estate_status")
+    assert promote["detail"] == "promoted: lag 2.0 s within the RPO budget 60 s" and promote["changed"] is True
+    assert promote["measures"] == {"lag_at_promotion_seconds": 2.0, "rpo_budget_seconds": 60, "duration_seconds": 0.5}
+    assert (smoke["failed_task"], smoke["error"], smoke["detail"]) == (
+        "Smoke test", "Job web-smoke failed: exit code 1", "job web-smoke: failed in 1.2 s")
+    # A step skipped by `when` recorded nothing: it is named by what its task declared.
+    assert (dns_back["module"], dns_back["detail"], dns_back["measures"]) == ("cloudops.runbooks.route53_failover_switch", None, {})
+    # Tasks that are not runbook steps belong to no step.
+    assert [(t["name"], t["step"]) for t in doc["tasks"]] == [
+        ("Preflight | confirmation", None), ("Collect the status before", 0), ("Drill | note the status", None), ("Promote", 1),
+        ("Smoke test", 2), ("Drill | keep what failed (the failback still runs)", None), ("Put Route 53 back", 3)]
+
+
+def test_recorded_gates_belong_to_their_step_and_are_not_counted_twice(recorded_drill, drill_summary, drill_report):
+    doc = document(recorded_drill, drill_summary, drill_report)
+    assert [(g["name"], g["module"], g["passed"], g["step"], g["task"]) for g in doc["gates"]] == [
+        ("lag at promotion", "rds_promote", True, 1, "Promote"), ("job web-smoke", "k8s_job_run", False, 2, "Smoke test")]
+    assert all("recorded" not in g for g in doc["gates"])
+
+
+def test_renaming_a_task_does_not_change_the_report(new_run, promoted, drill_summary, drill_report):
+    def run(name):
+        r = new_run()
+        r.step("a", name, "promote", "failover", "promote the DR replica", module="cloudops.runbooks.rds_promote", result=promoted)
+        return document(r.end(), drill_summary, drill_report)
+
+    first, second = run("Failover | 3. promote"), run("Promote, renamed")
+    strip = ("name", "failed_task")
+    assert [dict((k, v) for k, v in s.items() if k not in strip) for s in first["steps"]] == [
+        dict((k, v) for k, v in s.items() if k not in strip) for s in second["steps"]]
+    assert first["steps_basis"] == second["steps_basis"] == "recorded" and first["steps"][0]["number"] == 1
+
+
+def test_a_loop_of_steps_a_no_log_step_and_a_refused_step(new_run, drill_summary, drill_report):
+    r = new_run()
+    one = steps.make_step("scale", 1.0, 2.0, phase="failover", title="scale primary", result={"changed": True, "step_summary": {
+        "detail": "primary scaled", "gates": [{"name": "nodes primary", "passed": True, "numbers": {"ready": 3}}]}})
+    two = steps.make_step("scale", 2.0, 3.5, phase="failover", title="scale dr", result={"changed": False, "step_summary": {
+        "gates": [{"name": "nodes dr", "passed": False, "numbers": {"ready": 1}}]}})
+    r.task("l", "Scale each side", action="cloudops.runbooks.runbook_step", status="changed",
+           result={"changed": True, "results": [{"changed": True, "cloudops_step": one}, {"changed": False, "cloudops_step": two}]},
+           args={"step": "scale", "phase": "failover", "title": "scale {{ item }}"})
+    r.task("h", "Read the secret", action="cloudops.runbooks.runbook_step", result={"censored": "hidden", "changed": False},
+           args={"step": "secret", "phase": "failover", "title": "read the secret"})
+    r.task("x", "Bad step", action="cloudops.runbooks.runbook_step", status="failed",
+           result={"failed": True, "msg": "runbook_step: step must be an id of lower-case letters, digits and _ (such as promote), got 'Bad Id'."},
+           args={"step": "Bad Id"})
+    doc = document(r.end(), drill_summary, drill_report)
+    assert [(s["number"], s["step"], s["title"], s["status"], s["detail"]) for s in doc["steps"]] == [
+        (1, "scale", "scale primary", "changed", "primary scaled"), (2, "scale", "scale dr", "ok", None),
+        (3, "secret", "read the secret", "ok", None), (1, "Bad Id", "Bad step", "failed", None)]
+    assert doc["steps"][3]["error"].startswith("runbook_step: step must be an id") and doc["steps"][3]["phase"] is None
+    assert [(g["name"], g["step"]) for g in doc["gates"]] == [("nodes primary", 0), ("nodes dr", 1)]
+
+
+def test_a_step_that_began_earlier_spans_the_tasks_since_then_with_their_gates(new_run, drill_summary, drill_report):
+    r = new_run()
+    r.task("a", "Lock", action="cloudops.runbooks.runbook_lock", seconds=0.5)
+    since = r.t
+    r.task("b", "Audit DR readiness", action="cloudops.runbooks.dr_readiness_info", seconds=2.0, result={"step_summary": {
+        "gates": [{"name": "replica_lag", "passed": True, "numbers": {"lag_seconds": 2.0}}]}})
+    r.task("c", "Keep the plan", seconds=0.2)
+    r.step("d", "Preflight", "preflight", "preflight", "readiness audit", seconds=0.1, since=since)
+    r.task("e", "After the step", action="cloudops.runbooks.dr_readiness_info", seconds=1.0, result={"step_summary": {
+        "gates": [{"name": "late", "passed": False}]}})
+    doc = document(r.end(), drill_summary, drill_report)
+    [step] = doc["steps"]
+    assert (step["tasks"], step["start_offset_seconds"], step["duration_seconds"]) == (3, 0.5, 2.25)
+    assert [(t["name"], t["step"]) for t in doc["tasks"]] == [
+        ("Lock", None), ("Audit DR readiness", 0), ("Keep the plan", 0), ("Preflight", 0), ("After the step", None)]
+    assert [(g["name"], g["step"]) for g in doc["gates"]] == [("replica_lag", 0), ("late", None)]
+
+
+def test_a_recorded_document_validates_against_the_published_schema(recorded_drill, drill_summary, drill_report):
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = prepare(document(recorded_drill, drill_summary, drill_report), Redactor())
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+
+
+def test_progress_names_a_step_by_its_declared_title_and_module_and_a_task_by_the_block_around_it(new_run):
+    r = new_run()
+    r.recorder.task_start("s", "Promote", r.t, action="cloudops.runbooks.runbook_step",
+                          declared=model.declared_step("cloudops.runbooks.runbook_step", {
+                              "step": "promote", "phase": "failover", "title": "promote {{ db }}", "module": "cloudops.runbooks.rds_promote"}))
+    r.recorder.task_start("t", "Write the markers", r.t, action="cloudops.runbooks.rds_drill_markers",
+                          lineage=[("t", "Write the markers"), ("b", "Drill | 2. write markers")])
+    r.recorder.task_start("u", "Wait", r.t, action="ansible.builtin.pause", lineage=[("u", "Wait")])
+    labels = [model.progress_of(t) for t in r.recorder.tasks]
+    assert labels == [("failover | Promote", "cloudops.runbooks.rds_promote"),
+                      ("Drill | 2. write markers: Write the markers", "cloudops.runbooks.rds_drill_markers"), ("Wait", "ansible.builtin.pause")]
+    assert model.declared_step("ansible.builtin.debug", {"step": "x"}) is None

@@ -97,20 +97,29 @@ def test_html_is_self_contained_with_the_timeline_and_the_figures(doc):
     assert '<tr class="ignored"><td>rds.replica.endpoint.port</td><td>5433</td><td>5440</td></tr>' in page
 
 
-def test_the_timeline_places_bars_by_time_and_escapes_names(drill, drill_summary, drill_report):
-    drill.tasks[1]["name"] = drill.tasks[1]["step"] = None
-    drill.tasks[1]["step"] = ("s1", "Drill | 1. <b>status</b> & before", "Drill", 1, "<b>status</b> & before")
-    for t in drill.tasks[2:4]:
-        t["step"] = drill.tasks[1]["step"]
-    d = prepare(model.build_document(drill, drill_summary, drill_report, now=drill.finished), Redactor())
+def test_the_timeline_places_bars_by_time_and_escapes_names(recorded_drill, drill_summary, drill_report):
+    recorded_drill.tasks[1]["recorded"][0]["step"]["title"] = "<b>status</b> & before"
+    d = prepare(model.build_document(recorded_drill, drill_summary, drill_report, now=recorded_drill.finished), Redactor())
     svg = timeline_svg(d, width=1000)
     assert "<b>" not in svg and "&lt;b&gt;status&lt;/b&gt; &amp; before" in svg
     bars = re.findall(r'<rect class="step step-(\w+)" x="([\d.]+)" y="\d+" width="([\d.]+)"', svg)
     assert [b[0] for b in bars] == ["ok", "changed", "failed", "skipped"]
-    # The run is 7.3 s long on 600 px from x=330: the first step starts at 1.0 s and lasts 2.0 s.
+    # The run is 7.3 s long on 600 px from x=330: the first step ran from 1.05 s for 1.9 s (the times it recorded).
     x, width = float(bars[0][1]), float(bars[0][2])
-    assert abs(x - (330 + 1.0 / 7.3 * 600)) < 0.1 and abs(width - 2.0 / 7.3 * 600) < 0.1
+    assert abs(x - (330 + 1.05 / 7.3 * 600)) < 0.1 and abs(width - 1.9 / 7.3 * 600) < 0.1
     assert [float(b[1]) for b in bars] == sorted(float(b[1]) for b in bars)
+
+
+def test_recorded_steps_show_their_detail_and_measures(recorded_drill, drill_summary, drill_report):
+    d = prepare(model.build_document(recorded_drill, drill_summary, drill_report, now=recorded_drill.finished), Redactor())
+    text = render_markdown(d)
+    assert "| 1 | drill \\| 1. status before | 2026-01-31T12:00:01.050Z | 1.9 s | ok | estate collected |" in text
+    assert "| 3 | drill \\| 3. smoke-test the application on DR | 2026-01-31T12:00:05.250Z | 1.4 s | failed | Smoke test: Job web-smoke" in text
+    cases = ET.fromstring(render_junit(d).encode("utf-8")).find("testsuite").findall("testcase")
+    assert [c.get("name") for c in cases][:2] == ["drill | 1. status before", "drill | 2. promote the DR replica (lag gate)"]
+    props = dict((p.get("name"), p.get("value")) for p in cases[1].find("properties"))
+    assert props["measure.lag_at_promotion_seconds"] == "2.0" and props["gate.lag at promotion.passed"] == "yes"
+    assert "<td>estate collected</td>" in render_html(d)
 
 
 def test_a_run_without_measures_has_no_markers_and_says_so():

@@ -85,6 +85,26 @@ def test_each_marker_is_its_own_committed_transaction_numbered_after_the_highest
     assert any(entry[1].startswith('CREATE TABLE IF NOT EXISTS "public"."cloudops_drill_markers"') for entry in conn.log if entry[0] == "sql")
 
 
+def test_a_spread_write_paces_its_inserts_on_one_connection():
+    conn, now, naps = FakeConnection(), [100.0], []
+
+    def sleep(seconds):
+        naps.append(round(seconds, 6))
+        now[0] += seconds
+
+    def clock():
+        now[0] += 0.1  # each insert's round trip
+        return now[0]
+
+    written = markers.write(conn, "public", "m", "run-1", 4, spread_seconds=3, sleep=sleep, clock=clock)
+    assert [seq for seq, dummy in written] == [1, 2, 3, 4]
+    # Due at 0, 1, 2 and 3 s after the first insert; the time the clock moved meanwhile is not slept again.
+    assert naps == [0.9, 0.9, 0.9]
+    no_naps = []
+    markers.write(FakeConnection(), "public", "m", "run-1", 3, sleep=no_naps.append, clock=clock)
+    assert no_naps == []
+
+
 def test_a_standby_refuses_writes_and_purges_before_any_statement():
     for call in (lambda conn: markers.write(conn, "public", "m", "run-1", 1), lambda conn: markers.purge(conn, "public", "m", "run-1")):
         conn = FakeConnection(standby=True)

@@ -72,3 +72,13 @@ def test_a_conflict_after_a_lost_response_is_our_own_create():
     assert client.create(create, read)["metadata"]["name"] == "web-smoke"
     with pytest.raises(ApiException):  # a first-attempt conflict is not ours
         client.create(Sequence(ApiException(status=409)), lambda: pytest.fail("read without a lost response"))
+
+
+def test_a_module_with_an_unusable_kubeconfig_fails_naming_the_file(tmp_path):
+    class Module(object):
+        def fail_json(self, **result):
+            raise RuntimeError(result["msg"])
+
+    missing = str(tmp_path / "nope.yaml")
+    with pytest.raises(RuntimeError, match="cannot load kubeconfig %s" % missing):
+        client.module_api_client(Module(), missing)

@@ -1,0 +1,301 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The estate status report: its shape (from what the info reads return), its table, its step summary, and the
+difference between two reports.
+
+Plain functions, no I/O: estate_status builds the report with them, the status filters (plugins/filter/status.py)
+expose them to playbooks, and the drill compares the report before and after with status_diff.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+SIDES = ("primary", "dr")
+RDS_SIDES = ("primary", "replica")
+
+# ------------------------------------------------------------------------------------------------------ status_table
+
+
+def _text(value):
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def render_table(headers, rows, indent="  "):
+    """Fixed-width columns, padded to the widest cell; the last column is not padded.
+
+    Headers are single words (BACKUP_DAYS) so YAML-printing callbacks do not fold long lines at their spaces.
+    """
+    cells = [[_text(cell) for cell in row] for row in [headers] + list(rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for row in cells:
+        padded = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
+        lines.append((indent + "  ".join(padded)).rstrip())
+    return lines
+
+
+def _section(title, headers, rows):
+    return [title] + (render_table(headers, rows) if rows else ["  (no data)"])
+
+
+def _eks_rows(eks):
+    rows = []
+    for side in SIDES:
+        cluster = (eks or {}).get(side)
+        if not cluster:
+            continue
+        groups = cluster.get("nodegroups") or [{}]
+        for group in groups:
+            rows.append([side, cluster.get("cluster_name"), cluster.get("status"), cluster.get("version"),
+                         group.get("name"), group.get("status"), group.get("min_size"), group.get("desired_size"), group.get("max_size")])
+    return rows
+
+
+def _rds_rows(rds):
+    rows = []
+    for side in RDS_SIDES:
+        db = (rds or {}).get(side)
+        if not db:
+            continue
+        rows.append([side, db.get("instance_id"), db.get("region"), db.get("role"), db.get("status"), db.get("engine"),
+                     db.get("multi_az"), db.get("backup_retention_period"), db.get("replica_lag_seconds"),
+                     db.get("rpo_budget_seconds"), db.get("lag_verdict")])
+    return rows
+
+
+def _alb_rows(alb):
+    rows = []
+    for side in SIDES:
+        lb = (alb or {}).get(side)
+        if not lb:
+            continue
+        weights = lb.get("weights") or {}
+        for name, group in sorted((lb.get("target_groups") or {}).items()):
+            label = group.get("colour") or name
+            rows.append([side, lb.get("load_balancer_name"), lb.get("listener_port"), lb.get("active_colour"), name,
+                         group.get("colour"), "%s%%" % weights.get(label, 0),
+                         "%s/%s" % (group.get("healthy_count"), group.get("total"))])
+    return rows
+
+
+def _dns_rows(dns):
+    rows = []
+    for record in (dns or {}).get("records") or []:
+        rows.append([record.get("failover"), record.get("set_identifier"), record.get("value"), record.get("ttl"),
+                     record.get("health_check_id"), record.get("healthy")])
+    for record in (dns or {}).get("weighted_records") or []:
+        rows.append(["WEIGHT %s" % record.get("weight"), record.get("set_identifier"), record.get("value"), record.get("ttl"),
+                     record.get("health_check_id"), record.get("healthy")])
+    return rows
+
+
+def _helm_rows(helm):
+    rows = []
+    for side in SIDES:
+        for release in ((helm or {}).get(side) or {}).get("releases") or []:
+            rows.append([side, release.get("name"), release.get("colour"), release.get("namespace"), release.get("revision"),
+                         release.get("status"), release.get("chart"), release.get("app_version")])
+    return rows
+
+
+def status_table(report):
+    """The report as text: a title line, then one table per section."""
+    report = report or {}
+    dns = report.get("dns") or {}
+    dns_title = "DNS"
+    if dns:
+        dns_title = "DNS  %s -> serving %s (primary healthy: %s)" % (dns.get("record_name"), dns.get("serving"), _text(dns.get("primary_healthy")))
+    lines = ["STATUS of %s (collected %s)" % (_text(report.get("environment")), _text(report.get("collected_at")))]
+    lines += _section("EKS", ["SIDE", "CLUSTER", "STATUS", "VERSION", "NODEGROUP", "NG_STATUS", "MIN", "DESIRED", "MAX"], _eks_rows(report.get("eks")))
+    lines += _section("RDS", ["SIDE", "INSTANCE", "REGION", "ROLE", "STATUS", "ENGINE", "MULTI_AZ", "BACKUP_DAYS", "LAG_S", "RPO_S", "LAG_VERDICT"],
+                      _rds_rows(report.get("rds")))
+    lines += _section("ALB", ["SIDE", "LOAD_BALANCER", "PORT", "ACTIVE", "TARGET_GROUP", "COLOUR", "WEIGHT", "HEALTHY"], _alb_rows(report.get("alb")))
+    lines += _section(dns_title, ["ROLE", "SET", "VALUE", "TTL", "HEALTH_CHECK", "HEALTHY"], _dns_rows(dns))
+    lines += _section("Helm", ["SIDE", "RELEASE", "COLOUR", "NAMESPACE", "REVISION", "STATUS", "CHART", "APP_VERSION"], _helm_rows(report.get("helm")))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------------ the report
+
+def by_side(results):
+    """{side: module result} from a registered loop whose items are side names (primary, dr, replica)."""
+    return dict((result["item"], result) for result in (results or {}).get("results") or [] if not result.get("skipped"))
+
+
+def _eks(result):
+    cluster = result.get("cluster") or {}
+    groups = [dict(name=group["name"], status=group["status"], **group["scaling_config"]) for group in result.get("nodegroups") or []]
+    return {"cluster_name": cluster.get("name"), "region": result.get("region"), "exists": result.get("exists"),
+            "status": cluster.get("status"), "version": cluster.get("version"), "endpoint": cluster.get("endpoint"), "nodegroups": groups}
+
+
+def _rds(result):
+    keys = ("instance_id", "region", "exists", "role", "role_evidence", "status", "engine", "engine_version", "endpoint", "source",
+            "replicas", "multi_az", "backup_retention_period", "replica_lag_seconds", "rpo_budget_seconds", "lag_verdict")
+    return dict((key, result.get(key)) for key in keys)
+
+
+def _alb(result, name, port):
+    groups = dict((group_name, dict((key, value) for key, value in group.items() if key not in ("arn",)))
+                  for group_name, group in (result.get("target_groups") or {}).items())
+    return {"load_balancer_name": name, "listener_port": port, "region": result.get("region"), "dns_name": result.get("dns_name"),
+            "active_colour": result.get("active_colour"), "idle_colour": result.get("idle_colour"), "weights": result.get("weights"),
+            "forward": [dict(target_group_name=item["target_group_name"], weight=item["weight"]) for item in result.get("forward") or []],
+            "target_groups": groups}
+
+
+def _dns(result, record_name):
+    checks = result.get("health_checks") or {}
+
+    def record(item):
+        check = checks.get(item.get("health_check_id")) or {}
+        return {"set_identifier": item.get("set_identifier"), "failover": item.get("failover"), "weight": item.get("weight"),
+                "type": item.get("type"), "value": item.get("value"), "ttl": item.get("ttl"), "health_check_id": item.get("health_check_id"),
+                "healthy": check.get("healthy"), "request_interval": check.get("request_interval"), "failure_threshold": check.get("failure_threshold")}
+
+    failover = result.get("failover") or {}
+    return {"record_name": record_name, "zone_id": result.get("zone_id"), "serving": failover.get("serving"),
+            "primary": failover.get("primary"), "secondary": failover.get("secondary"), "primary_healthy": failover.get("primary_healthy"),
+            "records": [record(item) for item in result.get("records") or []],
+            "weighted_records": [record(item) for item in result.get("weighted_records") or []],
+            "weighted_shares": result.get("weighted_shares") or {}}
+
+
+def _helm(result, colours, namespace):
+    colour_of = dict((release, colour) for colour, release in (colours or {}).items())
+    keys = ("name", "namespace", "revision", "status", "chart", "app_version", "description")
+    releases = [dict([(key, release.get(key)) for key in keys] + [("colour", colour_of.get(release.get("name")))]) for release in result.get("releases") or []]
+    return {"namespace": namespace, "releases": releases}
+
+
+def build_report(reads, config):
+    """The status report (no timestamps: drills diff it) from what the reads returned.
+
+    reads: {"eks", "rds", "alb", "helm": {side: the info module's result}, "dns": route53_failover_info's result or
+      None}; the sides in the order they are to appear (eks/alb/helm: primary, dr; rds: primary, replica).
+    config: the status inputs {"environment", "alb", "dns", "helm"} for names the reads do not echo.
+    """
+    alb_config = config.get("alb") or {}
+    helm_config = config.get("helm") or {}
+    return {
+        "environment": config.get("environment"),
+        "eks": dict((side, _eks(result)) for side, result in (reads.get("eks") or {}).items()),
+        "rds": dict((side, _rds(result)) for side, result in (reads.get("rds") or {}).items()),
+        "alb": dict((side, _alb(result, alb_config[side].get("load_balancer_name"), alb_config[side].get("listener_port")))
+                    for side, result in (reads.get("alb") or {}).items()),
+        "dns": _dns(reads.get("dns") or {}, (config.get("dns") or {}).get("record_name")) if reads.get("dns") else {},
+        "helm": dict((side, _helm(result, helm_config.get("releases"), helm_config.get("release_namespace")))
+                     for side, result in (reads.get("helm") or {}).items()),
+    }
+
+
+def status_report(results, config):
+    """build_report from registered results (the status_report filter): results {"eks", "rds", "alb", "helm":
+    registered loops over side names, "dns": one registered result}."""
+    reads = dict((key, by_side(results.get(key))) for key in ("eks", "rds", "alb", "helm"))
+    reads["dns"] = results.get("dns")
+    return build_report(reads, config)
+
+
+def collected_at(now):
+    """The report's timestamp (a UTC datetime) as the report carries it: 2026-01-31T12:00:00Z."""
+    return now.strftime(TIMESTAMP_FORMAT)
+
+
+def with_timestamp(report, now):
+    """The report with collected_at, its only timestamp, at the top level (everything below it is deterministic)."""
+    return dict([("collected_at", collected_at(now))] + list(report.items()))
+
+
+# ------------------------------------------------------------------------------------------------------ step summary
+
+def _count(items, test):
+    return sum(1 for item in items if test(item))
+
+
+def step_summary(report, read_seconds=None):
+    """The standard step result of a status read (module_utils/steps.py): one line for a person, flat numbers, and
+    each RDS instance's replication figures as rds_replication_info gives them (gates with no pass/fail: the status
+    judges nothing, the promotion's lag gate does). read_seconds: how long the reads took (a measure when given)."""
+    eks = list((report.get("eks") or {}).values())
+    releases = [release for side in (report.get("helm") or {}).values() for release in side.get("releases") or []]
+    groups = [group for lb in (report.get("alb") or {}).values() for group in (lb.get("target_groups") or {}).values()]
+    replica = (report.get("rds") or {}).get("replica") or {}
+    dns = report.get("dns") or {}
+    measures = {
+        "clusters": len(eks), "clusters_active": _count(eks, lambda cluster: cluster.get("status") == "ACTIVE"),
+        "releases": len(releases), "releases_deployed": _count(releases, lambda release: release.get("status") == "deployed"),
+        "target_groups": len(groups), "target_groups_healthy": _count(groups, lambda group: group.get("healthy") is True),
+        "read_seconds": read_seconds,
+    }
+    measures.update(steps.numbers_of(replica, ("replica_lag_seconds", "rpo_budget_seconds")))
+    lag = replica.get("replica_lag_seconds")
+    parts = [
+        "DNS serving %s" % (dns.get("serving") or "-"),
+        "replica %s lag %s (%s)" % (replica.get("instance_id") or "-", "-" if lag is None else "%s s" % lag, replica.get("lag_verdict") or "-"),
+        "ALB " + ", ".join("%s %s" % (side, lb.get("active_colour")) for side, lb in (report.get("alb") or {}).items()),
+        "EKS %s/%s active" % (measures["clusters_active"], measures["clusters"]),
+        "Helm %s/%s deployed" % (measures["releases_deployed"], measures["releases"]),
+    ]
+    gates = [gate for db in (report.get("rds") or {}).values() for gate in replication.replication_step_summary(db)["gates"]]
+    return steps.summary("%s: %s" % (report.get("environment") or "-", "; ".join(parts)),
+                         dict((key, value) for key, value in measures.items() if value is not None), gates)
+
+
+# ------------------------------------------------------------------------------------------------------ status_diff
+
+DEFAULT_IGNORE = ("collected_at",)
+
+
+def _ignored(segments, patterns):
+    """Whether a path (its segments) lies at or under one of the patterns (segment lists, '*' = any one segment)."""
+    for pattern in patterns:
+        if len(pattern) <= len(segments) and all(want in ("*", have) for want, have in zip(pattern, segments)):
+            return True
+    return False
+
+
+def _same(before, after):
+    """Equal, and of the same kind: True is not 1, 1 is 1.0."""
+    if isinstance(before, bool) or isinstance(after, bool):
+        return isinstance(before, bool) and isinstance(after, bool) and before == after
+    return before == after
+
+
+def _walk(before, after, segments, patterns, out):
+    if _ignored(segments, patterns):
+        return
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = sorted(set(before) | set(after), key=str)
+        for key in keys:
+            _walk(before.get(key), after.get(key), segments + [str(key)], patterns, out)
+        return
+    if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+        for index in range(max(len(before), len(after))):
+            _walk(before[index] if index < len(before) else None, after[index] if index < len(after) else None,
+                  segments + [str(index)], patterns, out)
+        return
+    if not _same(before, after):
+        out.append({"path": ".".join(segments), "before": before, "after": after})
+
+
+def status_diff(before, after, ignore=DEFAULT_IGNORE):
+    """The differences between two status reports: [{path, before, after}] in path order (dict keys sorted, list items
+    by index), each at the deepest level where the two differ. A key or list item present on one side only shows
+    null on the other. ignore: dotted paths ('rds.replica.endpoint.port'; '*' matches any one segment) whose values,
+    and everything under them, are not compared; default the report's only timestamp, collected_at."""
+    if ignore is None:
+        ignore = ()
+    if isinstance(ignore, str):
+        ignore = [ignore]
+    patterns = [str(item).split(".") for item in ignore]
+    out = []
+    _walk(before if before is not None else {}, after if after is not None else {}, [], patterns, out)
+    return out

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import datetime
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import status
+
+# Shaped like the info modules' registered loop results (only the fields the report reads).
+RESULTS = {
+    "eks": {"results": [
+        {"item": "primary", "region": "us-east-1", "exists": True,
+         "cluster": {"name": "shop-primary", "status": "ACTIVE", "version": "1.30", "endpoint": "https://e"},
+         "nodegroups": [{"name": "workers", "status": "ACTIVE", "scaling_config": {"min_size": 3, "max_size": 6, "desired_size": 3}}]},
+        {"item": "dr", "skipped": True},
+    ]},
+    "rds": {"results": [
+        {"item": "replica", "instance_id": "shop-db-dr", "region": "us-west-2", "exists": True, "role": "replica", "status": "available",
+         "engine": "postgres", "multi_az": False, "backup_retention_period": 7, "replica_lag_seconds": 300.0,
+         "rpo_budget_seconds": 60, "lag_verdict": "over", "latest_restorable_time": "2026-01-01T00:00:00+00:00"},
+    ]},
+    "alb": {"results": [
+        {"item": "primary", "region": "us-east-1", "active_colour": "blue", "idle_colour": "green", "weights": {"blue": 100},
+         "forward": [{"target_group_name": "shop-blue", "target_group_arn": "arn:tg/blue", "weight": 1}],
+         "target_groups": {
+            "shop-blue": {"colour": "blue", "arn": "arn:tg/blue", "healthy": True,
+                          "healthy_count": 2, "unhealthy_count": 0, "other_count": 0, "total": 2},
+            "shop-green": {"colour": "green", "arn": "arn:tg/green", "healthy": False,
+                           "healthy_count": 0, "unhealthy_count": 2, "other_count": 0, "total": 2},
+        }},
+    ]},
+    "dns": {"zone_id": "Z1", "failover": {"primary": "primary", "secondary": "dr", "primary_healthy": True, "serving": "PRIMARY"},
+            "records": [{"set_identifier": "primary", "failover": "PRIMARY", "value": "a.elb", "ttl": 60, "health_check_id": "hc-1"}],
+            "weighted_records": [], "health_checks": {"hc-1": {"healthy": True, "request_interval": 10, "failure_threshold": 3}}},
+    "helm": {"results": [
+        {"item": "primary", "releases": [{"name": "shop-blue", "namespace": "shop", "revision": 2, "status": "deployed",
+                                          "chart": "sample-app-0.1.0", "app_version": "1.0.0", "updated": "now"}]},
+    ]},
+}
+CONFIG = {"environment": "sandbox", "alb": {"primary": {"load_balancer_name": "shop-primary-alb", "listener_port": 80}},
+          "dns": {"record_name": "app.example"}, "helm": {"release_namespace": "shop", "releases": {"blue": "shop-blue", "green": "shop-green"}}}
+
+
+def test_status_report_keeps_decisions_and_drops_timestamps():
+    report = status.status_report(RESULTS, CONFIG)
+    assert report["eks"] == {"primary": {"cluster_name": "shop-primary", "region": "us-east-1", "exists": True, "status": "ACTIVE",
+                                         "version": "1.30", "endpoint": "https://e",
+                                         "nodegroups": [{"name": "workers", "status": "ACTIVE", "min_size": 3, "max_size": 6, "desired_size": 3}]}}
+    assert report["rds"]["replica"]["lag_verdict"] == "over"
+    assert "latest_restorable_time" not in report["rds"]["replica"]
+    assert report["alb"]["primary"]["target_groups"]["shop-green"]["healthy_count"] == 0
+    assert "arn" not in report["alb"]["primary"]["target_groups"]["shop-green"]
+    assert report["dns"]["records"][0]["healthy"] is True and report["dns"]["serving"] == "PRIMARY"
+    assert report["helm"]["primary"]["releases"][0]["colour"] == "blue"
+    assert "updated" not in report["helm"]["primary"]["releases"][0]
+    assert status.status_report(RESULTS, CONFIG) == report  # deterministic
+
+
+def test_status_table_renders_every_section():
+    report = dict(status.status_report(RESULTS, CONFIG), collected_at="2026-01-01T00:00:00Z")
+    text = status.status_table(report)
+    lines = text.splitlines()
+    assert lines[0] == "STATUS of sandbox (collected 2026-01-01T00:00:00Z)"
+    for title in ("EKS", "RDS", "ALB", "Helm"):
+        assert title in lines
+    assert "DNS  app.example -> serving PRIMARY (primary healthy: yes)" in lines
+    green = next(line for line in lines if "shop-green" in line and "ALB" not in line and "0%" in line)
+    assert green.split()[-1] == "0/2"
+    replica = next(line for line in lines if "shop-db-dr" in line)
+    assert replica.split()[-3:] == ["300.0", "60", "over"]
+
+
+def test_status_table_columns_line_up():
+    lines = status.render_table(["A", "LONGER", "C"], [["wide-cell", 1, None], ["x", True, "end"]])
+    assert lines == ["  A          LONGER  C", "  wide-cell  1       -", "  x          yes     end"]
+
+
+def test_status_table_of_empty_report_says_no_data():
+    text = status.status_table({})
+    assert text.count("(no data)") == 5
+    assert text.splitlines()[0] == "STATUS of - (collected -)"
+
+
+def reads_of(results):
+    """RESULTS as estate_status holds its reads: {part: {side: result}}, dns one result."""
+    reads = dict((part, status.by_side(results[part])) for part in ("eks", "rds", "alb", "helm"))
+    reads["dns"] = results["dns"]
+    return reads
+
+
+def test_build_report_from_reads_is_the_filters_report():
+    assert status.build_report(reads_of(RESULTS), CONFIG) == status.status_report(RESULTS, CONFIG)
+
+
+def test_by_side_drops_skipped_items_and_keeps_their_order():
+    assert list(status.by_side({"results": [{"item": "dr"}, {"item": "x", "skipped": True}, {"item": "primary"}]})) == ["dr", "primary"]
+    assert status.by_side(None) == {}
+
+
+def test_report_without_dns_read_has_empty_dns():
+    reads = reads_of(RESULTS)
+    reads["dns"] = None
+    assert status.build_report(reads, CONFIG)["dns"] == {}
+
+
+def test_with_timestamp_puts_collected_at_first_in_utc_seconds():
+    now = datetime.datetime(2026, 1, 31, 12, 0, 5, 987654, tzinfo=datetime.timezone.utc)
+    report = status.with_timestamp({"environment": "sandbox", "eks": {}}, now)
+    assert list(report) == ["collected_at", "environment", "eks"]
+    assert report["collected_at"] == "2026-01-31T12:00:05Z"
+
+
+def test_step_summary_says_what_a_person_looks_at():
+    report = status.build_report(reads_of(RESULTS), CONFIG)
+    summary = status.step_summary(report, read_seconds=1.25)
+    assert summary["detail"] == ("sandbox: DNS serving PRIMARY; replica shop-db-dr lag 300.0 s (over); ALB primary blue; "
+                                 "EKS 1/1 active; Helm 1/1 deployed")
+    assert summary["measures"] == {"clusters": 1, "clusters_active": 1, "releases": 1, "releases_deployed": 1, "target_groups": 2,
+                                   "target_groups_healthy": 1, "read_seconds": 1.25, "replica_lag_seconds": 300.0,
+                                   "rpo_budget_seconds": 60}
+    # The replica's figures, as rds_replication_info reports them: informational, the status judges nothing.
+    assert summary["gates"] == [{"name": "replication shop-db-dr", "passed": None, "detail": "over",
+                                 "numbers": {"role": "replica", "replica_lag_seconds": 300.0, "rpo_budget_seconds": 60, "lag_verdict": "over"}}]
+
+
+def test_step_summary_of_a_primary_without_lag_has_no_gate_and_no_read_time():
+    report = {"environment": "dev", "rds": {"primary": {"instance_id": "db", "role": "primary", "replica_lag_seconds": None,
+                                                        "lag_verdict": None}}}
+    summary = status.step_summary(report)
+    assert summary["gates"] == [] and "read_seconds" not in summary["measures"]
+    assert summary["detail"].startswith("dev: DNS serving -; replica - lag - (-); ALB ; EKS 0/0 active")
