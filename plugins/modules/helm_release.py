@@ -287,109 +287,9 @@ diff:
         replicaCount: 3
 """
 
-import json
-import os
-import tarfile
-import tempfile
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
-
-YAML_IMPORT_ERROR = None
-try:
-    import yaml
-except ImportError:
-    YAML_IMPORT_ERROR = traceback.format_exc()
-
-
-def yaml_load(text):
-    """Parse YAML as helm does (sigs.k8s.io/yaml): dates stay strings."""
-
-    class HelmLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-        pass
-
-    HelmLoader.yaml_implicit_resolvers = dict(
-        (first, [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"])
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    )
-    return yaml.load(text, Loader=HelmLoader)  # nosec: a SafeLoader subclass
-
-
-def load_values_file(module, path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml_load(handle.read())
-    except OSError as e:
-        module.fail_json(msg="values file %s cannot be read: %s; check values_files" % (path, e.strerror or e))
-    except yaml.YAMLError as e:
-        module.fail_json(msg="values file %s is not valid YAML: %s" % (path, e))
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        module.fail_json(msg="values file %s must hold a mapping at the top level, not a %s" % (path, type(data).__name__))
-    return data
-
-
-def read_set_file(path):
-    """Content of a set_values file (value_type: file)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as e:
-        raise ValueError("cannot read file %s: %s" % (path, e.strerror or e))
-
-
-def local_chart_metadata(module, path):
-    """Chart.yaml of a chart directory or .tgz archive."""
-    text = None
-    try:
-        if os.path.isdir(path):
-            chart_file = os.path.join(path, "Chart.yaml")
-            if not os.path.isfile(chart_file):
-                module.fail_json(msg="chart path %s is a directory without Chart.yaml: give the chart's own directory" % path)
-            with open(chart_file, encoding="utf-8") as handle:
-                text = handle.read()
-        else:
-            with tarfile.open(path) as archive:
-                member = next((m for m in archive.getmembers() if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/Chart.yaml")), None)
-                if member is None:
-                    module.fail_json(msg="chart archive %s holds no <chart>/Chart.yaml" % path)
-                text = archive.extractfile(member).read().decode("utf-8")
-    except (OSError, tarfile.TarError) as e:
-        module.fail_json(msg="chart %s cannot be read: %s" % (path, e))
-    try:
-        return helm_cli.chart_metadata(yaml_load(text))
-    except (ValueError, yaml.YAMLError) as e:
-        module.fail_json(msg="chart %s has an invalid Chart.yaml: %s" % (path, e))
-
-
-def resolve_chart(module, helm):
-    """(chart argument for helm, --version to pin or None, chart metadata)."""
-    ref, version = module.params["chart"], module.params["chart_version"]
-    path = ref  # as helm takes it: no ~ expansion
-    kind = helm_cli.chart_reference_kind(ref, os.path.exists(path))
-    if kind == "path":
-        if not os.path.exists(path):
-            module.fail_json(msg="chart path %s does not exist on this host: give a chart directory or .tgz archive "
-                                 "(an absolute path is safest), a repo/chart reference or an oci:// reference" % ref)
-        meta = local_chart_metadata(module, path)
-        if version and version != meta["version"]:
-            module.fail_json(msg="chart_version %s was asked but the local chart %s is %s version %s: fix chart_version or "
-                                 "the chart" % (version, ref, meta["name"], meta["version"]))
-        return path, None, meta
-    args = helm_cli.show_chart_args(ref, version)
-    rc, out, err = helm.run(args, check=False)
-    if rc != 0:
-        module.fail_json(msg="helm show chart %s failed: %s. For a repository chart, add the repository first (helm repo "
-                             "add) and check chart_version; for a local chart, give a path that exists"
-                             % (ref, helm_cli.summarise_error(err, out)), command=helm.command(args))
-    try:
-        meta = helm_cli.chart_metadata(yaml_load(out))
-    except (ValueError, yaml.YAMLError) as e:
-        module.fail_json(msg="helm show chart %s printed no usable Chart.yaml: %s" % (ref, e), command=helm.command(args))
-    return ref, meta["version"], meta
+from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli, helm_upgrade
 
 
 def uninstall(module, helm, current, result):
@@ -457,8 +357,8 @@ def main():
     )
     argument_spec.update(helm_cli.HELM_ARG_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, required_if=[("state", "present", ["chart"])], supports_check_mode=True)
-    if YAML_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
+    if helm_upgrade.YAML_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=helm_upgrade.YAML_IMPORT_ERROR)
     params = module.params
     name, namespace = params["name"], params["namespace"]
     problem = helm_cli.release_name_problem(name) or helm_cli.duration_problem(params["timeout"])
@@ -471,51 +371,24 @@ def main():
     if params["state"] == "absent":
         uninstall(module, helm, current, result)
 
-    chart_arg, pin_version, chart = resolve_chart(module, helm)
-    file_values = [load_values_file(module, path) for path in params["values_files"]]
-    try:
-        values = helm_cli.desired_values(file_values, params["values"], params["set_values"], read_set_file)
-    except ValueError as e:
-        module.fail_json(msg="%s; fix set_values" % e)
+    if module.check_mode:
+        # Predicted from the same comparison; chart and values validated with helm upgrade --install --dry-run.
+        result.update(helm_upgrade.predict(module, helm, params, current))
+        module.exit_json(**result)
+
+    chart_arg, pin_version, chart = helm_upgrade.resolve_chart(module, helm, params["chart"], params["chart_version"])
+    values = helm_upgrade.desired(module, params)
     reasons = helm_cli.upgrade_reasons(current, chart, values, params["force"])
-
-    values_file = None
-    try:
-        values_files = list(params["values_files"])
-        if params["values"]:
-            handle, values_file = tempfile.mkstemp(prefix="helm-values-", suffix=".yaml", dir=module.tmpdir)
-            with os.fdopen(handle, "w") as out:
-                json.dump(params["values"], out, default=str)  # JSON is YAML; the file is mode 0600
-            values_files.append(values_file)
-
-        def args_for(dry_run=False):
-            return helm_cli.upgrade_args(name, chart_arg, namespace, pin_version, params["wait"], params["atomic"], params["timeout"],
-                                         values_files, params["set_values"], params["create_namespace"], dry_run)
-
-        args = args_for()
+    with helm_upgrade.ValuesFile(module, params["values"]) as values_file:
+        values_files = list(params["values_files"]) + ([values_file] if values_file else [])
+        args = helm_upgrade.upgrade_args_for(params, chart_arg, pin_version, values_files)
         result.update(changed=bool(reasons), reasons=reasons, command=helm.command(args), release=current,
                       diff=dict(before=helm_cli.diff_state(current), after=helm_cli.diff_state(current)))
         if not reasons:
             module.exit_json(**result)
-
-        if module.check_mode:
-            # Validate chart and values as the real run would render them; nothing is stored.
-            rc, out, err = helm.run(args_for(dry_run=True), check=False)
-            if rc != 0:
-                summary = helm_cli.summarise_error(err, out)
-                result.update(changed=False, command=helm.command(args_for(dry_run=True)))
-                module.fail_json(msg="check mode: helm upgrade --install --dry-run of release %s refused the chart or values: %s"
-                                     % (name, summary), **result)
-            predicted = helm_cli.predicted_release(name, namespace, current, chart, values)
-            result.update(release=predicted, diff=dict(result["diff"], after=helm_cli.diff_state(predicted)))
-            module.exit_json(**result)
-
         rc, out, err = helm.run(args, check=False)
         if rc != 0:
             upgrade_failed(module, helm, current, result, helm_cli.summarise_error(err, out))
-    finally:
-        if values_file and os.path.exists(values_file):
-            os.remove(values_file)
 
     after = helm.release(name, namespace)
     result.update(release=after, diff=dict(result["diff"], after=helm_cli.diff_state(after)))

@@ -11,7 +11,10 @@ from ansible_collections.cloudops.runbooks.plugins.filter import deploy
 
 
 def test_filters_are_registered():
-    assert sorted(deploy.FilterModule().filters()) == ["canary_schedule", "forward_diff", "idle_colour"]
+    filters = deploy.FilterModule().filters()
+    assert {"canary_schedule", "forward_diff", "idle_colour", "deploy_request", "deploy_plan", "rollback_request"} <= set(filters)
+    for name, function in filters.items():
+        assert function.__name__ == name
 
 
 @pytest.mark.parametrize("colours", [["blue", "green"], {"blue": "shop-blue", "green": "shop-green"}])
