@@ -229,6 +229,15 @@ duration_seconds:
   returned: always
   type: float
   sample: 512.3
+created:
+  description: >-
+    Whether this call sent the restore request (O(state=present)): then the instance is the caller's to delete, also
+    when the task failed afterwards (a failed or timed-out wait). False when the instance existed already (the module
+    only waited for it), in check mode, and when the task failed before the request.
+  returned: with O(state=present), also when the task failed after the restore request
+  type: bool
+  sample: true
+  version_added: 0.8.0
 window:
   description: The source's restorable window the O(restore_time) was checked against (point-in-time restores only).
   returned: when a point-in-time restore was requested
@@ -267,6 +276,18 @@ def wait_available(module, conn, instance_id, started):
         module.fail_json(msg="restored instance %s is %s: %s" % (instance_id, status, hint), changed=True,
                          instance=backup.instance_summary(found))
     return found, round(time.monotonic() - started, 3)
+
+
+def mark_created(module):
+    """From the restore request on, every failure of the module says created=True: the instance may exist, and the
+    caller (roles/db_restore) deletes what its run created."""
+    fail = module.fail_json
+
+    def fail_json(**kwargs):
+        kwargs.setdefault("created", True)
+        fail(**kwargs)
+
+    module.fail_json = fail_json
 
 
 def restore_params(params, label):
@@ -348,7 +369,8 @@ def present(module, conn):
                                 else "it has no %s tag" % backup.RESTORED_FROM_TAG))
         if params["wait"] and not module.check_mode and existing.get("DBInstanceStatus") != backup.AVAILABLE:
             existing = wait_available(module, conn, instance_id, time.monotonic())[0]
-        module.exit_json(changed=False, instance=backup.instance_summary(existing), restored_from=label, duration_seconds=None)
+        module.exit_json(changed=False, instance=backup.instance_summary(existing), restored_from=label, duration_seconds=None,
+                         created=False)
 
     window = None
     if pitr:
@@ -388,9 +410,10 @@ def present(module, conn):
     if window is not None:
         extra["window"] = window
     if module.check_mode:
-        module.exit_json(changed=True, instance=predicted, restored_from=label, duration_seconds=None, **extra)
+        module.exit_json(changed=True, instance=predicted, restored_from=label, duration_seconds=None, created=False, **extra)
 
     started = time.monotonic()
+    mark_created(module)
     if pitr:
         call.update(SourceDBInstanceIdentifier=params["source_instance_id"], TargetDBInstanceIdentifier=instance_id)
         if restore_time is not None:
@@ -404,7 +427,8 @@ def present(module, conn):
     duration = None
     if params["wait"]:
         created, duration = wait_available(module, conn, instance_id, started)
-    module.exit_json(changed=True, instance=backup.instance_summary(created), restored_from=label, duration_seconds=duration, **extra)
+    module.exit_json(changed=True, instance=backup.instance_summary(created), restored_from=label, duration_seconds=duration, created=True,
+                     **extra)
 
 
 def main():

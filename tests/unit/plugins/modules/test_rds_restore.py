@@ -165,3 +165,31 @@ def test_absent_deletes_a_restored_instance_and_is_idempotent():
                                                       "DeleteAutomatedBackups": True}
     again = run(rds_restore.absent, FakeModule(state="absent"), conn)
     assert again.result["changed"] is False
+
+
+def test_created_says_whether_this_call_sent_the_restore_also_when_the_wait_fails():
+    """roles/db_restore deletes what its run created (created: true), never an instance that was there before."""
+    conn = FakeRds([SOURCE])
+    done = run(rds_restore.present, FakeModule(source_instance_id="shop-db", use_latest_restorable_time=True), conn)
+    assert done.result["created"] is True
+    again = run(rds_restore.present, FakeModule(source_instance_id="shop-db", use_latest_restorable_time=True), conn)
+    assert again.result["created"] is False
+    predicted = run(rds_restore.present, FakeModule(check_mode=True, instance_id="other", source_instance_id="shop-db",
+                                                    use_latest_restorable_time=True), FakeRds([SOURCE]))
+    assert predicted.result["created"] is False
+
+    # The instance goes to status failed while the module waits: the failure says created.
+    failing = FakeRds([SOURCE])
+    original = failing.restore_db_instance_to_point_in_time
+
+    def restore_then_fail(aws_retry=False, **params):
+        result = original(aws_retry=aws_retry, **params)
+        result["DBInstance"]["DBInstanceStatus"] = "failed"
+        return result
+
+    failing.restore_db_instance_to_point_in_time = restore_then_fail
+    outcome = run(rds_restore.present, FakeModule(source_instance_id="shop-db", use_latest_restorable_time=True, wait=True), failing)
+    assert outcome.failed and outcome.result["created"] is True and "the restore failed" in outcome.result["msg"]
+
+    refused = run(rds_restore.present, FakeModule(source_instance_id="nowhere", use_latest_restorable_time=True), FakeRds([SOURCE]))
+    assert refused.failed and "created" not in refused.result
