@@ -21,14 +21,14 @@ import math
 import os
 import re
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks
+from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks, failover_plan
 
-RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "backup", "backup_restore")
+RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "backup", "backup_restore", "release_lock")
 TITLES = {"status": "Status", "deploy": "Deploy", "rollback": "Rollback", "failover": "Failover",
-          "failover_drill": "Failover drill", "backup": "Backup", "backup_restore": "Restore"}
+          "failover_drill": "Failover drill", "backup": "Backup", "backup_restore": "Restore", "release_lock": "Release"}
 REPORT_PATHS = {"status": "status_report_path", "deploy": "deploy_report_path", "rollback": "rollback_report_path",
                 "failover": "failover_report_path", "failover_drill": "drill_report_path", "backup": "backup_report_path",
-                "backup_restore": "restore_report_path"}
+                "backup_restore": "restore_report_path", "release_lock": None}
 
 UTC = datetime.timezone.utc
 EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=UTC)
@@ -478,7 +478,7 @@ def _common(runbook, values, cwd):
         if problem:
             out.append(problem)
     report = REPORT_PATHS[runbook]
-    if report in values:
+    if report and report in values:
         problem = report_path_problem(report, values[report], cwd)
         if problem:
             out.append(problem)
@@ -530,7 +530,19 @@ def _failover(values, now):
         if problem:
             out.append(problem)
     out.extend(budget_problems(values.get("cloudops_budgets")))
+    out.extend(_failover_settings_problems(failover_plan.FAILOVER, values))
     return out
+
+
+def _failover_settings_problems(operation, values):
+    """What the failover settings lack (failover_plan.plan_problems), once the settings are there at all and the estate
+    variables they are checked with are defined (an undefined one is refused as missing, naming it: missing_estate)."""
+    runbook = "failover" if operation == failover_plan.FAILOVER else "failover_drill"
+    needed = [name for name in ("cloudops_eks", "cloudops_rds", "cloudops_alb") if name in ESTATE[runbook]]
+    if not isinstance(values.get("cloudops_failover"), dict) or any(name not in values for name in needed):
+        return []
+    return failover_plan.plan_problems(operation, values.get("cloudops_failover"), values.get("cloudops_eks"),
+                                       values.get("cloudops_rds"), values.get("cloudops_alb"))
 
 
 def _failover_drill(values, now):
@@ -555,6 +567,7 @@ def _failover_drill(values, now):
             if problem:
                 out.append(problem)
     out.extend(budget_problems(values.get("cloudops_budgets")))
+    out.extend(_failover_settings_problems(failover_plan.DRILL, values))
     return out
 
 
@@ -620,20 +633,39 @@ def _status(values, now):
     return budget_problems(values.get("cloudops_budgets"))
 
 
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+_BOOL_WORDS = ("true", "false", "yes", "no", "1", "0", "on", "off")
+
+
+def _release_lock(values, now):
+    out = []
+    force = values.get("lock_force")
+    if force is not None and not isinstance(force, bool) and str(force).strip().lower() not in _BOOL_WORDS:
+        out.append("lock_force must be true or false (got %s)." % show(force))
+    abandon = values.get("lock_abandon")
+    if abandon not in (None, "") and not (isinstance(abandon, str) and _RUN_ID.fullmatch(abandon)):
+        out.append("lock_abandon must be the run id of the unfinished run to abandon, such as drill-prod-20260131T120000 (got %s)." % show(abandon))
+    confirm = values.get("confirm_release_lock")
+    if confirm is not None and not isinstance(confirm, str):
+        out.append("confirm_release_lock must be the environment's name (got %s)." % show(confirm))
+    return out
+
+
 _CHECKS = {"status": _status, "deploy": _deploy, "rollback": _rollback, "failover": _failover, "failover_drill": _failover_drill,
-           "backup": _backup, "backup_restore": _backup_restore}
+           "backup": _backup, "backup_restore": _backup_restore, "release_lock": _release_lock}
 
 # The variables each runbook's validation reads (the action plugin templates these and only these).
 VARIABLES = {
     "status": ["cloudops_budgets"],
     "deploy": ["deploy_version", "deploy_service", "deploy_sides", "cloudops_services"],
     "rollback": ["rollback_service", "rollback_sides", "rollback_revision", "cloudops_services"],
-    "failover": ["failover_outage_started_at", "cloudops_budgets"],
-    "failover_drill": ["drill_markers_count", "cloudops_failover", "cloudops_budgets"],
+    "failover": ["failover_outage_started_at", "cloudops_budgets", "cloudops_failover", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
+    "failover_drill": ["drill_markers_count", "cloudops_failover", "cloudops_budgets", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
     "backup": ["backup_snapshot_id", "backup_helm_revision", "backup_helm_release", "backup_reason", "backup_requested_by",
                "backup_copy", "backup_prune", "cloudops_backup", "cloudops_regions"],
     "backup_restore": ["restore_time", "restore_instance_id", "restore_cleanup_instance", "restore_checks", "restore_extra_checks",
                        "restore_requested_by", "cloudops_backup"],
+    "release_lock": ["lock_force", "lock_abandon", "confirm_release_lock"],
 }
 
 
@@ -641,7 +673,7 @@ def variables(runbook):
     """Names of the variables `problems(runbook, ...)` reads."""
     if runbook not in _CHECKS:
         raise ValueError("unknown runbook %r: one of %s" % (runbook, ", ".join(RUNBOOKS)))
-    return ["cloudops_environment", REPORT_PATHS[runbook]] + VARIABLES[runbook]
+    return ["cloudops_environment"] + ([REPORT_PATHS[runbook]] if REPORT_PATHS[runbook] else []) + VARIABLES[runbook]
 
 
 def problems(runbook, values, now=None, cwd="."):
@@ -662,3 +694,69 @@ def problems(runbook, values, now=None, cwd="."):
 def refusal(runbook, found):
     """The message of a refused request: '<Runbook> refused, nothing changed. <problem> <problem>...'."""
     return "%s refused, nothing changed. %s" % (TITLES[runbook], " ".join(found))
+
+
+# ------------------------------------------------------------------------------------------------- the runbook frame
+# What roles/runbook (entry point validate) checks besides the values, in this order, before the lock and any call:
+# the extra vars' types (roles/runbook_inputs/meta/argument_specs.yml), the values (problems() above), the estate
+# variables the runbook reads, the confirmation naming the environment, and that a sandbox inventory talks to the sandbox.
+
+# The inventory variables each runbook reads (inventories/<env>/group_vars/all/ defines them).
+ESTATE = {
+    "status": ["cloudops_environment", "cloudops_eks", "cloudops_rds", "cloudops_alb", "cloudops_dns", "cloudops_helm", "cloudops_budgets"],
+    "deploy": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_services"],
+    "rollback": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_services"],
+    "failover": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_dns", "cloudops_budgets", "cloudops_failover"],
+    "failover_drill": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_alb", "cloudops_dns", "cloudops_helm",
+                       "cloudops_budgets", "cloudops_db", "cloudops_failover"],
+    "backup": ["cloudops_environment", "cloudops_lock", "cloudops_regions", "cloudops_rds", "cloudops_backup"],
+    "backup_restore": ["cloudops_environment", "cloudops_lock", "cloudops_rds", "cloudops_db", "cloudops_backup"],
+    "release_lock": ["cloudops_environment", "cloudops_lock"],
+}
+# The extra var that confirms a run naming the environment, for the runbooks that need one where the inventory says so
+# (cloudops_failover.require_confirmation, default true).
+CONFIRMATIONS = {"failover": "confirm_failover", "failover_drill": "confirm_drill", "release_lock": "confirm_release_lock"}
+# Run ids: <prefix>-<environment>-<UTC stamp to the second>.
+RUN_ID_PREFIXES = {"failover_drill": "drill"}
+SANDBOX_NOT_SOURCED = "sandbox is not sourced: run `make sandbox && source .sandbox/env`"
+
+
+def missing_estate(runbook, defined):
+    """The estate variables of the runbook that are not defined (in the runbook's order)."""
+    return [name for name in ESTATE[runbook] if name not in defined]
+
+
+def missing_estate_message(missing):
+    return ("Missing estate variables: %s. Run with an inventory that describes the estate this runbook works on, e.g. "
+            "`-i inventories/sandbox` (inventories/<env>/group_vars/all/*.yml define them)." % ", ".join(missing))
+
+
+def confirmation_problem(runbook, environment, required, given, values=None):
+    """None when the run may go on; else the refusal of a runbook that needs the environment named and was not given it
+    (a lock release only when it is forced or abandons an unfinished run)."""
+    variable = CONFIRMATIONS.get(runbook)
+    if variable is None or not truthy(required, True):
+        return None
+    given = "" if given is None else str(given)
+    if given.strip() == str(environment):
+        return None
+    if runbook == "release_lock":
+        values = values or {}
+        abandon = values.get("lock_abandon") not in (None, "")
+        if not (abandon or truthy(values.get("lock_force"), False)):
+            return None
+        message = ("%s refused before any AWS call, nothing changed: the %s environment requires a confirmation naming it. Run again "
+                   "with -e %s=%s." % ("Abandon of an unfinished run" if abandon else "Forced release of the runbook lock",
+                                       environment, variable, environment))
+    else:
+        message = ("%s refused before any AWS call, nothing changed: the %s environment requires a confirmation naming it. Run again "
+                   "with -e %s=%s (in AWX: answer the survey question %s)." % (TITLES[runbook], environment, variable, environment, variable))
+    if given:
+        message += ' The confirmation given, "%s", names another environment.' % given
+    return message
+
+
+def run_id(runbook, environment, started_at):
+    """`<prefix>-<environment>-<YYYYmmddTHHMMSS>` from the run's start (ISO 8601 UTC)."""
+    stamp = re.sub(r"[-:]", "", str(started_at)[:19])
+    return "%s-%s-%s" % (RUN_ID_PREFIXES.get(runbook, runbook), environment, stamp)

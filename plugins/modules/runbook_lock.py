@@ -544,6 +544,9 @@ def main():
                   unfinished=locking.mark_of(after))
     if module._diff:
         result["diff"] = diff_of(lock, after)
+    if decision["action"] == locking.TAKE_OVER:
+        # Whose stale lock this run took over, and why: said in the run's output, not only in the result.
+        module.warn("Runbook lock: %s" % decision["message"])
     module.exit_json(**result)
 
 

@@ -24,6 +24,15 @@ description:
   - The variables are read from the play (extra vars, inventory), not passed as options, so the task needs no
     arguments besides the runbook's name. What is checked for each runbook is listed in the collection's
     C(plugins/module_utils/runbook_request.py).
+  - Then, in this order and still before any call, the estate variables the runbook reads must be defined (C(Missing
+    estate variables...)), a failover or drill must be confirmed naming the environment where the inventory requires it
+    (O(runbook=failover) C(-e confirm_failover=<environment>), O(runbook=failover_drill) C(-e confirm_drill=<environment>)),
+    and an inventory with C(cloudops_sandbox) must have the sandbox sourced (E(AWS_ENDPOINT_URL) set).
+  - The extra vars' types and choices are checked first, against the runbook's entry point of the collection's
+    C(roles/runbook_inputs/meta/argument_specs.yml), with the message Ansible's role argument validation gives
+    (C(Validation of arguments failed:)).
+  - Sets the fact C(runbook_run) (runbook, title, environment, run_id, started_at, check_mode, and the lock's arguments
+    when the inventory defines C(cloudops_lock)) that the C(cloudops.runbooks.runbook) role's entry points use.
   - Runs on the controller as an action plugin (no module process); changes nothing.
 options:
   runbook:
@@ -31,7 +40,11 @@ options:
       - The runbook whose request is checked, named after its playbook.
     type: str
     required: true
-    choices: [status, deploy, rollback, failover, failover_drill, backup, backup_restore]
+    choices: [status, deploy, rollback, failover, failover_drill, backup, backup_restore, release_lock]
+  run_id:
+    description:
+      - The run's id in C(runbook_run); default C(<runbook>-<environment>-<UTC yyyymmddTHHMMSS>) (the drill's prefix is C(drill)).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -65,4 +78,24 @@ checked:
   type: list
   elements: str
   sample: [cloudops_budgets, cloudops_environment, failover_outage_started_at]
+missing:
+  description: The estate variables that are not defined, when that refused the run.
+  returned: when estate variables are missing
+  type: list
+  elements: str
+  sample: [cloudops_lock]
+argument_errors:
+  description: The extra vars' type and choice errors, when they refused the run.
+  returned: when an extra var has the wrong type or choice
+  type: list
+  elements: str
+ansible_facts:
+  description: The run's identity, set when the request is accepted.
+  returned: success
+  type: complex
+  contains:
+    runbook_run:
+      description: runbook, title, environment, run_id, started_at, check_mode and lock (the runbook_lock module's arguments).
+      type: dict
+      sample: {runbook: failover_drill, environment: sandbox, run_id: drill-sandbox-20260131T120000, check_mode: false}
 """

@@ -64,14 +64,22 @@ def question_problems(question, options) -> list:
 
 
 # -- the role and the playbooks ----------------------------------------------------------------------------------------
-def test_each_runbook_has_an_entry_point_its_playbook_includes_first(entry_points):
+FRAME = {"name": "cloudops.runbooks.runbook", "tasks_from": "validate"}
+FAILOVER_PREFLIGHT = {"name": "cloudops.runbooks.failover_steps", "tasks_from": "preflight"}
+
+
+def test_each_runbook_has_an_entry_point_and_its_playbook_validates_first(entry_points):
+    """The runbook frame's request check (roles/runbook, validate: runbook_request against the runbook's entry point
+    of roles/runbook_inputs) is the first thing each playbook runs (the failover's and the drill's through
+    failover_steps preflight, whose first task it is)."""
     assert sorted(entry_points) == sorted(RUNBOOKS)
+    first_of_preflight = load_yaml(REPO / "roles" / "failover_steps" / "tasks" / "preflight.yml")[0]
+    assert first_of_preflight.get("ansible.builtin.import_role") == FRAME, first_of_preflight
     for runbook in RUNBOOKS:
-        assert (REPO / "roles" / "runbook_inputs" / "tasks" / f"{runbook}.yml").is_file()
         play = load_yaml(REPO / "playbooks" / f"{runbook}.yml")[0]
+        assert play["vars"]["runbook_name"] == runbook, (runbook, play.get("vars"))
         first = play["tasks"][0]
-        assert first.get("ansible.builtin.include_role") == {"name": "cloudops.runbooks.runbook_inputs",
-                                                             "tasks_from": runbook}, (runbook, first)
+        assert first.get("ansible.builtin.import_role") in (FRAME, FAILOVER_PREFLIGHT), (runbook, first)
         assert "pre_tasks" not in play and "roles" not in play, f"{runbook}: something runs before the validation"
 
 
@@ -102,7 +110,9 @@ def test_the_entry_point_declares_exactly_the_extra_vars_of_its_playbook(entry_p
     roles = [p.name for p in (REPO / "roles").iterdir() if p.is_dir() and p.name != "runbook_inputs"]
     read = set(m.group(1) for m in re.finditer(r"(?<![\w.\]'\"])([a-z_][a-z0-9_]*)\s*\|\s*default\(", text)
                if not text[:m.start()].rstrip().endswith("|"))  # `x | first | default(...)`: a filter, not a variable
-    undeclared = sorted(name for name in read if not NOT_INPUTS.match(name) and name not in options
+    # A name the playbook sets itself (a key of its vars or of a set_fact, such as the report it builds) is not an input.
+    own = set(re.findall(r"^\s+([a-z_][a-z0-9_]*):\s", text, re.M))
+    undeclared = sorted(name for name in read if not NOT_INPUTS.match(name) and name not in options and name not in own
                         and not any(name.startswith(role + "_") for role in roles))  # a role's output facts
     assert not undeclared, f"{runbook}: the playbook reads extra vars the entry point does not declare: {undeclared}"
     stale = sorted(name for name in options if not re.search(rf"\b{name}\b", text))

@@ -205,7 +205,7 @@ def test_check_mode_changes_nothing(ro):
     proc, report, _ = ro.run("playbooks/failover.yml", check=True)
     ok(proc)
     assert (report["outcome"], report["check_mode"]) == ("would_fail_over", True)
-    assert [s["step"] for s in report["steps"]] == ["preflight", "promote", "scale", "app_db", "dns", "smoke_test"]
+    assert [s["step"] for s in report["steps"]] == ["preflight", "promote", "scale", "app_db", "dns", "smoke_test", "dns_insync"]
     assert any(c.startswith("would: RDS shop-db-dr promoted") for c in report["changes"])
     assert "would: Route 53 app.shop.sandbox.internal: PRIMARY primary -> dr" in report["changes"]
 
@@ -213,7 +213,7 @@ def test_check_mode_changes_nothing(ro):
     ok(proc)
     assert (report["outcome"], report["check_mode"], report["status"]["compared"]) == ("would_drill", True, False)
     assert [s["step"] for s in report["steps"]] == ["preflight", "status_before", "markers", "promote", "scale", "app_db", "dns",
-                                                    "smoke_test", "verify"]
+                                                    "smoke_test", "dns_insync", "verify"]
 
     assert comparable(ro.status()) == comparable(before)
     assert ro.failover_pair() == {"primary": "PRIMARY", "dr": "SECONDARY"}
@@ -226,11 +226,11 @@ def test_check_mode_changes_nothing(ro):
 def test_failover_promotes_scales_repoints_flips_and_reports_the_rto(rb):
     # Killed (like a lost AWX node) after the promotion, then again after the scale-up, and again after the Secret was
     # written: each re-run resumes the same run, and the last one only has the DNS flip and the smoke test left.
-    rb.run_until("playbooks/failover.yml", "TASK [Failover | 2. scale")
+    rb.run_until("playbooks/failover.yml", "failover_steps : Failover | scale the DR node group")
     first = rb.record("cloudops-failover")
     assert (first["outcome"], first["phase"], first["promotion"]["lag_at_promotion_seconds"]) == ("in_progress", "promoted", 2.0)
-    for step in ("Failover | write the promoted endpoint", "Failover | 4. switch Route 53"):
-        rb.run_until("playbooks/failover.yml", "TASK [%s" % step)
+    for step in ("Failover | write the promoted endpoint", "Failover | switch Route 53"):
+        rb.run_until("playbooks/failover.yml", "failover_steps : %s" % step)
         again = rb.record("cloudops-failover")
         assert (again["outcome"], again["run_id"], again["cut_at"]) == ("in_progress", first["run_id"], first["cut_at"])
     assert rb.failover_pair() == {"primary": "PRIMARY", "dr": "SECONDARY"}
@@ -259,7 +259,7 @@ def test_failover_promotes_scales_repoints_flips_and_reports_the_rto(rb):
     assert report["rpo"]["estimated_seconds"] == 2.0 and report["rpo"]["within_budget"]
     # This run found the replica promoted, the DR side scaled and the Secret written: it changed only DNS.
     assert [(s["step"], s["result"]) for s in report["steps"]] == [
-        ("preflight", "ok"), ("promote", "ok"), ("scale", "ok"), ("app_db", "ok"), ("dns", "changed"), ("smoke_test", "ok")]
+        ("preflight", "ok"), ("promote", "ok"), ("scale", "ok"), ("app_db", "ok"), ("dns", "changed"), ("smoke_test", "ok"), ("dns_insync", "ok")]
     assert report["steps"][1]["detail"] == "already promoted (standalone)"
     assert report["changes"] == ["Route 53 app.shop.sandbox.internal: PRIMARY primary -> dr"]
     assert dict((r["set_identifier"], r["failover"]) for r in report["dns_before"]) == {"primary": "PRIMARY", "dr": "SECONDARY"}
@@ -283,12 +283,13 @@ def test_drill_measures_rto_and_rpo_and_fails_back_to_the_status_before(rb, tmp_
     rb.knob("replica-lag", "--seconds", "15")
     before = rb.status()
     runs = tmp_path / "runs"
-    proc, report, after = rb.run("playbooks/failover_drill.yml", env=rb.env(CLOUDOPS_RUN_EVIDENCE_DIR=str(runs)))
+    proc, report, _ = rb.run("playbooks/failover_drill.yml", env=rb.env(CLOUDOPS_RUN_EVIDENCE_DIR=str(runs)))
     ok(proc)
     assert (report["outcome"], report["resumed"]) == ("passed", False), report.get("error")
 
     # The estate is back: the status runbook's report equals the one before (only volatile fields differ).
-    assert comparable(after) == comparable(before)
+    # (the drill's own status after, and the status runbook's)
+    assert comparable(report["status_after"]) == comparable(before) == comparable(rb.status())
     assert report["status"] == {"compared": True, "equal": True, "differences": [],
                                 "ignored": ["collected_at", "rds.replica.endpoint", "rds.*.replica_lag_seconds"]}
     replica = rb.instance("shop-db-dr", DR)
@@ -306,7 +307,8 @@ def test_drill_measures_rto_and_rpo_and_fails_back_to_the_status_before(rb, tmp_
     assert rpo["missing_seqs"] == list(range(9 - rpo["rows"], 9))  # the newest ones, in sequence
     assert 0 < rpo["seconds"] <= 60 and rpo["within_budget"]
     phases = [(s["phase"], s["step"]) for s in report["steps"]]
-    assert phases == [("preflight", "preflight")] + [("failover", s) for s in ("status_before", "markers", "promote", "scale", "app_db", "dns", "smoke_test", "verify")] + [
+    assert phases == [("preflight", "preflight")] + [("failover", s) for s in ("status_before", "markers", "promote", "scale", "app_db", "dns", "smoke_test", "dns_insync",
+                                                                                           "verify")] + [
         ("failback", s) for s in ("dns", "app_db", "scale", "replica", "markers", "status_after")]
     assert all(s["duration_seconds"] >= 0 for s in report["steps"])
     [run_dir] = list(runs.iterdir())
@@ -320,10 +322,10 @@ def test_drill_measures_rto_and_rpo_and_fails_back_to_the_status_before(rb, tmp_
 
 # -- interrupted drills converge ---------------------------------------------------------------------------------------
 def resume_and_check(rb, before, measured=False):
-    proc, report, after = rb.run("playbooks/failover_drill.yml")
+    proc, report, _ = rb.run("playbooks/failover_drill.yml")
     ok(proc)
     assert report["resumed"] and report["outcome"] == ("passed" if measured else "failed_back"), report
-    assert report["status"]["equal"] and comparable(after) == comparable(before)
+    assert report["status"]["equal"] and comparable(report["status_after"]) == comparable(before) == comparable(rb.status())
     assert rb.record()["outcome"] == "completed"
     assert rb.instance("shop-db-dr", DR)["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-db")
     assert rb.dr_object("Secret", "shop-db") is None
@@ -333,13 +335,13 @@ def resume_and_check(rb, before, measured=False):
 
 # A drill killed after its DNS switch and run again is also in test_runbook_lock.py (`make test`).
 @pytest.mark.long
-@pytest.mark.parametrize("step", ["Drill | 2. write markers", "Drill | 4. scale", "Drill | 6. switch Route 53",
-                                  "Drill | 7. smoke-test"])
+@pytest.mark.parametrize("step", ["Drill | 2. write markers", "Failover | scale", "Failover | switch Route 53",
+                                  "Failover | smoke-test"])
 def test_a_drill_interrupted_before_its_failback_is_finished_by_running_it_again(rb, step):
     """Killed (SIGKILL to the whole process group) right after a major step, a re-run fails back and ends with the
     status of before the drill."""
     before = rb.status()
-    rb.run_until("playbooks/failover_drill.yml", "TASK [%s" % step)
+    rb.run_until("playbooks/failover_drill.yml", "failover_steps : %s" % step)
     assert rb.record()["outcome"] == "in_progress"
     resume_and_check(rb, before)
 
@@ -349,10 +351,10 @@ def test_a_drill_interrupted_during_its_failback_is_finished_by_running_it_again
     """Interrupted after its measurement and twice during its failback, a re-run fails back, reports the measurement
     and ends with the status of before the drill."""
     before = rb.status()
-    rb.run_until("playbooks/failover_drill.yml", "TASK [Failback | 1. put Route 53 back")
+    rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failback | 1. put Route 53 back")
     assert rb.failover_pair() == {"dr": "PRIMARY", "primary": "SECONDARY"}
-    rb.run_until("playbooks/failover_drill.yml", "TASK [Failback | 4. delete the promoted DR instance")
-    rb.run_until("playbooks/failover_drill.yml", "TASK [Failback | the DR node group has scaled back")
+    rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failback | 4. delete the promoted DR instance")
+    rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failback | the DR node group has scaled back")
     report = resume_and_check(rb, before, measured=True)
     assert report["rto"]["seconds"] > 0 and report["rpo"]["rows"] is not None
 
@@ -360,7 +362,7 @@ def test_a_drill_interrupted_during_its_failback_is_finished_by_running_it_again
 def test_a_failover_takes_over_an_interrupted_drill_and_it_is_never_failed_back(rb):
     """The primary region is lost in the middle of a drill: the real failover finishes from where the drill stopped
     (the replica already promoted) and marks the drill superseded, so a later drill run does not fail production back."""
-    rb.run_until("playbooks/failover_drill.yml", "TASK [Drill | 4. scale")
+    rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failover | scale")
     drill = rb.record()
     assert drill["outcome"] == "in_progress"
 

@@ -184,11 +184,12 @@ def test_failover_drill_job(runner_drill):
         report["rto"]["seconds"], report["rpo"]["seconds"], report["rpo"]["rows"])
     assert report["rpo"]["markers_written"] == 8
     assert (doc["measures"]["rto"]["seconds"], doc["measures"]["rpo"]["rows"]) == (report["rto"]["seconds"], report["rpo"]["rows"])
-    assert [s["phase"] for s in doc["steps"]] == ["Drill"] * 8 + ["Failback"] * 6
+    assert [(s["phase"], s["step"]) for s in doc["steps"]] == [(s["phase"], s["step"]) for s in report["steps"]]
+    assert [s["phase"] for s in doc["steps"]] == ["preflight"] + ["failover"] * 9 + ["failback"] * 6
     assert doc["state"]["compared"] and doc["state"]["equal"]
     # Progress lines during the long steps, in the job's stdout and as job events (AWX shows them live).
     lines = [line for line in job.stdout.splitlines() if line.startswith(u"\u2026 ")]
-    assert any(re.match(r"\u2026 Drill \| 2\. write markers to the primary up to the cut: .* - \d+ s, waiting for the marker rows$", line)
+    assert any(re.match(r"\u2026 failover \| markers written to the primary - \d+ s, waiting for the marker rows$", line)
                for line in lines), lines
     assert all(re.match(r"\u2026 .+ - \d+ s, waiting for .+$", line) for line in lines)
     verbose = [e["stdout"] for e in job.events if e["event"] == "verbose" and e.get("stdout", "").startswith(u"\u2026 ")]
@@ -227,7 +228,7 @@ def test_prod_drill_without_confirmation_is_a_failed_job_before_any_call(collect
     assert "refused before any AWS call, nothing changed: the prod environment requires a confirmation naming it" in out
     assert "-e confirm_drill=prod" in out
     [failed] = [e for e in job.events if e["event"] == "runner_on_failed"]
-    assert failed["event_data"]["role"] == "failover_preflight"
+    assert failed["event_data"]["role"] == "runbook"  # the frame's request check (roles/runbook, validate)
     # Nothing ran that publishes: no artifacts, no run directory, nothing in the checkout.
     assert job.artifact_data == {} and job.summary is None
     assert not evidence.exists()

@@ -1,0 +1,259 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The failover and drill plan, apart from any call: what the inventory's settings must hold before a call (plan
+problems), whether a name needs the DR side's active colour, which readiness checks block the run, the refusal a
+failed blocking check gives, and the plan every step reads (instances, regions, sizes, the Secret, DNS, smoke test,
+drill settings). Plain functions; the action plugin cloudops.runbooks.failover_plan calls them.
+
+Formerly the Jinja of roles/failover_preflight; the plan's shape is the same (failover_preflight_plan).
+"""
+
+from __future__ import annotations
+
+import json
+
+FAILOVER, DRILL = "failover", "drill"
+COLOUR = "{colour}"
+DRILL_BLOCKING = ["replica_role", "replica_lag", "source_backups", "dr_cluster_active", "dr_nodegroup_active"]
+
+
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def what(operation):
+    return "Failover" if operation == FAILOVER else "Failover drill"
+
+
+def uses_colour(settings):
+    """Whether a name of the settings uses {colour} (the DR side's active colour, read from its load balancer)."""
+    settings = _dict(settings)
+    smoke = _dict(settings.get("smoke_test"))
+    names = [str(w.get("name", "")) for w in _list(_dict(settings.get("dr_scale")).get("workloads")) if isinstance(w, dict)]
+    names += [str(v) for v in _dict(_dict(smoke.get("job")).get("env")).values()]
+    names.append(str(_dict(smoke.get("http")).get("url") or ""))
+    names += [str(d) for d in _list(_dict(settings.get("app_db")).get("restart_deployments"))]
+    return any(COLOUR in name for name in names)
+
+
+def plan_problems(operation, settings, eks, rds, alb):
+    """What the settings lack for a run, each one sentence naming the variable; [] when they are complete."""
+    settings, eks, rds, alb = _dict(settings), _dict(eks), _dict(rds), _dict(alb)
+    out = []
+    if not _dict(eks.get("dr")).get("cluster_name"):
+        out.append("cloudops_eks.dr needs region, cluster_name and nodegroup_name.")
+    for side in ("primary", "replica"):
+        if not _dict(rds.get(side)).get("instance_id"):
+            out.append("cloudops_rds.%s needs region and instance_id." % side)
+    scale = _dict(settings.get("dr_scale"))
+    ng = _dict(scale.get("nodegroup"))
+    if all(k in ng for k in ("min_size", "desired_size", "max_size")):
+        try:
+            holds = 0 <= int(ng["min_size"]) <= int(ng["desired_size"]) <= int(ng["max_size"])
+        except (TypeError, ValueError):
+            holds = False
+        if not holds:
+            out.append("cloudops_failover.dr_scale.nodegroup: min_size %s <= desired_size %s <= max_size %s does not hold."
+                       % (ng["min_size"], ng["desired_size"], ng["max_size"]))
+    workloads = [w for w in _list(scale.get("workloads")) if isinstance(w, dict)]
+    names = [w.get("name") for w in workloads]
+    for name in sorted(set(n for n in names if names.count(n) > 1), key=names.index):
+        out.append("cloudops_failover.dr_scale.workloads lists %s twice." % name)
+    for w in workloads:
+        if not (w.get("namespace") or scale.get("namespace")):
+            out.append("cloudops_failover.dr_scale.workloads: %s has no namespace (give namespace, or dr_scale.namespace)." % w.get("name"))
+    smoke = _dict(settings.get("smoke_test"))
+    if not (smoke.get("job") or smoke.get("http")):
+        out.append("cloudops_failover.smoke_test needs a job or an http check: the smoke test passing on DR ends the RTO clock.")
+    if uses_colour(settings) and not _dict(alb.get("dr")).get("load_balancer_name"):
+        out.append("A name uses {colour}, the DR active colour, but cloudops_alb.dr (load_balancer_name, listener_port, target_groups) is missing.")
+    # The drill's marker count is checked with the request (runbook_request._failover_drill).
+    return out
+
+
+def colour_problem(operation, alb_dr, traffic):
+    """None when the DR load balancer has one active colour among its target groups; else the refusal."""
+    groups = _dict(_dict(alb_dr).get("target_groups"))
+    traffic = _dict(traffic)
+    if traffic.get("active_colour") in groups:
+        return None
+    return ("%s refused, nothing changed: the DR load balancer %s forwards to %s (active colour %s), so {colour} in cloudops_failover "
+            "names no single release. Finish or roll back the DR deploy first."
+            % (what(operation), _dict(alb_dr).get("load_balancer_name"), json.dumps(traffic.get("weights")), traffic.get("active_colour")))
+
+
+def blocking_checks(operation, resuming, max_lag_override, given=None):
+    """The readiness checks that refuse the run when they fail (given ones win)."""
+    if given:
+        return list(given)
+    if operation == DRILL:
+        return [] if resuming else list(DRILL_BLOCKING)
+    if resuming:
+        return ["dr_cluster_active"]
+    return ["replica_role", "dr_cluster_active"] + ([] if max_lag_override else ["replica_lag"])
+
+
+def readiness(audit, blocking):
+    """The readiness part of the plan and of the report: passed, failed_checks, findings, blocking_checks."""
+    audit = _dict(audit)
+    failed = _list(audit.get("failed_checks"))
+    return {"passed": audit.get("passed"), "failed_checks": failed, "findings": _list(audit.get("findings")),
+            "blocking_checks": list(blocking),
+            "summary": "readiness passed" if audit.get("passed") else "readiness findings: %s" % ", ".join(failed)}
+
+
+def readiness_refusal(operation, readiness_part, refusal_note=""):
+    """The refusal when a blocking readiness check failed (None when none did), with what to do about it."""
+    blocking = readiness_part["blocking_checks"]
+    blocked = [f for f in readiness_part["findings"] if isinstance(f, dict) and not f.get("passed") and f.get("check") in blocking]
+    if not blocked:
+        return None
+    failed = [f["check"] for f in blocked]
+    hints = []
+    if "replica_role" in failed:
+        hints.append("The DR instance must be a read replica of the primary (after a real failover, rebuild the replica first).")
+    elif "replica_lag" in failed and operation == FAILOVER:
+        hints.append("Wait for the replica to catch up, or accept losing the writes it lacks with -e failover_max_lag_override=true "
+                     "(when the primary region is gone and no better copy exists).")
+    elif "replica_lag" in failed:
+        hints.append("A drill must not lose more than the RPO budget: wait for the replica to catch up and run it again.")
+    parts = ["%s refused, nothing changed." % what(operation)] + ["%s: %s." % (f["check"], f.get("detail")) for f in blocked] + hints
+    if refusal_note:
+        parts.append(str(refusal_note).strip())
+    return " ".join(p for p in parts if p)
+
+
+def _int(value, default):
+    """`value | default(default, true) | int`: an empty value (None, '', 0) takes the default."""
+    return int(value) if value else default
+
+
+def as_bool(value):
+    """Ansible's `bool` filter: True, 'yes', 'on', 'true', '1' (any case) and 1 are true; anything else is false."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        value = value.strip().lower()
+    return value in ("yes", "on", "1", "true", 1)
+
+
+def _without_none(values):
+    return dict((k, v) for k, v in _dict(values).items() if v is not None)
+
+
+def smoke_test_run(smoke, eks_dr, colour):
+    """The smoke_test role's run of the DR side ({colour} replaced)."""
+    run = {"side": "dr", "namespace": smoke.get("namespace"), "kubeconfig": eks_dr.get("kubeconfig") or "",
+           "context": eks_dr.get("context") or "", "timeout_seconds": _int(smoke.get("timeout_seconds"), 300)}
+    job = _dict(smoke.get("job"))
+    if job:
+        run["job"] = {"name": job.get("name"), "image": job.get("image"), "command": job.get("command"),
+                      "env": dict((k, str(v).replace(COLOUR, colour)) for k, v in _dict(job.get("env")).items())}
+    http = _dict(smoke.get("http"))
+    if http:
+        run["http"] = dict(http, url=str(http.get("url") or "").replace(COLOUR, colour))
+    return run
+
+
+def markers_login(db, drill):
+    """rds_drill_markers' connection arguments: the database of cloudops_db, as the markers' own user when
+    cloudops_failover.drill.markers.credentials is given (the runbooks' reads may use a read-only one)."""
+    db = dict(_dict(db))
+    credentials = _dict(_dict(_dict(drill).get("markers")).get("credentials")) or _dict(db.get("credentials"))
+    login = {"login_db": db.get("name"), "ssl_mode": db.get("ssl_mode") or "require"}
+    if credentials.get("source") == "secretsmanager":
+        login["login_secret_id"] = credentials.get("secret_id")
+    else:
+        login.update(login_user=credentials.get("username"), login_password=credentials.get("password"))
+    if db.get("host_override"):
+        login["login_host"] = db["host_override"]
+    if db.get("port_override"):
+        login["port"] = int(db["port_override"])
+    if db.get("ca_cert"):
+        login["ca_cert"] = db["ca_cert"]
+    return login
+
+
+def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_override=False, colour="", db=None):
+    """The plan of a failover or drill (the shape of failover_preflight_plan, plus markers_login for a drill)."""
+    settings, eks_dr, rds, dns = _dict(settings), _dict(_dict(eks).get("dr")), _dict(rds), _dict(dns)
+    promote, scale = _dict(settings.get("promote")), _dict(settings.get("dr_scale"))
+    app_db, dns_settings, drill = _dict(settings.get("app_db")), _dict(settings.get("dns")), _dict(settings.get("drill"))
+    markers = _dict(drill.get("markers"))
+    colour = colour or ""
+    nodegroup = _without_none(scale.get("nodegroup")) if scale.get("nodegroup") and eks_dr.get("nodegroup_name") else None
+    return {
+        "operation": operation, "environment": environment,
+        "primary": {"instance_id": _dict(rds.get("primary")).get("instance_id"), "region": _dict(rds.get("primary")).get("region")},
+        "replica": {"instance_id": _dict(rds.get("replica")).get("instance_id"), "region": _dict(rds.get("replica")).get("region")},
+        "budgets": {"rpo_seconds": int(_dict(budgets).get("rpo_seconds")), "rto_seconds": int(_dict(budgets).get("rto_seconds"))},
+        "max_lag_override": as_bool(max_lag_override),
+        "promote": {"backup_retention_period": promote.get("backup_retention_period"),
+                    "lag_lookback_seconds": _int(promote.get("lag_lookback_seconds"), 300),
+                    "wait_timeout": _int(promote.get("wait_timeout"), 1800)},
+        "dr": {"region": eks_dr.get("region"), "cluster_name": eks_dr.get("cluster_name"), "nodegroup_name": eks_dr.get("nodegroup_name") or "",
+               "kubeconfig": eks_dr.get("kubeconfig") or "", "context": eks_dr.get("context") or ""},
+        "dr_colour": colour or None,
+        "nodegroup": nodegroup,
+        "nodegroup_wait_timeout": _int(scale.get("nodegroup_wait_timeout"), 1800),
+        "workloads": [{"kind": w.get("kind") or "Deployment", "name": str(w.get("name")).replace(COLOUR, colour),
+                       "namespace": w.get("namespace") or scale.get("namespace"), "replicas": int(w.get("replicas"))}
+                      for w in _list(scale.get("workloads")) if isinstance(w, dict)],
+        "workloads_timeout": _int(scale.get("timeout_seconds"), 600),
+        "app_db": {"namespace": app_db.get("namespace"), "secret_name": app_db.get("secret_name"),
+                   "host_key": app_db.get("host_key") or "DB_HOST", "port_key": app_db.get("port_key") or "DB_PORT",
+                   "create_missing": as_bool(app_db.get("create_missing", False)),
+                   "restart_deployments": [str(d).replace(COLOUR, colour) for d in _list(app_db.get("restart_deployments"))],
+                   "restart_timeout": _int(app_db.get("restart_timeout"), 600)} if app_db else None,
+        "dns": {"zone_name": dns.get("zone_name"), "record_name": dns.get("record_name"),
+                "dr_set_identifier": dns_settings.get("dr_set_identifier") or "dr", "wait_timeout": _int(dns_settings.get("wait_timeout"), 300)},
+        "smoke_test": smoke_test_run(_dict(settings.get("smoke_test")), eks_dr, colour),
+        "record": {"namespace": _dict(settings.get("record")).get("namespace"), "kubeconfig": eks_dr.get("kubeconfig") or "",
+                   "context": eks_dr.get("context") or ""},
+        "drill": {"markers": {"count": _int(markers.get("count"), 10), "table": markers.get("table") or "cloudops_drill_markers"},
+                  "replica": _without_none(drill.get("replica")), "final_snapshot": as_bool(drill.get("final_snapshot", False)),
+                  "wait_timeout": _int(drill.get("wait_timeout"), 3600), "status_ignore": _list(drill.get("status_ignore")),
+                  "markers_interval_seconds": float(markers.get("interval_seconds") or 0.5)},
+        "markers_login": markers_login(db, drill) if operation == DRILL and db else None,
+    }
+
+
+# ------------------------------------------------------------------------------------------------ progress records
+FAILOVER_RECORD, DRILL_RECORD = "cloudops-failover", "cloudops-failover-drill"
+UNFINISHED = ("in_progress", "failed")
+
+
+def progress(operation, records, new_run_id, started_at, dr_region, namespace):
+    """What the progress records (ConfigMaps cloudops-failover and cloudops-failover-drill on the DR cluster) mean for
+    this run: {refusal, resumed, resuming (fewer readiness checks block), run_id, record (this runbook's own), other
+    (the other runbook's), refusal_note, first_started_at, supersede_drill}."""
+    records = _dict(records)
+    failover, drill = records.get(FAILOVER_RECORD), records.get(DRILL_RECORD)
+    failover_outcome = _dict(failover).get("outcome", "")
+    drill_outcome = _dict(drill).get("outcome", "")
+    out = {"refusal": None, "refusal_note": "", "supersede_drill": False}
+    if operation == DRILL:
+        if failover and failover_outcome in UNFINISHED:
+            out["refusal"] = ("Failover drill refused, nothing changed: the failover %s started %s is %s (ConfigMap %s/%s on the DR cluster). "
+                              "Finish it with playbooks/failover.yml."
+                              % (failover.get("run_id", ""), failover.get("started_at", ""), failover_outcome, namespace, FAILOVER_RECORD))
+        resumed = bool(drill) and drill_outcome == "in_progress"
+        if failover and failover_outcome == "failed_over":
+            out["refusal_note"] = ("The progress record says this estate failed over for real (run %s): production runs on %s, and a "
+                                   "drill would fail it back." % (failover.get("run_id"), dr_region))
+        own, other, resuming = drill, failover, resumed
+    else:
+        resumed = bool(failover) and failover_outcome in UNFINISHED
+        if failover and failover_outcome == "failed_over":
+            out["refusal_note"] = ("The progress record says this estate already failed over (run %s, smoke test passed %s): production "
+                                   "runs on %s." % (failover.get("run_id"), failover.get("smoke_passed_at", "?"), dr_region))
+        out["supersede_drill"] = bool(drill) and drill_outcome == "in_progress"
+        own, other, resuming = failover, drill, resumed or out["supersede_drill"]
+    out.update(resumed=resumed, resuming=resuming, record=own if resumed else None, other=other,
+               run_id=own["run_id"] if resumed else new_run_id,
+               first_started_at=(own.get("started_at") or started_at) if resumed else started_at)
+    return out

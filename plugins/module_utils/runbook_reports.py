@@ -1,0 +1,346 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The failover and drill reports and their verdicts, apart from any call: what the playbooks used to compute in
+Jinja (the drill outcome, RTO and RPO against their budgets, next steps). Plain functions; the filters
+cloudops.runbooks.drill_report and failover_report call them.
+
+A report must survive a failure to build part of it (after the last change nothing may lose the evidence): each
+builder catches its own errors and returns the fallback report, with `report_error` saying what failed, the steps as
+they ran and the raw state.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
+
+RTO_DRILL = ("from the cut (after the last marker, before the promotion) to the smoke test passing on DR and the DNS change "
+             "INSYNC, whichever is later")
+RPO_DRILL = "the markers written to the primary up to the cut that the promoted database lacks (rows), and the span of writes they cover (seconds)"
+RTO_FAILOVER = "from the cut (the first change) to the smoke test passing on DR and the DNS change INSYNC, whichever is later"
+RPO_FAILOVER = "estimated as the replica lag (CloudWatch ReplicaLag) at promotion; the drill measures it by data"
+
+# Drill outcomes; the first four fail the run (over_budget too, unless drill_fail_over_budget=false).
+FAILBACK_FAILED, ESTATE_CHANGED, FAILED, REPORT_FAILED = "failback_failed", "estate_changed", "failed", "report_failed"
+OVER_BUDGET, PASSED, FAILED_BACK = "over_budget", "passed", "failed_back"
+WOULD_DRILL, WOULD_FAIL_BACK = "would_drill", "would_fail_back"
+DRILL_FAILING = (FAILBACK_FAILED, ESTATE_CHANGED, FAILED, REPORT_FAILED)
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def span_seconds(start, end):
+    """Seconds from start to end (ISO 8601), rounded to 0.1 s; None when either is missing."""
+    if not start or not end:
+        return None
+    return round((backup.parse_time(end) - backup.parse_time(start)).total_seconds(), 1)
+
+
+def serving_at(smoke_passed_at, dns_insync_at=None):
+    """When DR serves: the smoke test passed and the DNS change is INSYNC, whichever came later (the DNS wait runs
+    after the smoke test, overlapping it; a record from before has no INSYNC time). None before the smoke test passed."""
+    if not smoke_passed_at:
+        return None
+    if not dns_insync_at:
+        return smoke_passed_at
+    return max(smoke_passed_at, dns_insync_at, key=backup.parse_time)
+
+
+def within_budget(seconds, budget_seconds):
+    """The one budget check of RTO and RPO figures: True/False, None when nothing was measured."""
+    if seconds is None or budget_seconds is None:
+        return None
+    return float(seconds) <= float(budget_seconds)
+
+
+def drill_outcome(check_mode, resumed, error, failback_error, differences, rto_seconds, rto_ok, rpo_ok):
+    """The drill's verdict, in order of what matters most: a failback that did not finish, an estate left changed, a
+    failed failover part, a resumed run that only failed back, a budget missed, a pass."""
+    if check_mode and not error:
+        return WOULD_FAIL_BACK if resumed else WOULD_DRILL
+    if failback_error:
+        return FAILBACK_FAILED
+    if differences:
+        return ESTATE_CHANGED
+    if error:
+        return FAILED
+    if resumed and rto_seconds is None:
+        return FAILED_BACK
+    if rto_ok is False or rpo_ok is False:
+        return OVER_BUDGET
+    return PASSED
+
+
+def drill_next_steps(outcome, check_mode, run_id):
+    if check_mode:
+        return ["Check mode: nothing changed; the failback would put back what the failover part would change."]
+    return {FAILBACK_FAILED: ["The failback did not finish: fix the cause and run the same command again; it resumes the failback of %s." % run_id],
+            ESTATE_CHANGED: ["The estate differs from before the drill (see status.differences): put those back by hand."],
+            FAILED_BACK: ["The interrupted drill %s is failed back; run the drill again for a measurement." % run_id],
+            FAILED: ["The failover part failed and was failed back: fix the cause and run the drill again."]}.get(outcome, [])
+
+
+def drill_fail_message(report, fail_over_budget=True):
+    """The message that fails the run, or '' when the drill passed (or only missed a budget it may miss)."""
+    outcome = report["outcome"]
+    if outcome not in DRILL_FAILING and not (outcome == OVER_BUDGET and fail_over_budget):
+        return ""
+    errors = " / ".join(e for e in (report.get("error"), report.get("failback_error"), report.get("report_error")) if e)
+    text = "Failover drill %s: %s" % (outcome, errors)
+    if outcome == OVER_BUDGET:
+        text += " RTO %s s (budget %s s), RPO %s s (budget %s s)." % (
+            report["rto"]["seconds"], report["rto"]["budget_seconds"], report["rpo"]["seconds"], report["rpo"]["budget_seconds"])
+    if outcome == ESTATE_CHANGED:
+        differences = report["status"]["differences"]
+        text += " %d status difference(s): %s" % (len(differences), ", ".join(d["path"] for d in differences))
+    return " ".join([text.strip()] + list(report.get("next_steps") or []))
+
+
+def drill_report(facts):
+    """The drill report from the run's facts: environment, run_id, check_mode, resumed, error, failback_error,
+    run_started_at, state (the progress record: started_at, cut_at, smoke_passed_at, rpo_measured, promotion,
+    status_before, readiness, dns_before, scale_restore), readiness (this run's audit), budgets {rto_seconds,
+    rpo_seconds}, steps, status_ignore, status_diff (None when not compared), status_after, replica, markers_purged."""
+    try:
+        return _drill_report(facts)
+    except Exception as exc:  # pylint: disable=broad-except
+        return drill_fallback(facts, "%s: %s" % (type(exc).__name__, exc))
+
+
+def _drill_report(f):
+    state = f.get("state") or {}
+    check_mode, resumed = bool(f.get("check_mode")), bool(f.get("resumed"))
+    error, failback_error = (f.get("error") or "").strip() or None, (f.get("failback_error") or "").strip() or None
+    budgets = f["budgets"]
+    measure = state if state.get("cut_at") else {}
+    rto = None if check_mode else span_seconds(measure.get("cut_at"), serving_at(measure.get("smoke_passed_at"), measure.get("dns_insync_at")))
+    rpo = measure.get("rpo_measured") or {}
+    rto_ok = within_budget(rto, budgets["rto_seconds"])
+    rpo_ok = within_budget(rpo.get("seconds"), budgets["rpo_seconds"])
+    compared = f.get("status_diff") is not None
+    differences = list(f.get("status_diff") or [])
+    outcome = drill_outcome(check_mode, resumed, error, failback_error, differences, rto, rto_ok, rpo_ok)
+    return {
+        "kind": "drill", "environment": f["environment"], "run_id": f["run_id"], "check_mode": check_mode, "resumed": resumed,
+        "outcome": outcome, "error": error, "failback_error": failback_error,
+        "started_at": state.get("started_at") or f["run_started_at"], "run_started_at": f["run_started_at"], "finished_at": now_iso(),
+        "cut_at": measure.get("cut_at"), "smoke_passed_at": measure.get("smoke_passed_at"),
+        "serving_at": serving_at(measure.get("smoke_passed_at"), measure.get("dns_insync_at")),
+        "rto": {"definition": RTO_DRILL, "seconds": rto, "budget_seconds": budgets["rto_seconds"], "within_budget": rto_ok},
+        "rpo": {"definition": RPO_DRILL, "rows": rpo.get("rows"), "seconds": rpo.get("seconds"), "basis": rpo.get("basis"),
+                "markers_written": rpo.get("written"), "markers_present": rpo.get("present"), "missing_seqs": rpo.get("missing_seqs") or [],
+                "budget_seconds": budgets["rpo_seconds"], "within_budget": rpo_ok,
+                "lag_at_promotion_seconds": (measure.get("promotion") or {}).get("lag_at_promotion_seconds")},
+        "readiness": state.get("readiness") or f.get("readiness"),
+        "steps": report_steps(f.get("steps")),
+        "status": {"compared": compared, "equal": (not differences) if compared else None, "ignored": list(f.get("status_ignore") or []),
+                   "differences": differences},
+        "status_before": state.get("status_before"),
+        "status_after": f.get("status_after") if compared else None,
+        "failback": {"dns_records": state.get("dns_before"), "scale": state.get("scale_restore"), "replica": f.get("replica"),
+                     "markers_purged": f.get("markers_purged")},
+        "next_steps": drill_next_steps(outcome, check_mode, f["run_id"]),
+    }
+
+
+def drill_fallback(f, report_error):
+    """The report when part of it could not be built: no verdict without its arithmetic, the steps and the record."""
+    failback_error, error = (f.get("failback_error") or "").strip() or None, (f.get("error") or "").strip() or None
+    next_steps = "Part of the report could not be built (%s): the steps as they ran are in `steps` and the progress record in `state`." % report_error
+    if failback_error:
+        next_steps += " The failback did not finish: fix the cause and run the same command again."
+    return {"kind": "drill", "environment": f.get("environment"), "run_id": f.get("run_id"), "check_mode": bool(f.get("check_mode")),
+            "resumed": bool(f.get("resumed")), "outcome": FAILBACK_FAILED if failback_error else (FAILED if error else REPORT_FAILED),
+            "error": error, "failback_error": failback_error, "report_error": report_error,
+            "run_started_at": f.get("run_started_at"), "started_at": f.get("run_started_at"), "finished_at": now_iso(),
+            "rto": {"seconds": None, "budget_seconds": None, "within_budget": None},
+            "rpo": {"rows": None, "seconds": None, "budget_seconds": None, "within_budget": None, "missing_seqs": []},
+            "readiness": {"findings": []}, "steps": list(f.get("steps") or []), "state": f.get("state"),
+            "status": {"compared": False, "equal": None, "ignored": [], "differences": []}, "next_steps": [next_steps]}
+
+
+# ------------------------------------------------------------------------------------------------------- failover
+
+
+def failover_report(facts):
+    """The failover report from the run's facts: environment, run_id, check_mode, resumed, error, started_at,
+    first_started_at, cut_at, smoke_passed_at, outage_started_at, budgets, promotion (this run's or the record's),
+    readiness, steps, changes, promoted_instance, dns_before, dr_region, replica_instance_id, results (each step's
+    module result, kept by the fallback)."""
+    try:
+        return _failover_report(facts)
+    except Exception as exc:  # pylint: disable=broad-except
+        return failover_fallback(facts, "%s: %s" % (type(exc).__name__, exc))
+
+
+def _failover_report(f):
+    check_mode, error = bool(f.get("check_mode")), (f.get("error") or "").strip() or None
+    budgets, promotion = f["budgets"], f.get("promotion") or None
+    smoke = f.get("smoke_passed_at")
+    served = serving_at(smoke, f.get("dns_insync_at"))
+    rto = None if check_mode else span_seconds(f.get("cut_at"), served)
+    since_outage = None
+    if f.get("outage_started_at") and smoke and not check_mode:
+        since_outage = span_seconds(str(f["outage_started_at"])[:19] + "Z", str(served)[:19] + "Z")
+    lag = promotion.get("lag_at_promotion_seconds") if promotion else None
+    if error:
+        next_steps = ["Fix the cause, then run the same command again: done steps are skipped and the RTO clock keeps this run's cut."]
+    elif not check_mode:
+        next_steps = ["Production runs on %s. Before failing back, rebuild a read replica of %s in the old primary region; the DNS records "
+                      "before the failover are in the report (dns_before)." % (f["dr_region"], f["replica_instance_id"])]
+    else:
+        next_steps = []
+    return {
+        "kind": "failover", "environment": f["environment"], "run_id": f["run_id"], "check_mode": check_mode, "resumed": bool(f.get("resumed")),
+        "outcome": "failed" if error else ("would_fail_over" if check_mode else "failed_over"), "error": error,
+        "started_at": f["started_at"], "first_started_at": f["first_started_at"], "finished_at": now_iso(),
+        "cut_at": f.get("cut_at"), "smoke_passed_at": smoke, "serving_at": served,
+        "rto": {"definition": RTO_FAILOVER, "seconds": rto, "budget_seconds": budgets["rto_seconds"],
+                "within_budget": within_budget(rto, budgets["rto_seconds"]), "since_outage_seconds": since_outage},
+        "rpo": {"definition": RPO_FAILOVER, "estimated_seconds": lag, "budget_seconds": budgets["rpo_seconds"],
+                "within_budget": within_budget(lag, budgets["rpo_seconds"]), "lag_gate": promotion.get("lag_gate") if promotion else None},
+        "readiness": f.get("readiness"), "steps": report_steps(f.get("steps")), "changes": list(f.get("changes") or []),
+        "promoted_instance": f.get("promoted_instance"), "dns_before": f.get("dns_before"), "next_steps": next_steps,
+    }
+
+
+def failover_fallback(f, report_error):
+    error = (f.get("error") or "").strip() or None
+    return {"kind": "failover", "environment": f.get("environment"), "run_id": f.get("run_id"), "check_mode": bool(f.get("check_mode")),
+            "resumed": bool(f.get("resumed")), "outcome": "failed" if error else ("would_fail_over" if f.get("check_mode") else "failed_over"),
+            "error": error, "report_error": report_error, "started_at": f.get("started_at"), "first_started_at": f.get("first_started_at"),
+            "finished_at": now_iso(), "cut_at": f.get("cut_at"), "smoke_passed_at": f.get("smoke_passed_at"),
+            "rto": {"seconds": None, "budget_seconds": None, "within_budget": None, "since_outage_seconds": None},
+            "rpo": {"estimated_seconds": None, "budget_seconds": None, "within_budget": None},
+            "readiness": {"findings": []}, "steps": [], "changes": [], "results": f.get("results") or {},
+            "dns_before": f.get("dns_before"),
+            "next_steps": ["Part of the report could not be built (%s): the results of each step are in `results`. %s"
+                           % (report_error, "Fix the cause, then run the same command again." if error else "")]}
+
+
+def failover_fail_message(report):
+    if not report.get("error"):
+        return ""
+    return "Failover %s: %s %s" % (report["outcome"], report["error"], " ".join(report.get("next_steps") or []))
+
+
+# ------------------------------------------------------------------------------------------------ progress records
+
+
+def _finished_at(result):
+    step = (result or {}).get("cloudops_step") if isinstance(result, dict) else None
+    return (step or {}).get("finished_at")
+
+
+def promotion(result):
+    """The promotion as the record keeps it (the RPO estimate of a resumed failover), None when nothing was promoted."""
+    if not isinstance(result, dict) or not result.get("promoted"):
+        return None
+    return {"instance_id": (result.get("instance") or {}).get("id"), "lag_at_promotion_seconds": result.get("lag_at_promotion_seconds"),
+            "lag_verdict": result.get("lag_verdict"), "lag_gate": result.get("lag_gate"), "available_at": _finished_at(result)}
+
+
+def rpo_measured(result, written):
+    """The RPO measured by the markers (rds_drill_markers' read), as the record keeps it; None before it was read."""
+    if not isinstance(result, dict) or "rpo_rows" not in result:
+        return None
+    return {"rows": result.get("rpo_rows"), "seconds": result.get("rpo_seconds"), "basis": result.get("rpo_basis"),
+            "written": result.get("written_count"), "present": result.get("present_count"), "missing_seqs": result.get("missing_seqs") or [],
+            "newest_present_at": result.get("newest_present_at"), "last_written_at": (written or [{}])[-1].get("written_at") if written else None,
+            "in_recovery": result.get("in_recovery")}
+
+
+def progress_record(facts, phase):
+    """The progress record of a drill or failover run at `phase`."""
+    return drill_record(facts, phase) if facts.get("operation") == "drill" else failover_record(facts, phase)
+
+
+def drill_record(facts, phase):
+    """The drill's progress record after `phase` (failed_over: the measurements; failed_back: completed, with the
+    comparison), from the record written at its start (facts['state'])."""
+    state = dict(facts.get("state") or {})
+    state["steps"] = list(facts.get("steps") or [])
+    if phase == "failed_over":
+        markers = (facts.get("markers") or {}).get("markers")
+        state.update(phase="failed_over", cut_at=facts.get("cut_at"), smoke_passed_at=facts.get("smoke_passed_at"),
+                     dns_insync_at=facts.get("dns_insync_at"),
+                     promotion=promotion(facts.get("promote_result")), markers_written=markers,
+                     rpo_measured=rpo_measured(facts.get("verify_result"), markers))
+    elif phase == "failed_back":
+        state.update(outcome="completed", phase="failed_back", finished_at=now_iso(), status_diff=facts.get("status_diff"))
+    return state
+
+
+def failover_record(facts, phase):
+    """The failover's progress record at `phase` (started, promoted, done, failed)."""
+    record = {"run_id": facts["run_id"], "environment": facts["environment"], "started_at": facts["first_started_at"],
+              "last_run_at": facts["started_at"], "cut_at": facts["cut_at"], "primary": facts["primary"], "replica": facts["replica"],
+              "dns_before": facts.get("dns_before"), "promotion": facts.get("promotion"), "outcome": "in_progress", "phase": phase}
+    if phase == "done":
+        record.update(outcome="failed_over", smoke_passed_at=facts.get("smoke_passed_at"), dns_insync_at=facts.get("dns_insync_at"),
+                      rto_seconds=span_seconds(facts.get("cut_at"), serving_at(facts.get("smoke_passed_at"), facts.get("dns_insync_at"))))
+    elif phase == "failed":
+        record.update(outcome="failed", phase=facts.get("failed_step") or "failed", error=(facts.get("error") or "").strip())
+    return record
+
+
+def report_steps(steps):
+    """Steps as the reports show them: the recorded step (runbook_step's cloudops_step) with `result` (its outcome) too."""
+    out = []
+    for step in steps or []:
+        if isinstance(step, dict):
+            shown = dict(step)
+            shown.setdefault("result", step.get("outcome"))
+            out.append(shown)
+    return out
+
+
+def primary_of(records):
+    """The set identifier of the PRIMARY record of a failover pair (a list of records), None when there is none."""
+    for record in records or []:
+        if isinstance(record, dict) and record.get("failover") == "PRIMARY":
+            return record.get("set_identifier")
+    return None
+
+
+def _sizes(sizes):
+    sizes = sizes or {}
+    return "/".join(str(sizes.get(k)) for k in ("min_size", "desired_size", "max_size"))
+
+
+def failover_changes(f):
+    """What a failover changed (`would: ` ahead of each in check mode): promotion, node group, workloads, Secret, DNS."""
+    would = "would: " if f.get("check_mode") else ""
+    out = []
+    promote = f.get("promote_result") or {}
+    if promote.get("changed"):
+        out.append("%sRDS %s promoted: no longer a read replica of %s, writable" % (would, (promote.get("instance") or {}).get("id"), promote.get("source")))
+    nodegroup = f.get("nodegroup_result") or {}
+    if nodegroup.get("changed"):
+        out.append("%sEKS node group %s min/desired/max %s -> %s"
+                   % (would, f.get("nodegroup_name"), _sizes(nodegroup.get("before")), _sizes(nodegroup.get("after"))))
+    for w in (f.get("workloads_result") or {}).get("workloads") or []:
+        if w.get("changed"):
+            out.append("%s%s %s/%s replicas %s -> %s" % (would, w.get("kind"), w.get("namespace"), w.get("name"), w.get("before"), w.get("replicas")))
+    cutover = (f.get("app_db_result") or {}).get("cutover") or {}
+    if (f.get("app_db_result") or {}).get("changed") and cutover:
+        previous, current = cutover.get("previous") or {}, cutover.get("current") or {}
+        was = "%s:%s" % (previous.get("host"), previous.get("port")) if previous.get("existed") else "(created)"
+        restarted = (", restarted " + ", ".join(cutover["restarted"])) if cutover.get("restarted") else ""
+        out.append("%sSecret %s %s -> %s:%s%s" % (would, cutover.get("secret"), was, current.get("host"), current.get("port"), restarted))
+    dns = f.get("dns_result") or {}
+    if dns.get("changed"):
+        out.append("%sRoute 53 %s: PRIMARY %s -> %s" % (would, f.get("record_name"), primary_of(dns.get("before")), primary_of(dns.get("after"))))
+    return out
+
+
+def replica_rebuild(result):
+    """What the failback did to the DR instance (rds_read_replica's result), as the drill report shows it."""
+    if not isinstance(result, dict) or "action" not in result:
+        return None
+    return {"action": result.get("action"), "found": result.get("found"), "deleted": result.get("deleted"), "created": result.get("created"),
+            "instance": result.get("instance") if result.get("created") else None, "delete_seconds": result.get("delete_seconds"),
+            "create_seconds": result.get("duration_seconds") if result.get("created") else None, "changed": result.get("changed")}
