@@ -25,7 +25,7 @@ help:
 	@echo "make integration-long  the long integration variants (each runbook killed at each major step)"
 	@echo "make awx-tests     AWX surveys vs the runbooks' inputs, awx/configure.yml, the execution environment"
 	@echo "make ee-context    the execution environment's build context in build/ee/context (then podman build)"
-	@echo "make bench         this collection vs a peer-module baseline under realistic sandbox timing (~15 min; not in make test)"
+	@echo "make bench         this collection vs a peer-module baseline under realistic sandbox timing (~45 min; not in make test)"
 
 venv: $(VENV)/.installed
 
@@ -113,8 +113,10 @@ molecule: venv postgres
 	done
 
 # The runbooks against a baseline of amazon.aws/community.aws/kubernetes.core modules (benchmarks/), on a sandbox of
-# its own (build/bench-sandbox) under the realistic timing profile; tables in build/bench/results.md. Exit 1 when a
-# target fails. BENCH_FLAGS e.g. "--scale 0.05 --scenarios drill,deploy,switch --services 1,10,50,200".
+# its own (build/bench-sandbox) under the realistic timing profile, each scenario --repeats times (collection and
+# baseline interleaved, medians), plus the drill's task executions and module processes on the instant profile and
+# the code-shape checks; every target PASS/FAIL in build/bench/results.md. Exit 1 when a target fails. BENCH_FLAGS
+# e.g. "--scenarios counts,drill --repeats 1" or "--scale 0.05 --deploy-services 10 --services 1,10,50,200".
 BENCH_FLAGS ?=
 bench: venv postgres
 	$(BIN)/python -m benchmarks.run $(BENCH_FLAGS)
