@@ -443,9 +443,9 @@ def present(module, conn, source_region, wanted):
     seen = dict(found=replica_rebuild.found_view(existing), action=done, delete_seconds=None)
     if plan["action"] == replication.REFUSE:
         if not params["replace"]:
-            refused = dict(seen, action=replica_rebuild.REFUSED)
-            module.fail_json(msg=replica_rebuild.refusal(instance_id, plan["reason"], params["refusal_hint"]),
-                             **outcome(instance=summary(existing), **refused))
+            refused = outcome(instance=summary(existing), **seen)
+            refused["action"] = replica_rebuild.REFUSED
+            module.fail_json(msg=replica_rebuild.refusal(instance_id, plan["reason"], params["refusal_hint"]), **refused)
         refuse_deletion(module, existing, summary(existing), **seen)
     if plan["action"] == replication.KEEP:
         if params["wait"] and not module.check_mode and not replication.replicating(existing, wanted, module.region):
