@@ -7,14 +7,10 @@ Jinja of roles/failover_preflight and of the playbooks decided before issue 15."
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
-import yaml
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_plan as fp
-
-REPO = os.path.abspath(os.path.join(os.path.dirname(fp.__file__), os.pardir, os.pardir))
 
 EKS = {"dr": {"region": "us-west-2", "cluster_name": "shop-dr", "nodegroup_name": "shop-dr-workers", "kubeconfig": "/k/dr", "context": "dr"}}
 RDS = {"primary": {"region": "us-east-1", "instance_id": "shop-db"}, "replica": {"region": "us-west-2", "instance_id": "shop-db-dr"}}
@@ -76,17 +72,6 @@ def test_uses_colour_reads_what_is_not_text_or_not_there():
 
 
 # -- plan problems -------------------------------------------------------------------------------------------------
-
-def test_the_sandbox_inventory_needs_nothing_more():
-    def load(name):
-        with open(os.path.join(REPO, "inventories", "sandbox", "group_vars", "all", name), encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    inventory = dict(load("estate.yml"), **load("failover.yml"))
-    for operation in (fp.FAILOVER, fp.DRILL):
-        assert fp.plan_problems(operation, inventory["cloudops_failover"], inventory["cloudops_eks"], inventory["cloudops_rds"],
-                                inventory["cloudops_alb"]) == []
-    assert fp.uses_colour(inventory["cloudops_failover"]) is True  # the sandbox scales shop-{colour}
-
 
 def test_settings_that_lack_everything_get_every_problem_in_order():
     s = settings(dr_scale={"nodegroup": {"min_size": 4, "desired_size": 2, "max_size": 6},
