@@ -316,7 +316,7 @@ def test_an_unfinished_run_is_abandoned_only_by_its_run_id_with_the_confirmation
     assert ("Abandon refused, nothing changed: lock_abandon=drill-sandbox-20260101T000000 does not name the unfinished run of "
             "environment sandbox, which is the failover_drill run drill-sandbox-20260131T120000") in refused(proc)
     proc = runs.run("playbooks/release_lock.yml", {"lock_abandon": "drill-sandbox\n"})
-    assert "lock_abandon the run id of the unfinished run to abandon" in refused(proc)
+    assert "lock_abandon must be the run id of the unfinished run to abandon" in refused(proc)
     confirming = dict(LOCK, require_confirmation=True)
     proc = runs.run("playbooks/release_lock.yml", {"lock_abandon": "drill-sandbox-20260131T120000", "cloudops_lock": confirming})
     assert "Abandon of an unfinished run refused before any AWS call" in refused(proc)
