@@ -53,16 +53,20 @@ class Playbook(object):
                    ANSIBLE_DEPRECATION_WARNINGS="false")
         if endpoint:
             env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1"  # nothing listens there: no call is made before these checks
-        cmd = [sys.executable, "-m", "ansible.cli.playbook", "-i", str(base / "inventory"), str(path)]
-        done = subprocess.run(cmd, cwd=str(base), env=env, capture_output=True, text=True, timeout=300, check=False)
-        start = done.stdout.find("{")
-        assert start >= 0, done.stdout + done.stderr
-        data = json.loads(done.stdout[start:])
-        results = {}
-        for play in data["plays"]:
-            for task in play["tasks"]:
-                results[task["task"]["name"]] = task["hosts"].get("localhost")
-        return done.returncode, results
+        return run_json_playbook([sys.executable, "-m", "ansible.cli.playbook", "-i", str(base / "inventory"), str(path)], base, env, 300)
+
+
+def run_json_playbook(cmd, cwd, env, timeout):
+    """Run ansible-playbook with the json stdout callback: (rc, {task name: localhost's result})."""
+    done = subprocess.run(cmd, cwd=str(cwd), env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    start = done.stdout.find("{")
+    assert start >= 0, done.stdout + done.stderr
+    data = json.loads(done.stdout[start:])
+    results = {}
+    for play in data["plays"]:
+        for task in play["tasks"]:
+            results[task["task"]["name"]] = task["hosts"].get("localhost")
+    return done.returncode, results
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import textwrap
 
 import pytest
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps as steps_utils
+from conftest import run_json_playbook
 
 COLLECTIONS = os.path.abspath(os.path.join(os.path.dirname(steps_utils.__file__), *([os.pardir] * 5)))
 
@@ -56,15 +56,7 @@ def run_playbook(tmp_path, tasks, check=False, play_extra="", evidence=False):
                ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"), ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_RETRY_FILES_ENABLED="false", ANSIBLE_NOCOLOR="1")
     cmd = [sys.executable, "-m", "ansible.cli.playbook", "-i", "localhost,", "-c", "local", str(playbook)] + (["--check"] if check else [])
-    done = subprocess.run(cmd, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=180, check=False)
-    start = done.stdout.find("{")
-    assert start >= 0, done.stdout + done.stderr
-    data = json.loads(done.stdout[start:])
-    results = {}
-    for play in data["plays"]:
-        for task in play["tasks"]:
-            results[task["task"]["name"]] = task["hosts"].get("localhost")
-    return done.returncode, results
+    return run_json_playbook(cmd, tmp_path, env, 180)
 
 
 def test_steps_are_recorded_as_data(tmp_path):
