@@ -4,20 +4,29 @@
 (dr_readiness_info's result), the DR load balancer's traffic when a name uses {colour}, and the inventory's
 cloudops_failover/eks/rds/dns/alb/budgets: refuses the run when a blocking check failed (naming it and what to do) or
 the DR side has no single active colour, else sets the facts failover_plan and failover_readiness. The logic is
-module_utils/failover_plan.py (unit-tested)."""
+module_utils/failover_plan.py (unit-tested). With stage: progress (before the lock) only the progress records are
+judged: failover_progress (the run id to lock for) and failover_capacity (what a drill reads with its status before).
+With since (the run's start), a plan that is not refused also records the preflight step (from since to now, the
+readiness summary as its detail) followed by the given steps (the status before a new drill read with its readiness),
+in runbook_steps as runbook_step does."""
 
 from __future__ import annotations
 
+import time
+
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import FACT, RUN_FACT, controller_run, previous_steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_plan
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(("operation", "audit", "traffic", "records", "max_lag_override", "blocking_checks"))
+    _VALID_ARGS = frozenset(("operation", "audit", "traffic", "records", "max_lag_override", "blocking_checks", "stage", "since",
+                             "steps"))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -40,6 +49,12 @@ class ActionModule(ActionBase):
         if progress["refusal"]:
             result.update(failed=True, changed=False, msg=progress["refusal"])
             return result
+        if a.get("stage") == "progress":  # before the lock: the run id to lock for, what the drill reads with the status
+            result.update(changed=False, msg="%s: %s" % (failover_plan.what(operation), "resumes run %s" % progress["run_id"]
+                                                         if progress["resumed"] else "a new run"),
+                          ansible_facts={"failover_progress": progress,
+                                         "failover_capacity": failover_plan.capacity_request(settings, eks)})
+            return result
         colour = ""
         if failover_plan.uses_colour(settings):
             refusal = failover_plan.colour_problem(operation, (alb or {}).get("dr"), a.get("traffic"))
@@ -57,6 +72,17 @@ class ActionModule(ActionBase):
         plan = failover_plan.plan(operation, var("cloudops_environment"), settings, eks, var("cloudops_rds", {}),
                                   var("cloudops_dns", {}), var("cloudops_budgets", {}), max_lag_override, colour,
                                   db=var("cloudops_db", {}))
-        result.update(changed=False, msg="%s planned: %s" % (failover_plan.what(operation), readiness["summary"]),
-                      ansible_facts={"failover_plan": plan, "failover_readiness": readiness, "failover_progress": progress})
+        facts = {"failover_plan": plan, "failover_readiness": readiness, "failover_progress": progress}
+        result.update(changed=False, msg="%s planned: %s" % (failover_plan.what(operation), readiness["summary"]), ansible_facts=facts)
+        if a.get("since"):  # the preflight ends here: its step, then the steps its reads recorded (the status before)
+            try:
+                recorded = [failover_plan.preflight_step(steps.epoch(a["since"]), time.time(), progress["resumed"], readiness["summary"])]
+            except ValueError as exc:
+                result.update(failed=True, msg="failover_plan: since must be an ISO 8601 time: %s" % exc)
+                return result
+            recorded += [step for step in (a.get("steps") or []) if steps.is_step(step)]
+            run = controller_run()
+            facts.update({FACT: steps.steps_after(previous_steps(task_vars, run), recorded), RUN_FACT: run})
+            # as runbook_step results carry them, one per step, for the run evidence
+            result.update(cloudops_step=recorded, results=[{"cloudops_step": step} for step in recorded])
         return result

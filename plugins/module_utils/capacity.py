@@ -7,6 +7,7 @@ Pure functions over the results of _aws/nodegroup_scaling.scale_nodegroup and _k
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 UP, DOWN = "up", "down"
@@ -76,3 +77,17 @@ def workloads_step_summary(result):
     detail = "; ".join("%s %s -> %s" % (w["name"], w["before"], w["replicas"]) for w in workloads) or "no workload"
     return steps.summary(detail, {"duration_seconds": result.get("duration_seconds"), "workloads": len(workloads),
                                   "workloads_ready": sum(1 for w in workloads if w.get("ready"))})
+
+
+def restore_read(nodegroup, workloads, objects):
+    """What puts the DR capacity back, from reads alone (eks_capacity's `restore` in check mode, read by estate_status):
+    {nodegroup: the node group's sizes (None: no node group), workloads: [{kind, name, namespace, replicas}]}.
+    nodegroup: the node group (boto3 shape) or None; workloads: [{kind, name, namespace}]; objects: each one as read."""
+    sizes = None
+    if nodegroup is not None:
+        sizes = scaling.scaling_from_boto(nodegroup.get("scalingConfig"))
+    out = []
+    for workload, obj in zip(workloads, objects):
+        out.append({"kind": workload["kind"], "name": workload["name"], "namespace": workload["namespace"],
+                    "replicas": scaling.workload_progress(obj)["replicas"]})
+    return {"nodegroup": sizes, "workloads": out}

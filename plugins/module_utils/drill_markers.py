@@ -69,3 +69,10 @@ def read_summary(result):
 def purge_summary(deleted, check_mode=False):
     """step_summary of a purge."""
     return steps.summary("%d rows %s" % (deleted, "would be deleted" if check_mode else "deleted"), {"deleted": deleted})
+
+
+def read_and_purge_summary(read, instance_id, deleted, check_mode=False):
+    """step_summary of a read followed by the purge of the run's rows from the primary (read_summary's, plus the
+    purge: a clause of the detail and the `deleted` measure)."""
+    detail = "%s; %d rows %s from %s" % (read.get("detail"), deleted, "would be purged" if check_mode else "purged", instance_id)
+    return steps.summary(detail, dict(read.get("measures") or {}, deleted=deleted), read.get("gates"))

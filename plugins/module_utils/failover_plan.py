@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
+
 FAILOVER, DRILL = "failover", "drill"
 COLOUR = "{colour}"
 DRILL_BLOCKING = ["replica_role", "replica_lag", "source_backups", "dr_cluster_active", "dr_nodegroup_active"]
@@ -127,6 +129,12 @@ def readiness_refusal(operation, readiness_part, refusal_note=""):
     return " ".join(p for p in parts if p)
 
 
+def preflight_step(started, finished, resumed, summary):
+    """The recorded preflight step (module_utils/steps.py): the request, the records, the lock, the readiness, the plan."""
+    return steps.make_step("preflight", started, finished, phase="preflight",
+                           title="confirmation, readiness audit, plan%s" % (", resume" if resumed else ""), detail=summary)
+
+
 def _int(value, default):
     """`value | default(default, true) | int`: an empty value (None, '', 0) takes the default."""
     return int(value) if value else default
@@ -157,6 +165,17 @@ def smoke_test_run(smoke, eks_dr, colour):
     if http:
         run["http"] = dict(http, url=str(http.get("url") or "").replace(COLOUR, colour))
     return run
+
+
+def capacity_request(settings, eks):
+    """What a drill reads, with the status before, to put the DR capacity back (estate_status's `capacity`): the DR
+    node group's sizes when the run scales it, the replicas of the workloads it scales (names may hold {colour})."""
+    settings, eks_dr = _dict(settings), _dict(_dict(eks).get("dr"))
+    scale = _dict(settings.get("dr_scale"))
+    return {"nodegroup": bool(scale.get("nodegroup") and eks_dr.get("nodegroup_name")),
+            "workloads": [{"kind": w.get("kind") or "Deployment", "name": str(w.get("name")), "namespace": w.get("namespace") or scale.get("namespace")}
+                          for w in _list(scale.get("workloads")) if isinstance(w, dict)],
+            "kubeconfig": eks_dr.get("kubeconfig") or "", "context": eks_dr.get("context") or ""}
 
 
 def markers_login(db, drill):

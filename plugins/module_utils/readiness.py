@@ -145,3 +145,52 @@ def replica_spec(instance):
             "kms_key_id": instance.get("KmsKeyId"),
             "multi_az": instance.get("MultiAZ"),
             "tags": dict((t.get("Key"), t.get("Value")) for t in instance.get("TagList") or [] if t.get("Key"))}
+
+
+# -- the readiness of a drill from the estate's status reads (estate_status, O(readiness)) -------------------------------
+def health_configs(views):
+    """{id: HealthCheckConfig's RequestInterval/FailureThreshold} from route53_failover_info's health check views."""
+    return dict((check, {"RequestInterval": view.get("request_interval"), "FailureThreshold": view.get("failure_threshold")})
+                for check, view in (views or {}).items() if isinstance(view, dict))
+
+
+def dns_records_of(records):
+    """The Route 53 failover pair as route53_failover_switch returns it in `before` (what a failback puts back), or
+    None when the name's records are of several types (the DNS finding says what is wrong)."""
+    try:
+        return sorted(failover.routing_records(records, "failover", None), key=lambda r: r.get("set_identifier") or "")
+    except failover.SwitchError:
+        return None
+
+
+def estate_readiness(replica, dr_cluster, dns, traffic, settings):
+    """What dr_readiness_info returns ({findings, passed, failed_checks, observed, step_summary}), judged from the reads
+    estate_status made anyway: nothing is read twice.
+
+    replica: _aws/rds.replication_read of the DR replica ({info, instance, source}); dr_cluster: _aws/eks.cluster_read
+    of the DR cluster ({info, cluster, nodegroups}); dns: _aws/route53.failover_info's answer (None: not read);
+    traffic: the DR load balancer's traffic_info (or None); settings: {replica_id, cluster_name, nodegroup_name,
+    record_name, rpo_budget_seconds, rto_budget_seconds, lag_lookback_seconds}."""
+    replica = replica or {}
+    info, instance = replica.get("info") or {}, replica.get("instance")
+    budget, lookback = settings.get("rpo_budget_seconds"), settings.get("lag_lookback_seconds")
+    if instance is None:
+        found = replica_findings(settings["replica_id"], None, None, None, None, budget) + [source_backups_finding(None, None)]
+    else:
+        found = replica_findings(settings["replica_id"], instance, info.get("role"), info.get("role_evidence"),
+                                 info.get("replica_lag_seconds"), budget, lookback)
+        found.append(source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), replica.get("source") or None))
+    dr_cluster = dr_cluster or {}
+    cluster = dr_cluster.get("cluster")
+    found.append(cluster_finding(settings["cluster_name"], cluster))
+    if settings.get("nodegroup_name"):
+        groups = [g for g in dr_cluster.get("nodegroups") or [] if g.get("nodegroupName") == settings["nodegroup_name"]]
+        found.append(nodegroup_finding(settings["cluster_name"], settings["nodegroup_name"], groups[0] if groups and cluster else None))
+    observed = {"replica_spec": replica_spec(instance), "dns_records": None, "dr_traffic": traffic}
+    if dns is not None:
+        records = list(dns.get("records") or []) + list(dns.get("weighted_records") or []) + list(dns.get("other_records") or [])
+        observed["dns_records"] = dns_records_of(records)
+        found.append(dns_finding(settings["record_name"], records, health_configs(dns.get("health_checks")),
+                                 settings.get("rto_budget_seconds")))
+    verdict = summary(found)
+    return dict(verdict, findings=found, observed=observed, step_summary=readiness_step_summary(found))

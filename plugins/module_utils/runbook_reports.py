@@ -141,7 +141,7 @@ def _drill_report(f):
         "status_before": state.get("status_before"),
         "status_after": f.get("status_after") if compared else None,
         "failback": {"dns_records": state.get("dns_before"), "scale": state.get("scale_restore"), "replica": f.get("replica"),
-                     "markers_purged": f.get("markers_purged")},
+                     "markers_purged": f.get("markers_purged") if f.get("markers_purged") is not None else state.get("markers_purged")},
         "next_steps": drill_next_steps(outcome, check_mode, f["run_id"]),
     }
 
@@ -268,7 +268,9 @@ def drill_record(facts, phase):
         state.update(phase="failed_over", cut_at=facts.get("cut_at"), smoke_passed_at=facts.get("smoke_passed_at"),
                      dns_insync_at=facts.get("dns_insync_at"),
                      promotion=promotion(facts.get("promote_result")), markers_written=markers,
-                     rpo_measured=rpo_measured(facts.get("verify_result"), markers))
+                     rpo_measured=rpo_measured(facts.get("verify_result"), markers),
+                     # the verification purged them from the primary (None: not yet; the failback then purges them)
+                     markers_purged=(facts.get("verify_result") or {}).get("deleted_count") if isinstance(facts.get("verify_result"), dict) else None)
     elif phase == "failed_back":
         state.update(outcome="completed", phase="failed_back", finished_at=now_iso(), status_diff=facts.get("status_diff"))
     return state

@@ -190,3 +190,12 @@ def steps_after(previous, recorded):
         if is_step(s):
             out.append(s)
     return out
+
+
+def module_step(spec, started, finished, module, result):
+    """The recorded step of a module that records its own step(s) (given `step: {step, phase, title}`), as runbook_step
+    would record it, for a playbook to add with `runbook_step: record:` where it belongs in the run's list (a module
+    that runs several steps at once returns a list of them). None without a spec."""
+    if not isinstance(spec, dict) or not spec.get("step"):
+        return None
+    return make_step(spec["step"], started, finished, phase=spec.get("phase"), title=spec.get("title"), module=module, result=result)

@@ -119,6 +119,65 @@ options:
     description:
       - Path of the helm binary; by default C(helm) on E(PATH).
     type: path
+  readiness:
+    description:
+      - Also judge whether the estate can fail over to DR (the checks of M(cloudops.runbooks.dr_readiness_info), from
+        the same reads; nothing is read twice) and return RV(readiness). A missing DR replica or DR cluster is then a
+        failed check, not a failed read.
+      - The replica's lag is the latest datapoint within O(lag_lookback_seconds).
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      rto_budget_seconds:
+        description: Recovery time objective the DNS failover time is compared with.
+        type: int
+        required: true
+  capacity:
+    description:
+      - Also read what puts the DR capacity back after a failover (what M(cloudops.runbooks.eks_capacity) returns as
+        C(restore) in check mode) and return it as RV(capacity_restore).
+      - A workload name may hold C({colour}), the DR load balancer's active colour (read here); when the DR side has no
+        single active colour, RV(capacity_restore) is null.
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      nodegroup:
+        description: Return the sizes of O(eks.dr.nodegroup_name).
+        type: bool
+        default: false
+      workloads:
+        description: The DR workloads whose replicas to return (a missing one fails the module).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          kind: {description: Workload kind., type: str, default: Deployment, choices: [Deployment, StatefulSet]}
+          name: {description: "Its name (C({colour}) is replaced).", type: str, required: true}
+          namespace: {description: Its namespace., type: str, required: true}
+      kubeconfig: {description: Kubeconfig of the DR cluster (empty is the default)., type: path}
+      context: {description: Its context., type: str}
+  step:
+    description:
+      - Also return this read as a recorded runbook step (RV(cloudops_steps)), for a playbook that adds it to the run's
+        steps where it belongs (the drill - after its preflight step, by M(cloudops.runbooks.failover_plan) O(cloudops.runbooks.failover_plan#module:steps), or
+        with C(cloudops.runbooks.runbook_step) O(cloudops.runbooks.runbook_step#module:record)).
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      step: {description: "The step's id, such as C(status_before).", type: str, required: true}
+      phase: {description: Its phase., type: str}
+      title: {description: Its title., type: str}
+  nodegroup_settled:
+    description:
+      - Before reading it, wait until O(eks.dr.nodegroup_name) is C(ACTIVE) with these sizes (a scale-down asked for
+        without a wait, such as a drill's failback); fails when it is not within O(nodegroup_settled.timeout) seconds.
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      min_size: {description: Minimum size., type: int, required: true}
+      desired_size: {description: Desired size., type: int, required: true}
+      max_size: {description: Maximum size., type: int, required: true}
+      timeout: {description: Seconds to wait., type: int, default: 1800}
 requirements:
   - helm (the CLI) on the control node
 notes:
@@ -201,6 +260,27 @@ status_report:
     collected_at: '2026-01-31T12:00:00Z'
     environment: sandbox
     dns: {record_name: app.shop.example.com, serving: PRIMARY, primary_healthy: true}
+readiness:
+  description:
+    - With O(readiness), what M(cloudops.runbooks.dr_readiness_info) returns for the DR replica, cluster, node group and
+      DNS pair - C(findings), C(passed), C(failed_checks), C(observed) (C(replica_spec), C(dns_records), C(dr_traffic) -
+      the DR load balancer's traffic) and C(step_summary).
+  returned: with O(readiness)
+  type: dict
+  sample: {passed: true, failed_checks: [], findings: [{check: replica_lag, passed: true, detail: "lag 2 s", numbers: {}}]}
+capacity_restore:
+  description:
+    - With O(capacity), C(nodegroup) (the DR node group's sizes, or null) and C(workloads) (each with its replicas);
+      null when the DR side has no single active colour for a name with C({colour}).
+  returned: with O(capacity)
+  type: dict
+  sample: {nodegroup: {min_size: 1, desired_size: 1, max_size: 6}, workloads: [{kind: Deployment, name: shop-blue, namespace: shop, replicas: 0}]}
+cloudops_steps:
+  description: With O(step), the read as a recorded step (the shape C(cloudops.runbooks.runbook_step) records), in a list.
+  returned: with O(step)
+  type: list
+  elements: dict
+  sample: [{step: status_before, phase: failover, title: status before, module: cloudops.runbooks.estate_status, outcome: ok}]
 step_summary:
   description: The standard step result of a runbook step (one line, flat numbers, the replication figures as gates).
   returned: success
@@ -217,22 +297,31 @@ step_summary:
 """
 
 import datetime
+import threading
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import capacity
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
+from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
+from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
+from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.workloads import Workloads
 
 
 # Releases of one side read side by side (helm processes mostly wait on the cluster's API).
 HELM_WORKERS = 4
+COLOUR = "{colour}"
 
 
 def _side(**options):
@@ -255,34 +344,133 @@ def argument_spec():
         rpo_budget_seconds=dict(type="int", required=True),
         lag_lookback_seconds=dict(type="int", default=600),
         binary_path=dict(type="path"),
+        readiness=dict(type="dict", options=dict(rto_budget_seconds=dict(type="int", required=True))),
+        capacity=dict(type="dict", options=dict(
+            nodegroup=dict(type="bool", default=False),
+            workloads=dict(type="list", elements="dict", default=[], options=dict(
+                kind=dict(type="str", default="Deployment", choices=list(scaling.WORKLOAD_KINDS)),
+                name=dict(type="str", required=True),
+                namespace=dict(type="str", required=True))),
+            kubeconfig=dict(type="path"),
+            context=dict(type="str"))),
+        step=dict(type="dict", options=dict(step=dict(type="str", required=True), phase=dict(type="str"), title=dict(type="str"))),
+        nodegroup_settled=dict(type="dict", options=dict(
+            min_size=dict(type="int", required=True),
+            desired_size=dict(type="int", required=True),
+            max_size=dict(type="int", required=True),
+            timeout=dict(type="int", default=1800))),
     )
 
 
-def reads(worker, params):
-    """{(part, side): a function of no argument making that read in a worker thread}, in the report's order."""
+class Describes(object):
+    """RDS instances described once per process, whoever asks first (the primary's read and the replica's source
+    lookup ask for the same instance): (region, identifier or ARN) -> the DBInstances entry or None."""
+
+    def __init__(self, worker):
+        self.worker, self.lock, self.found = worker, threading.Lock(), {}
+
+    def __call__(self, region, identifier):
+        key = (rds.region_of_arn(identifier) or region, str(identifier).rsplit(":", maxsplit=1)[-1])
+        with self.lock:
+            entry = self.found.setdefault(key, {"lock": threading.Lock()})
+        with entry["lock"]:
+            if "instance" not in entry:
+                entry["instance"] = rds.describe_instance(self.worker, client(self.worker, "rds", region=key[0]), identifier)
+            return entry["instance"]
+
+
+def settle(worker, conn, cluster, name, sizes, timeout):
+    """Wait until the node group is ACTIVE with the sizes (the failback's scale-down, asked for without a wait);
+    fails as eks_nodegroup_scale's wait does. Returns {name: the node group as last described}."""
+    target = dict((key, sizes[key]) for key in ("min_size", "desired_size", "max_size"))
+    outcome = waiting.poll_until(lambda: eks.describe_nodegroup(worker, conn, cluster, name),
+                                 lambda found: scaling.nodegroup_outcome(found, target) != scaling.WAITING, timeout)
+    found = outcome["result"]
+    if scaling.nodegroup_outcome(found, target) != scaling.DONE:
+        issues = scaling.health_issues(found)
+        worker.fail_json(msg="node group %s of %s is %s with scaling %s after %s s, not ACTIVE with %s%s" % (
+            name, cluster, (found or {}).get("status", "gone"), scaling.scaling_from_boto((found or {}).get("scalingConfig")),
+            outcome["elapsed"], target, ": health issues %s" % "; ".join(issues) if issues else ": raise the timeout or run again"))
+
+
+def reads(worker, params, shared=None):
+    """{(part, side): a function of no argument making that read in a worker thread}, in the report's order. Each
+    returns the part's info; with O(readiness) or O(capacity) the raw describes are kept in shared."""
+    shared = {} if shared is None else shared
+    judged = bool(params.get("readiness"))  # a missing replica or DR cluster is a finding, not a failed read
+    describe = Describes(worker)
+    traffic_read = threading.Event()
+
     def eks_read(side):
         spec = params["eks"][side]
-        return lambda: eks.cluster_info(worker, client(worker, "eks", region=spec["region"]), spec["cluster_name"], spec["region"])
+
+        def read():
+            conn = client(worker, "eks", region=spec["region"])
+            settled, known = params.get("nodegroup_settled"), None
+            if side == "dr" and settled and spec.get("nodegroup_name"):
+                known = settle(worker, conn, spec["cluster_name"], spec["nodegroup_name"], settled, settled["timeout"])
+            found = eks.cluster_read(worker, conn, spec["cluster_name"], spec["region"], fail_when_missing=not (judged and side == "dr"),
+                                     known=known)
+            shared[("eks", side)] = found
+            return found["info"]
+        return read
 
     def rds_read(side):
         spec = params["rds"][side]
-        return lambda: rds.replication_info(worker, spec["region"], spec["instance_id"], params["rpo_budget_seconds"],
-                                            params["lag_lookback_seconds"])
+
+        def read():
+            found = rds.replication_read(worker, spec["region"], spec["instance_id"], params["rpo_budget_seconds"],
+                                         params["lag_lookback_seconds"], fail_when_missing=not (judged and side == "replica"),
+                                         describe=describe)
+            shared[("rds", side)] = found
+            return found["info"]
+        return read
 
     def alb_read(side):
         spec = params["alb"][side]
         colours = dict((str(colour), str(group)) for colour, group in spec["target_groups"].items())
-        return lambda: elbv2.traffic_info(worker, client(worker, "elbv2", region=spec["region"]), spec["region"],
-                                          spec["load_balancer_name"], spec["listener_port"], colours)
+
+        def read():
+            try:
+                found = elbv2.traffic_info(worker, client(worker, "elbv2", region=spec["region"]), spec["region"],
+                                           spec["load_balancer_name"], spec["listener_port"], colours)
+                shared[("alb", side)] = found
+                return found
+            finally:
+                if side == "dr":
+                    traffic_read.set()
+        return read
 
     def dns_read():
         spec = params["dns"]
-        return route53.failover_info(worker, client(worker, "route53"), spec["zone_name"], spec["record_name"], spec["private_zone"])
+        found = route53.failover_info(worker, client(worker, "route53"), spec["zone_name"], spec["record_name"], spec["private_zone"])
+        shared[("dns", None)] = found
+        return found
 
     def helm_read(side):
         kubeconfig = params["eks"][side]["kubeconfig"] or None  # empty: helm's default
         namespace = params["helm"]["release_namespace"]
         return lambda: {"releases": helm_cli.HelmRunner(worker, kubeconfig=kubeconfig).releases(namespace, workers=HELM_WORKERS)}
+
+    def capacity_read():
+        spec = params["capacity"]
+        wanted = [dict(w) for w in spec["workloads"]]
+        if any(COLOUR in w["name"] for w in wanted):  # names of the DR side's active colour
+            traffic_read.wait()
+            traffic = shared.get(("alb", "dr")) or {}
+            colour = traffic.get("active_colour")
+            if colour not in params["alb"]["dr"]["target_groups"]:
+                return None  # no single active colour: the failover plan refuses, naming it
+            for w in wanted:
+                w["name"] = w["name"].replace(COLOUR, colour)
+        objects = []
+        if wanted:
+            io = Workloads(worker, k8s_retry.module_api_client(worker, spec["kubeconfig"] or None, spec["context"] or None))
+            objects = [io.read(w) for w in wanted]
+            missing = ["%s %s/%s" % (w["kind"], w["namespace"], w["name"]) for w, obj in zip(wanted, objects) if obj is None]
+            if missing:
+                worker.fail_json(msg="not found: %s (check the names, namespaces and kubeconfig/context)" % ", ".join(missing))
+        return {"workloads": wanted, "objects": objects}
 
     tasks = {}
     for side in status.SIDES:
@@ -294,6 +482,8 @@ def reads(worker, params):
     tasks[("dns", None)] = dns_read
     for side in status.SIDES:
         tasks[("helm", side)] = helm_read(side)
+    if params.get("capacity"):
+        tasks[("capacity", "dr")] = capacity_read
     return tasks
 
 
@@ -301,22 +491,48 @@ def label(key):
     return " ".join(part for part in key if part)
 
 
+def dr_capacity(params, results, shared):
+    """eks_capacity's `restore` of the DR side, from the reads (None when the workloads' colour is not single)."""
+    read = results.get(("capacity", "dr"))
+    if read is None:
+        return None
+    nodegroup = None
+    name = params["eks"]["dr"].get("nodegroup_name")
+    if params["capacity"]["nodegroup"] and name:
+        groups = [g for g in (shared.get(("eks", "dr")) or {}).get("nodegroups") or [] if g.get("nodegroupName") == name]
+        nodegroup = groups[0] if groups else None
+    return capacity.restore_read(nodegroup, read["workloads"], read["objects"])
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    started = time.monotonic()
-    results, failures = threads.run_all(reads(threads.WorkerModule(module), params))
+    started, began = time.monotonic(), time.time()
+    shared = {}
+    results, failures = threads.run_all(reads(threads.WorkerModule(module), params, shared))
     if failures:
         threads.fail_from(module, failures, label)
     seconds = round(time.monotonic() - started, 3)
 
     found = {"dns": results[("dns", None)]}
     for (part, side), result in results.items():
-        if side is not None:
+        if side is not None and part != "capacity":
             found.setdefault(part, {})[side] = result
     config = {"environment": params["environment"], "alb": params["alb"], "dns": params["dns"], "helm": params["helm"]}
     report = status.with_timestamp(status.build_report(found, config), datetime.datetime.now(datetime.timezone.utc))
-    module.exit_json(changed=False, status_report=report, step_summary=status.step_summary(report, seconds))
+    result = dict(changed=False, status_report=report, step_summary=status.step_summary(report, seconds))
+    if params["readiness"]:
+        result["readiness"] = readiness.estate_readiness(
+            shared.get(("rds", "replica")), shared.get(("eks", "dr")), shared.get(("dns", None)), shared.get(("alb", "dr")),
+            {"replica_id": params["rds"]["replica"]["instance_id"], "cluster_name": params["eks"]["dr"]["cluster_name"],
+             "nodegroup_name": params["eks"]["dr"].get("nodegroup_name"), "record_name": params["dns"]["record_name"],
+             "rpo_budget_seconds": params["rpo_budget_seconds"], "rto_budget_seconds": params["readiness"]["rto_budget_seconds"],
+             "lag_lookback_seconds": params["lag_lookback_seconds"]})
+    if params["capacity"]:
+        result["capacity_restore"] = dr_capacity(params, results, shared)
+    if params["step"]:
+        result["cloudops_steps"] = [steps.module_step(params["step"], began, time.time(), "cloudops.runbooks.estate_status", result)]
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,32 @@ options:
     required: true
     choices: [failover, drill]
   audit:
-    description: The readiness audit (M(cloudops.runbooks.dr_readiness_info)'s result).
+    description:
+      - The readiness audit (M(cloudops.runbooks.dr_readiness_info)'s result, or the C(readiness) that
+        M(cloudops.runbooks.estate_status) returns with its O(cloudops.runbooks.estate_status#module:readiness) option).
+      - Required unless O(stage=progress).
     type: dict
-    required: true
+  since:
+    description:
+      - With O(stage=plan), the run's start (ISO 8601); a plan that is not refused also records the preflight step (from
+        then to now, the readiness summary as its detail; C(confirmation, readiness audit, plan)) in C(runbook_steps),
+        as M(cloudops.runbooks.runbook_step) records a step, followed by O(steps).
+    type: str
+  steps:
+    description:
+      - With O(since), recorded steps to add after the preflight step (the status before that
+        M(cloudops.runbooks.estate_status) read with the readiness, its C(cloudops_steps)).
+    type: list
+    elements: dict
+  stage:
+    description:
+      - V(plan) plans the run (or refuses it). V(progress), before the runbook lock, judges the progress records alone
+        (a drill refused while a failover is unfinished; the run id of an interrupted run to resume) and sets the facts
+        C(failover_progress) and C(failover_capacity) (what a drill reads with its status before to put the DR capacity
+        back - the node group's sizes, the workloads' replicas).
+    type: str
+    choices: [plan, progress]
+    default: plan
   traffic:
     description: The DR load balancer's traffic (M(cloudops.runbooks.alb_traffic_info)'s result), needed when a name uses C({colour}).
     type: dict
@@ -75,8 +98,13 @@ EXAMPLES = r"""
 RETURN = r"""
 readiness:
   description: passed, failed_checks, findings, blocking_checks (also when the run is refused).
-  returned: always
+  returned: with O(stage=plan)
   type: dict
+cloudops_step:
+  description: With O(since), the steps recorded (the preflight step, then O(steps)); also as C(results), one per step.
+  returned: with O(since)
+  type: list
+  elements: dict
 ansible_facts:
   description: The plan and the readiness part of the report.
   returned: success
@@ -92,5 +120,8 @@ ansible_facts:
       description: >-
         What the records mean - resumed, resuming, run_id (the resumed run's, else runbook_run's), record (the resumed run's),
         other (the other runbook's record), refusal_note, first_started_at, supersede_drill (a failover takes over a drill in progress).
+      type: dict
+    failover_capacity:
+      description: With O(stage=progress) - nodegroup (bool), workloads [{kind, name, namespace}], kubeconfig, context.
       type: dict
 """

@@ -69,6 +69,17 @@ options:
       - Table of the markers, as C(name) (in the C(public) schema) or C(schema.name).
     type: str
     default: cloudops_drill_markers
+  purge_from:
+    description:
+      - With O(action=read), once the markers are read, also delete the run's rows from this instance (the primary the
+        drill wrote them to), on a second connection with the same login settings, in the same module process - a
+        drill's verification both measures and cleans up (and the rows are gone before the replica is re-created from
+        the primary). RV(deleted_count) and RV(purged) say what was deleted (in check mode, would be).
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      instance_id: {description: Identifier of the instance to purge the rows from., type: str, required: true}
+      region: {description: Its region (default the module's)., type: str}
   written:
     description:
       - With O(action=read), the markers written to the primary, the RV(markers) lists of the run's writes (one list,
@@ -110,6 +121,15 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "RPO {{ rpo.rpo_rows }} rows, {{ rpo.rpo_seconds }} s (missing {{ rpo.missing_seqs }})"
 
+- name: Measure the RPO on the promoted replica and remove the markers from the primary, in one call
+  cloudops.runbooks.rds_drill_markers:
+    instance_id: shop-db-dr
+    region: us-west-2
+    login_secret_id: shop/db/master
+    run_id: "{{ drill_run_id }}"
+    action: read
+    written: "{{ markers_before.markers }}"
+    purge_from: {instance_id: shop-db, region: us-east-1}
 - name: Remove the drill's rows from the primary
   cloudops.runbooks.rds_drill_markers:
     instance_id: shop-db
@@ -263,9 +283,14 @@ rpo_basis:
   returned: O(action=read) with O(written)
   type: str
   sample: newest_present
+purged:
+  description: With O(purge_from), C(instance_id) and C(deleted_count) of the purge after the read.
+  returned: O(action=read) with O(purge_from)
+  type: dict
+  sample: {instance_id: shop-db, deleted_count: 8}
 deleted_count:
   description: The run's rows deleted (in check mode, that would be).
-  returned: O(action=purge)
+  returned: O(action=purge), O(action=read) with O(purge_from)
   type: int
   sample: 13
 step_summary:
@@ -339,6 +364,31 @@ def purge(module, conn, schema, name, result):
     return rows > 0
 
 
+def purge_from(module, schema, name, result, spec):
+    """After a read: the run's rows deleted from spec's instance (the primary), on its own connection."""
+    region = spec.get("region") or module.region
+    instance = rds.describe_instance(module, client(module, "rds", region=region), spec["instance_id"])
+    if instance is None:
+        module.fail_json(msg="RDS instance %s not found in %s: check purge_from" % (spec["instance_id"], region), **result)
+    conn, facts = open_connection(module, instance)
+    where = "database %s at %s:%s" % (facts["database"], facts["endpoint"]["address"], facts["endpoint"]["port"])
+    read_summary = result["step_summary"]
+    try:
+        purged = {}
+        changed = purge(module, conn, schema, name, purged)
+    except markers.MarkerFailed as e:
+        module.fail_json(msg="%s (%s, run %s)" % (facts["settings"].scrub(e), where, module.params["run_id"]), **result)
+    finally:
+        postgres.close(conn)
+    result.update(purged={"instance_id": instance["DBInstanceIdentifier"], "deleted_count": purged["deleted_count"]},
+                  deleted_count=purged["deleted_count"],
+                  step_summary=drill_markers.read_and_purge_summary(read_summary, instance["DBInstanceIdentifier"], purged["deleted_count"],
+                                                                    module.check_mode))
+    if module._diff:
+        result["diff"] = purged["diff"]
+    return changed
+
+
 def main():
     argument_spec = dict(
         instance_id=dict(type="str", required=True, aliases=["db_instance_identifier"]),
@@ -348,6 +398,7 @@ def main():
         spread_seconds=dict(type="float"),
         table=dict(type="str", default=drill.DEFAULT_TABLE),
         written=dict(type="list", elements="dict"),
+        purge_from=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
     )
     argument_spec.update(connection_options())
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -364,6 +415,8 @@ def main():
             raise drill.MarkerError("spread_seconds is for action: write only")
         if params["written"] is not None and action != drill.READ:
             raise drill.MarkerError("written is for action: read only (the markers lists the run's writes returned)")
+        if params["purge_from"] is not None and action != drill.READ:
+            raise drill.MarkerError("purge_from is for action: read only (action: purge deletes from instance_id)")
         if action == drill.WRITE:
             drill.planned_seqs(0, params["count"] or 1)
             drill_markers.marker_offsets(params["count"] or 1, params["spread_seconds"])
@@ -386,6 +439,10 @@ def main():
             result["changed"] = write(module, conn, schema, name, result)
         elif action == drill.READ:
             result["changed"] = read(module, conn, schema, name, result, written)
+            if params["purge_from"]:
+                postgres.close(conn)
+                conn = None
+                result["changed"] = purge_from(module, schema, name, result, params["purge_from"])
         else:
             result["changed"] = purge(module, conn, schema, name, result)
     except markers.MarkerFailed as e:
@@ -394,7 +451,8 @@ def main():
             result.update(changed=True, markers=done, first=done[0], last=done[-1])
         module.fail_json(msg="%s (%s, run %s)" % (facts["settings"].scrub(e), where, params["run_id"]), **result)
     finally:
-        postgres.close(conn)
+        if conn is not None:
+            postgres.close(conn)
     module.exit_json(**result)
 
 

@@ -267,7 +267,7 @@ def read(module, conn, zone_id):
 
 def health_of(module, conn, records):
     checks = sorted(set(record["health_check_id"] for record in records if record.get("health_check_id")))
-    return dict((check, failover.health_check_healthy(route53.health_check(module, conn, check)["observations"])) for check in checks)
+    return dict((check, failover.health_check_healthy(route53.health_status(module, conn, check))) for check in checks)
 
 
 def desired_records(module, current):
@@ -386,8 +386,8 @@ def main():
                              changed=True, after=predicted, step_summary=failover.switch_step_summary(result), **result)
         times = watch.stop()
         result.update(insync_seconds=times["duration_seconds"], finished_at=times["finished_at"])
-    keys = set(failover.record_key(record) for record in desired)
-    after = by_set([record for record in read(module, conn, zone_id)[0] if failover.record_key(record) in keys])
+    # A batch is all or nothing: the change Route 53 accepted left exactly the predicted records (not read again).
+    after = by_set(predicted)
     final = dict(result, **dict(outcome(after, health), **extra))
     module.exit_json(changed=True, after=after, step_summary=failover.switch_step_summary(final, params["wait"]), **final)
 

@@ -122,6 +122,20 @@ options:
         itself; for V(failover_drill) also V(failover) (a real failover supersedes an unfinished drill).
     type: list
     elements: str
+  record:
+    description:
+      - With O(mark_unfinished), also write the run's first progress record (a ConfigMap, as
+        M(cloudops.runbooks.runbook_record) writes it) once the mark is in place, in the same module process (the
+        failover and the drill mark themselves unfinished and record their start just before their first change).
+      - Never written in check mode (RV(record) is what would be written).
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      namespace: {description: Namespace of the ConfigMap., type: str, required: true}
+      name: {description: "The ConfigMap's name (V(cloudops-failover), V(cloudops-failover-drill))", type: str, required: true}
+      data: {description: The whole record., type: dict, required: true}
+      kubeconfig: {description: Kubeconfig of the cluster that keeps it (empty is the default)., type: path}
+      context: {description: Its context., type: str}
   finished:
     description:
       - With O(state=released), this run completed; its own unfinished mark is cleared with the lock. Without it a
@@ -180,6 +194,11 @@ EXAMPLES = r"""
     run_id: failover-prod-20260131T120000
     mark_unfinished: true
     resume_command: ansible-playbook playbooks/failover.yml -i inventories/prod -e confirm_failover=prod
+    # and its first progress record, in the same module process, once the mark is in place
+    record:
+      namespace: cloudops-system
+      name: cloudops-failover
+      data: {run_id: failover-prod-20260131T120000, outcome: in_progress, phase: started}
 
 - name: Abandon an unfinished failover drill that cannot be finished (the estate was put right by hand)
   cloudops.runbooks.runbook_lock:
@@ -300,6 +319,21 @@ table:
   returned: always
   type: dict
   sample: {name: cloudops-runbook-locks, region: eu-central-1}
+record:
+  description: With O(record), the record written (in check mode, the one that would be).
+  returned: with O(record)
+  type: dict
+  sample: {run_id: failover-prod-20260131T120000, outcome: in_progress, phase: started}
+written:
+  description: With O(record), C(<namespace>/<name>) when the ConfigMap changed (or would), else null.
+  returned: with O(record)
+  type: str
+  sample: cloudops-system/cloudops-failover
+record_changed:
+  description: With O(record), whether the record changed (or would).
+  returned: with O(record)
+  type: bool
+  sample: true
 """
 
 import getpass
@@ -311,6 +345,9 @@ import uuid
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import locking
+from ansible_collections.cloudops.runbooks.plugins.module_utils import records
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps, write_record
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import dynamodb
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -439,6 +476,17 @@ def start_heartbeat(module, table, key, record):
         os._exit(0)  # never back into the module (or AnsiballZ's clean-up of its payload)
 
 
+def write_first_record(module, spec):
+    """The run's first progress record, written once the mark is in place: {record, written, record_changed}."""
+    try:
+        records.record_data(spec["data"])
+    except records.RecordError as e:
+        module.fail_json(msg=str(e))
+    io = ConfigMaps(module, k8s_retry.module_api_client(module, spec["kubeconfig"] or None, spec["context"] or None), spec["namespace"])
+    done = write_record(module, io, spec["name"], spec["data"])
+    return {"record": done["record"], "written": done["written"], "record_changed": done["changed"]}
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -459,6 +507,9 @@ def main():
             abandon=dict(type="str"),
             abandon_command=dict(type="str"),
             heartbeat=dict(type="bool", default=True),
+            record=dict(type="dict", options=dict(namespace=dict(type="str", required=True), name=dict(type="str", required=True),
+                                                  data=dict(type="dict", required=True), kubeconfig=dict(type="path"),
+                                                  context=dict(type="str"))),
         ),
         required_if=[["state", "acquired", ["runbook", "run_id"]]],
         supports_check_mode=True,
@@ -544,6 +595,8 @@ def main():
                   unfinished=locking.mark_of(after))
     if module._diff:
         result["diff"] = diff_of(lock, after)
+    if params["record"] and params["mark_unfinished"] and params["state"] == "acquired":
+        result.update(write_first_record(module, params["record"]))
     if decision["action"] == locking.TAKE_OVER:
         # Whose stale lock this run took over, and why: said in the run's output, not only in the result.
         module.warn("Runbook lock: %s" % decision["message"])

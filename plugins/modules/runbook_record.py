@@ -92,48 +92,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import records
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
-
-try:
-    from kubernetes import client as k8s_client
-    from kubernetes.client.rest import ApiException
-except ImportError:
-    pass  # k8s_retry.module_api_client reports the missing library
-
-
-class ConfigMaps(object):
-    def __init__(self, module, api, namespace):
-        self.module, self.api, self.core, self.namespace = module, api, k8s_client.CoreV1Api(api), namespace
-
-    def _fail(self, exc, what):
-        self.module.fail_json(msg="%s failed: %s %s %s" % (what, getattr(exc, "status", ""), getattr(exc, "reason", ""),
-                                                           str(getattr(exc, "body", None) or exc)[:500]))
-
-    def read(self, name):
-        """The ConfigMap as a camelCase dict, or None when it does not exist."""
-        try:
-            return self.api.sanitize_for_serialization(self.core.read_namespaced_config_map(name, self.namespace))
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            self._fail(exc, "reading ConfigMap %s/%s" % (self.namespace, name))
-        except Exception as exc:  # urllib3 errors after the retries
-            self._fail(exc, "reading ConfigMap %s/%s" % (self.namespace, name))
-
-    def write(self, name, record, existing):
-        what = "writing ConfigMap %s/%s" % (self.namespace, name)
-        try:
-            if existing is None:
-                k8s_retry.create(lambda: self.core.create_namespaced_config_map(self.namespace, records.configmap(name, self.namespace, record)),
-                                 lambda: self.read(name))
-            else:
-                self.core.patch_namespaced_config_map(name, self.namespace, records.patch(name, record))
-        except ApiException as exc:
-            if exc.status == 404:
-                self.module.fail_json(msg="%s failed: namespace %s does not exist in this cluster (check the kubeconfig/context "
-                                          "and the record's namespace)" % (what, self.namespace))
-            self._fail(exc, what)
-        except Exception as exc:  # urllib3 errors after the retries
-            self._fail(exc, what)
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps, write_record
 
 
 def main():
@@ -162,16 +121,10 @@ def main():
     result = dict(changed=False, records={}, written=None)
     try:
         if write:
-            name, record = write["name"], write["data"]
-            existing = io.read(name)
-            before = records.parse(existing) if existing is not None else None
-            result.update(changed=records.needs_write(existing, name, record), record=record)
-            if result["changed"]:
-                if not module.check_mode:
-                    io.write(name, record, existing)
-                result["written"] = "%s/%s" % (namespace, name)
+            done = write_record(module, io, write["name"], write["data"])
+            result.update(changed=done["changed"], record=done["record"], written=done["written"])
             if module._diff:
-                result["diff"] = {"before": {"record": before}, "after": {"record": record}}
+                result["diff"] = {"before": {"record": done["before"]}, "after": {"record": done["record"]}}
         for name in names:
             if write and name == write["name"] and module.check_mode:
                 result["records"][name] = write["data"]  # the prediction: nothing was written

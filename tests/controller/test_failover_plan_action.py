@@ -136,3 +136,65 @@ def test_plans_and_refusals_in_the_sandbox_inventory(playbook, sandbox_vars):
     assert overridden["ansible_facts"]["failover_plan"]["markers_login"] is None
 
     assert r["Neither failover nor drill"]["msg"] == "failover_plan: operation must be failover or drill, got 'failback'"
+
+
+def test_the_progress_stage_before_the_lock(playbook):
+    """stage: progress judges the records alone (the drill's refusal while a failover is unfinished, the run id of the
+    run it resumes) and says what the drill reads with its status before to put the DR capacity back."""
+    rc, r = playbook.run("""
+        - name: The request
+          cloudops.runbooks.runbook_request: {runbook: failover_drill}
+        - name: A new drill
+          cloudops.runbooks.failover_plan: {stage: progress, operation: drill, records: {}}
+        - name: A drill resumed
+          cloudops.runbooks.failover_plan: {stage: progress, operation: drill, records: %(drill_unfinished)s}
+        - name: A drill while a failover is under way
+          cloudops.runbooks.failover_plan: {stage: progress, operation: drill, records: %(in_progress)s}
+          ignore_errors: true
+        """ % {"in_progress": IN_PROGRESS, "drill_unfinished": DRILL_UNFINISHED})
+    assert rc == 0, r
+    run_id = r["The request"]["ansible_facts"]["runbook_run"]["run_id"]
+    new = r["A new drill"]
+    assert new["msg"] == "Failover drill: a new run" and "failover_plan" not in new["ansible_facts"]
+    assert new["ansible_facts"]["failover_progress"]["run_id"] == run_id
+    assert new["ansible_facts"]["failover_capacity"] == {
+        "nodegroup": True, "workloads": [{"kind": "Deployment", "name": "shop-{colour}", "namespace": "shop"}],
+        "kubeconfig": new["ansible_facts"]["failover_capacity"]["kubeconfig"], "context": ""}
+    resumed = r["A drill resumed"]["ansible_facts"]["failover_progress"]
+    assert resumed["resumed"] is True and resumed["run_id"] == "drill-sandbox-20260130T090000"
+    assert r["A drill while a failover is under way"]["msg"].startswith(
+        "Failover drill refused, nothing changed: the failover failover-sandbox-20260130T080000 started")
+
+
+def test_a_plan_with_since_records_the_preflight_step_then_the_given_steps(playbook):
+    """The preflight ends with the plan: with since, the plan records the preflight step (the readiness summary as its
+    detail) and after it the steps the reads recorded (a new drill's status before), in runbook_steps and, for the run
+    evidence, as results items; a refused plan records nothing."""
+    status_before = json.dumps({"step": "status_before", "phase": "failover", "title": "status before", "module": "cloudops.runbooks.estate_status",
+                                "started_at": "2026-01-31T12:00:01.000Z", "finished_at": "2026-01-31T12:00:02.000Z", "duration_seconds": 1.0,
+                                "outcome": "ok", "detail": "read", "error": None, "measures": {}, "gates": []})
+    rc, r = playbook.run("""
+        - name: The request
+          cloudops.runbooks.runbook_request: {runbook: failover_drill}
+        - name: Planned
+          cloudops.runbooks.failover_plan:
+            operation: drill
+            audit: %(passed)s
+            traffic: %(blue)s
+            since: "{{ runbook_run.started_at }}"
+            steps: [%(status_before)s]
+        - name: Refused
+          cloudops.runbooks.failover_plan: {operation: drill, audit: %(lagging)s, traffic: %(blue)s, since: "{{ runbook_run.started_at }}"}
+          ignore_errors: true
+        - name: The steps so far
+          ansible.builtin.debug: {msg: "{{ runbook_steps | map(attribute='step') | list }}"}
+        """ % {"passed": readiness_audit(), "blue": BLUE, "status_before": status_before,
+               "lagging": readiness_audit({"replica_lag": "lag 95 s over the RPO budget 60 s"})})
+    assert rc == 0, r
+    planned = r["Planned"]
+    preflight, status = planned["cloudops_step"]
+    assert (preflight["step"], preflight["phase"], preflight["title"], preflight["detail"], preflight["outcome"]) == (
+        "preflight", "preflight", "confirmation, readiness audit, plan", "readiness passed", "ok")
+    assert preflight["started_at"] <= preflight["finished_at"] and status["step"] == "status_before"
+    assert [item["cloudops_step"]["step"] for item in planned["results"]] == ["preflight", "status_before"]
+    assert "cloudops_step" not in r["Refused"] and r["The steps so far"]["msg"] == ["preflight", "status_before"]

@@ -118,8 +118,13 @@ def test_markers_written_during_a_replication_pause_are_the_rpo_of_the_promotion
     drill.markers("write", markers_run_id=other, markers_count=1)
     checked, _ = drill.markers("purge", check=True, markers_run_id=run_id)
     assert checked["changed"] and checked["deleted_count"] == 8 and len(drill.run_rows("shop-db", PRIMARY, run_id)) == 8
-    purged, _ = drill.markers("purge", markers_run_id=run_id)
-    assert purged["changed"] and purged["deleted_count"] == 8
+    # The drill's verification: read on the promoted database, then purged from the primary, in one call.
+    purged, _ = drill.markers("read", instance="shop-db-dr", region=DR, markers_run_id=run_id,
+                              markers_written=before["markers"] + during["markers"],
+                              markers_purge_from={"instance_id": "shop-db", "region": PRIMARY})
+    assert purged["changed"] and purged["deleted_count"] == 8 and purged["purged"] == {"instance_id": "shop-db", "deleted_count": 8}
+    assert (purged["rpo_rows"], purged["missing_seqs"]) == (3, [6, 7, 8])  # measured before the purge
+    assert purged["step_summary"]["measures"]["deleted"] == 8 and "8 rows purged from shop-db" in purged["step_summary"]["detail"]
     assert drill.run_rows("shop-db", PRIMARY, run_id) == [] and drill.run_rows("shop-db", PRIMARY, other) == [1]
     again, _ = drill.markers("purge", markers_run_id=run_id)
     assert again["changed"] is False and again["deleted_count"] == 0

@@ -24,11 +24,14 @@ def describe_cluster(module, conn, name):
         module.fail_json_aws(e, msg="Could not describe EKS cluster %s: check the region and eks:DescribeCluster permission" % name)
 
 
-def describe_nodegroups(module, conn, cluster):
-    """Every managed node group of the cluster (boto3 shape), sorted by name."""
+def describe_nodegroups(module, conn, cluster, known=None):
+    """Every managed node group of the cluster (boto3 shape), sorted by name. known: {name: node group} just
+    described by the caller (not described again)."""
+    known = known or {}
     try:
         names = paginate(conn, "list_nodegroups", clusterName=cluster).get("nodegroups", [])
-        return [conn.describe_nodegroup(clusterName=cluster, nodegroupName=name, aws_retry=True)["nodegroup"] for name in sorted(names)]
+        return [known.get(name) or conn.describe_nodegroup(clusterName=cluster, nodegroupName=name, aws_retry=True)["nodegroup"]
+                for name in sorted(names)]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not list node groups of EKS cluster %s: check eks:ListNodegroups/DescribeNodegroup permissions" % cluster)
 
@@ -48,17 +51,26 @@ def nodegroup_view(group):
 def cluster_info(module, conn, name, region, fail_when_missing=True):
     """What eks_cluster_info returns: {region, exists, cluster: {name, arn, status, version, endpoint}, nodegroups}.
     A missing cluster fails the module, or with fail_when_missing=False is {exists: False, cluster: {}, nodegroups: []}."""
+    return cluster_read(module, conn, name, region, fail_when_missing)["info"]
+
+
+def cluster_read(module, conn, name, region, fail_when_missing=True, known=None):
+    """{info: cluster_info's answer, cluster: the cluster (boto3 shape, None when missing), nodegroups: its node groups
+    (boto3 shape)}: the describes as read, for a caller that judges more than the info (estate_status's readiness).
+    known: {node group name: node group} the caller has just described (not described again)."""
     cluster = describe_cluster(module, conn, name)
     if cluster is None:
         if fail_when_missing:
             module.fail_json(msg="EKS cluster %s not found in %s: check cluster_name and region" % (name, region))
-        return {"exists": False, "cluster": {}, "nodegroups": []}
-    return {
+        return {"info": {"exists": False, "cluster": {}, "nodegroups": []}, "cluster": None, "nodegroups": []}
+    groups = describe_nodegroups(module, conn, name, known)
+    info = {
         "region": region,
         "exists": True,
         "cluster": dict((key, cluster.get(key)) for key in ("name", "arn", "status", "version", "endpoint")),
-        "nodegroups": [nodegroup_view(group) for group in describe_nodegroups(module, conn, name)],
+        "nodegroups": [nodegroup_view(group) for group in groups],
     }
+    return {"info": info, "cluster": cluster, "nodegroups": groups}
 
 
 def describe_nodegroup(module, conn, cluster, name):

@@ -33,13 +33,16 @@ def region_of_arn(value):
     return parts[3] if len(parts) > 6 and parts[0] == "arn" else None
 
 
-def source_of(module, conn, region, instance):
+def source_of(module, conn, region, instance, describe=None):
     """The source instance of a replica ({} when gone; None when it has no source), looked up in its own region for a
-    cross-region replica. conn: an RDS client of region, the replica's region."""
+    cross-region replica. conn: an RDS client of region, the replica's region. describe: (region, identifier) ->
+    the instance or None, when the caller reads instances once for several uses (estate_status)."""
     source_id = instance.get("ReadReplicaSourceDBInstanceIdentifier")
     if not source_id:
         return None
     source_region = region_of_arn(source_id)
+    if describe is not None:
+        return describe(source_region or region, source_id) or {}
     source_conn = client(module, "rds", region=source_region) if source_region and source_region != region else conn
     return describe_instance(module, source_conn, source_id) or {}
 
@@ -48,14 +51,22 @@ def replication_info(module, region, instance_id, rpo_budget_seconds=None, lag_l
     """What rds_replication_info returns for the instance in region: its state, replication role (with the evidence
     that decided it) and, for a replica, the latest ReplicaLag datapoint and its verdict against the RPO budget.
     A missing instance fails the module, or with fail_when_missing=False is {exists: False, instance_id}."""
+    return replication_read(module, region, instance_id, rpo_budget_seconds, lag_lookback_seconds, fail_when_missing)["info"]
+
+
+def replication_read(module, region, instance_id, rpo_budget_seconds=None, lag_lookback_seconds=600, fail_when_missing=True,
+                     describe=None):
+    """{info: replication_info's answer, instance: the DBInstances entry (None when missing), source: its source's
+    entry (None: no source, {}: gone)}. describe: (region, identifier) -> instance or None, to share describes."""
     conn = client(module, "rds", region=region)
-    instance = describe_instance(module, conn, instance_id)
+    instance = describe(region, instance_id) if describe is not None else describe_instance(module, conn, instance_id)
     if instance is None:
         if fail_when_missing:
             module.fail_json(msg="RDS instance %s not found in %s: check instance_id and region" % (instance_id, region))
-        return {"exists": False, "instance_id": instance_id}
+        return {"info": {"exists": False, "instance_id": instance_id}, "instance": None, "source": None}
 
-    role, evidence = replication.replication_role(instance, source_of(module, conn, region, instance))
+    source = source_of(module, conn, region, instance, describe)
+    role, evidence = replication.replication_role(instance, source)
     lag = None
     verdict = None
     if role == replication.REPLICA:
@@ -68,7 +79,7 @@ def replication_info(module, region, instance_id, rpo_budget_seconds=None, lag_l
 
     endpoint = instance.get("Endpoint") or {}
     restorable = instance.get("LatestRestorableTime")
-    return {
+    info = {
         "region": region,
         "exists": True,
         "instance_id": instance["DBInstanceIdentifier"],
@@ -88,3 +99,4 @@ def replication_info(module, region, instance_id, rpo_budget_seconds=None, lag_l
         "lag_verdict": verdict,
         "rpo_budget_seconds": rpo_budget_seconds,
     }
+    return {"info": info, "instance": instance, "source": source}

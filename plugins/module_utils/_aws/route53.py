@@ -51,6 +51,17 @@ def health_check(module, conn, check_id):
     return {"config": config, "observations": sorted(observations, key=lambda obs: obs["region"] or "")}
 
 
+def health_status(module, conn, check_id):
+    """The observations [{region, status}] of one health check (GetHealthCheckStatus alone: whether it passes, without
+    its configuration)."""
+    try:
+        observed = conn.get_health_check_status(HealthCheckId=check_id, aws_retry=True)["HealthCheckObservations"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        _fail(module, e, "health check %s" % check_id)
+    observations = [{"region": obs.get("Region"), "status": obs.get("StatusReport", {}).get("Status")} for obs in observed]
+    return sorted(observations, key=lambda obs: obs["region"] or "")
+
+
 def record_from_boto(item):
     """A record set flattened to the fields a runbook reads (value = records joined, or the alias target)."""
     alias = item.get("AliasTarget")

@@ -50,3 +50,12 @@ def test_step_summaries():
     assert complete["detail"].endswith("missing none") and complete["gates"][0]["numbers"]["in_recovery"] is True
     assert drill_markers.read_summary({"present_count": 2}) == {"detail": "2 markers present", "measures": {"present": 2}, "gates": []}
     assert drill_markers.purge_summary(4) == {"detail": "4 rows deleted", "measures": {"deleted": 4}, "gates": []}
+
+
+def test_a_read_followed_by_the_purge_from_the_primary_is_one_step():
+    read = drill_markers.read_summary({"instance_id": "shop-db-dr", "present_count": 7, "written_count": 8, "rpo_rows": 1,
+                                       "rpo_seconds": 0.5, "missing_seqs": [8], "missing_count": 1, "rpo_basis": "newest_present"})
+    both = drill_markers.read_and_purge_summary(read, "shop-db", 8)
+    assert both["detail"] == "7 of 8 markers present, missing 8; 8 rows purged from shop-db"
+    assert both["measures"] == dict(read["measures"], deleted=8) and both["gates"] == read["gates"]
+    assert drill_markers.read_and_purge_summary(read, "shop-db", 8, check_mode=True)["detail"].endswith("8 rows would be purged from shop-db")

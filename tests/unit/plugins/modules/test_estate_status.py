@@ -39,8 +39,8 @@ class Estate(object):
         self.barrier = threading.Barrier(READS, timeout=10)
         self.clients, self.kubeconfigs = [], []
         monkeypatch.setattr(estate_status, "client", self.client)
-        monkeypatch.setattr(estate_status.eks, "cluster_info", self.cluster_info)
-        monkeypatch.setattr(estate_status.rds, "replication_info", self.replication_info)
+        monkeypatch.setattr(estate_status.eks, "cluster_read", self.cluster_read)
+        monkeypatch.setattr(estate_status.rds, "replication_read", self.replication_read)
         monkeypatch.setattr(estate_status.elbv2, "traffic_info", self.traffic_info)
         monkeypatch.setattr(estate_status.route53, "failover_info", self.failover_info)
         monkeypatch.setattr(estate_status.helm_cli, "HelmRunner", self.helm_runner)
@@ -63,6 +63,12 @@ class Estate(object):
         self._read(module, ("eks", name))
         return {"region": region, "exists": True, "cluster": {"name": name, "status": "ACTIVE", "version": "1.30", "endpoint": "https://" + name},
                 "nodegroups": [{"name": name + "-workers", "status": "ACTIVE", "scaling_config": {"min_size": 1, "max_size": 3, "desired_size": 1}}]}
+
+    def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None):
+        return {"info": self.cluster_info(module, conn, name, region), "cluster": {}, "nodegroups": []}
+
+    def replication_read(self, module, region, instance_id, rpo_budget_seconds, lag_lookback_seconds, fail_when_missing=True, describe=None):
+        return {"info": self.replication_info(module, region, instance_id, rpo_budget_seconds, lag_lookback_seconds), "instance": {}, "source": None}
 
     def replication_info(self, module, region, instance_id, rpo_budget_seconds, lag_lookback_seconds):
         self._read(module, ("rds", instance_id))
@@ -150,3 +156,95 @@ def test_one_aws_failure_fails_as_fail_json_aws_does_with_the_error_code(monkeyp
     assert result["failed"] is True
     assert result["msg"].startswith("rds replica: Could not describe rds shop-db-dr: An error occurred (AccessDenied)")
     assert result["error"]["code"] == "AccessDenied"
+
+
+class Judged(Estate):
+    """The reads as describes too, for the drill's readiness, DR sizes and the node group's settling."""
+
+    def __init__(self, monkeypatch, nodegroup_states=None):
+        super(Judged, self).__init__(monkeypatch)
+        self.read_workloads, self.nodegroup_states = [], list(nodegroup_states or [])
+        estate = self
+
+        class Workloads(object):
+            def __init__(self, module, api):
+                pass
+
+            def read(self, workload):
+                estate.read_workloads.append(workload["name"])
+                return {"spec": {"replicas": 0}}
+
+        monkeypatch.setattr(estate_status, "Workloads", Workloads)
+        monkeypatch.setattr(estate_status.k8s_retry, "module_api_client", lambda module, kubeconfig, context: "api")
+        monkeypatch.setattr(estate_status.eks, "describe_nodegroup", self.describe_nodegroup)
+        monkeypatch.setattr(estate_status.waiting.time, "sleep", lambda seconds: None)
+
+    def describe_nodegroup(self, module, conn, cluster, name):
+        return self.nodegroup_states.pop(0)
+
+    def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None):
+        info = self.cluster_info(module, conn, name, region)
+        group = {"nodegroupName": name + "-workers", "status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 3}}
+        return {"info": info, "cluster": {"name": name, "status": "ACTIVE", "version": "1.30"}, "nodegroups": [group]}
+
+    def replication_read(self, module, region, instance_id, rpo_budget_seconds, lag_lookback_seconds, fail_when_missing=True, describe=None):
+        info = self.replication_info(module, region, instance_id, rpo_budget_seconds, lag_lookback_seconds)
+        instance = {"DBInstanceIdentifier": instance_id, "DBInstanceStatus": "available", "DBInstanceClass": "db.t3.micro",
+                    "ReadReplicaSourceDBInstanceIdentifier": "shop-db" if instance_id.endswith("-dr") else None}
+        return {"info": dict(info, role_evidence="pointer"), "instance": instance, "source": {"BackupRetentionPeriod": 7}}
+
+    def failover_info(self, module, conn, zone_name, record_name, private_zone):
+        found = super(Judged, self).failover_info(module, conn, zone_name, record_name, private_zone)
+
+        def record(set_id, role, check=None):
+            return {"name": record_name + ".", "type": "CNAME", "set_identifier": set_id, "failover": role, "weight": None, "ttl": 60,
+                    "values": [set_id + ".elb"], "alias": None, "value": set_id + ".elb", "health_check_id": check}
+        return dict(found, records=[record("primary", "PRIMARY", "hc-1"), record("dr", "SECONDARY")], other_records=[],
+                    health_checks={"hc-1": {"request_interval": 10, "failure_threshold": 3, "healthy": True}})
+
+
+JUDGED = dict(ARGS, eks=dict(ARGS["eks"], dr=dict(ARGS["eks"]["dr"], nodegroup_name="shop-dr-workers")),
+              readiness={"rto_budget_seconds": 900},
+              capacity={"nodegroup": True, "workloads": [{"kind": "Deployment", "name": "shop-{colour}", "namespace": "shop"}],
+                        "kubeconfig": "", "context": ""},
+              step={"step": "status_before", "phase": "failover", "title": "status before"})
+
+
+def test_the_drills_one_read_gives_the_status_its_readiness_and_the_dr_sizes(monkeypatch, capsys):
+    estate = Judged(monkeypatch)
+    result = estate.run(capsys, JUDGED)
+    assert "failed" not in result, result.get("msg")
+    readiness = result["readiness"]
+    assert readiness["passed"] is True and [f["check"] for f in readiness["findings"]] == [
+        "replica_role", "replica_lag", "source_backups", "dr_cluster_active", "dr_nodegroup_active", "dns_failover_time"]
+    assert readiness["observed"]["dr_traffic"]["active_colour"] == "blue" and readiness["observed"]["replica_spec"]["instance_class"] == "db.t3.micro"
+    assert [r["set_identifier"] for r in readiness["observed"]["dns_records"]] == ["dr", "primary"]
+    # {colour} is the DR load balancer's active colour, read in the same process.
+    assert estate.read_workloads == ["shop-blue"]
+    assert result["capacity_restore"] == {"nodegroup": {"min_size": 1, "desired_size": 1, "max_size": 3},
+                                          "workloads": [{"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 0}]}
+    [step] = result["cloudops_steps"]
+    assert "cloudops_step" not in result  # (the run evidence records it where the playbook adds it, not here)
+    assert (step["step"], step["phase"], step["module"], step["outcome"]) == ("status_before", "failover", "cloudops.runbooks.estate_status", "ok")
+    assert result["status_report"]["rds"]["replica"]["lag_verdict"] == "ok"
+
+
+def test_the_status_after_waits_for_the_dr_node_group_to_settle(monkeypatch, capsys):
+    updating = {"nodegroupName": "shop-dr-workers", "status": "UPDATING", "scalingConfig": {"minSize": 1, "desiredSize": 3, "maxSize": 3}}
+    settled = {"nodegroupName": "shop-dr-workers", "status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 3}}
+    estate = Judged(monkeypatch, nodegroup_states=[updating, updating, settled])
+    args = dict(JUDGED, nodegroup_settled={"min_size": 1, "desired_size": 1, "max_size": 3, "timeout": 60})
+    args.pop("readiness"), args.pop("capacity"), args.pop("step")
+    result = estate.run(capsys, args)
+    assert "failed" not in result and estate.nodegroup_states == []
+
+
+def test_a_node_group_that_does_not_settle_fails_the_read_naming_it(monkeypatch, capsys):
+    degraded = {"nodegroupName": "shop-dr-workers", "status": "DEGRADED", "scalingConfig": {"minSize": 1, "desiredSize": 3, "maxSize": 3},
+                "health": {"issues": [{"code": "Ec2LaunchTemplateNotFound", "message": "gone"}]}}
+    args = dict(JUDGED, nodegroup_settled={"min_size": 1, "desired_size": 1, "max_size": 3, "timeout": 60})
+    estate = Judged(monkeypatch, nodegroup_states=[degraded])
+    estate.barrier = threading.Barrier(READS - 1, timeout=10)  # the DR cluster is not read: its wait failed
+    result = estate.run(capsys, args)
+    assert result["failed"] is True and result["msg"].startswith("eks dr: node group shop-dr-workers of shop-dr is DEGRADED")
+    assert "Ec2LaunchTemplateNotFound" in result["msg"]

@@ -317,3 +317,51 @@ def test_an_unfinished_run_s_release_keeps_its_mark_without_a_holder(lock_module
                                                     "holder_only": True, "run_id": "deploy-prod-1"})
     lock_module.verify()
     assert not failed and result["outcome"] == "released" and result["lock"] == left and result["unfinished"]["run_id"] == "deploy-prod-1"
+
+
+class FakeConfigMaps(object):
+    """The progress record's ConfigMap (module_utils/_k8s/configmaps.py), in memory."""
+    written = []
+
+    def __init__(self, module, api, namespace):
+        self.namespace = namespace
+
+    def read(self, name):
+        return None
+
+    def write(self, name, record, existing):
+        FakeConfigMaps.written.append((self.namespace, name, record))
+
+
+def test_the_mark_and_the_runs_first_record_are_written_by_one_process(lock_module, monkeypatch):
+    from botocore.stub import ANY
+    FakeConfigMaps.written = []
+    monkeypatch.setattr(runbook_lock, "ConfigMaps", FakeConfigMaps)
+    monkeypatch.setattr(runbook_lock.k8s_retry, "module_api_client", lambda module, kubeconfig, context: "api")
+    ddb = lock_module.stub("dynamodb", REGION)
+    get(ddb, None)
+    ddb.add_response("put_item", {}, {"TableName": TABLE, "Item": ANY, "ConditionExpression": ANY,
+                                      "ExpressionAttributeNames": ANY})
+    record = {"run_id": "drill-prod-1", "outcome": "in_progress", "phase": "started"}
+    failed, result = lock_module.run(runbook_lock, dict(ARGS, runbook="failover_drill", run_id="drill-prod-1", mark_unfinished=True,
+                                                        resume_command="RESUME", record={"namespace": "shop", "name": "cloudops-failover-drill",
+                                                                                         "data": record}))
+    lock_module.verify()
+    assert not failed, result.get("msg")
+    assert result["unfinished"]["run_id"] == "drill-prod-1" and result["unfinished"]["resume"] == "RESUME"
+    assert FakeConfigMaps.written == [("shop", "cloudops-failover-drill", record)]
+    assert (result["record"], result["written"], result["record_changed"]) == (record, "shop/cloudops-failover-drill", True)
+
+
+def test_check_mode_predicts_the_first_record_without_writing_it(lock_module, monkeypatch):
+    FakeConfigMaps.written = []
+    monkeypatch.setattr(runbook_lock, "ConfigMaps", FakeConfigMaps)
+    monkeypatch.setattr(runbook_lock.k8s_retry, "module_api_client", lambda module, kubeconfig, context: "api")
+    ddb = lock_module.stub("dynamodb", REGION)
+    get(ddb, None)
+    record = {"run_id": "drill-prod-1", "outcome": "in_progress"}
+    failed, result = lock_module.run(runbook_lock, dict(ARGS, runbook="failover_drill", run_id="drill-prod-1", mark_unfinished=True,
+                                                        record={"namespace": "shop", "name": "cloudops-failover-drill", "data": record},
+                                                        _ansible_check_mode=True))
+    lock_module.verify()
+    assert not failed and FakeConfigMaps.written == [] and result["record"] == record and result["record_changed"] is True
