@@ -25,10 +25,9 @@ description:
     numbered within its phase; renaming a task changes nothing. A runbook_step task that recorded nothing (skipped by
     C(when), hidden by C(no_log)) is still a step, named by what its arguments declare. A step that began earlier
     (runbook_step's C(since)) spans the tasks that ran since then; they, and their gates, are part of it.
-  - A run with no runbook_step task (an older playbook) falls back to its task names, as before steps were data (the
-    tasks, blocks or includes named C(<Phase> | <N>. <title>), a block or an C(include_role) spanning the tasks inside
-    it), else one step per top-level task or block of its play that does more than C(set_fact), C(debug),
-    C(set_stats), C(fail), C(copy) or C(meta).
+  - A run with no runbook_step task (another playbook) gets one step per top-level task, block or include of its
+    play that does more than C(set_fact), C(debug), C(set_stats), C(fail), C(copy) or C(meta), titled with its name
+    (task names are never parsed; a block or an C(include_role) spans the tasks inside it).
   - B(Gates) are the C(gates) of each recorded step, and the C(step_summary.gates) this collection's modules return
     (rds_promote lag gate, cloudwatch_gate verdict, alb_target_health counts, dr_readiness_info findings, k8s_job_run
     outcome, route53_failover_switch INSYNC time, rds_data_verify checks, rds_drill_markers, rds_replication_info lag,
@@ -48,7 +47,7 @@ description:
     C(measures) {rto, rpo (each null or {seconds, budget_seconds, within_budget, definition, started_at/ended_at or
     at, rows, basis, estimated}), verdicts [{name, value, budget, verdict}]}; C(state) {before_label, after_label,
     has_before, has_after, compared, equal, truncated, rows [{path, before, after, differs, ignored}]}; C(changes) [text];
-    C(steps_basis) (recorded, or numbered or top_level for a run that records no step); C(steps) [{index, number,
+    C(steps_basis) (recorded, or top_level for a run that records no step); C(steps) [{index, number,
     phase, title, name, started_at, finished_at, start_offset_seconds, duration_seconds, status, changed, tasks,
     failed_task, error, step, module, detail, measures}]; C(gates) [{module, name,
     passed, detail, numbers, task, step}]; C(tasks) [{index, name, role, action, step, started_at, finished_at,

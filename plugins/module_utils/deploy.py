@@ -763,6 +763,23 @@ def rollback_plan(found, eks, revision=None, restore_traffic=True, restore_helm=
     return plan_
 
 
+def rollback_unrecorded_message(service, plan_):
+    """Why a rollback of one named service is refused when none of its sides has a deploy record (None when one has)."""
+    if not service or plan_["records"]:
+        return None
+    return ("No deploy of %s is recorded (ConfigMap cloudops-deploy-%s on %s): nothing to roll back. For a release without a record, "
+            "use helm rollback, or deploy the previous version with playbooks/deploy.yml." % (
+                service, service, ", ".join(str(u.get("side")) for u in plan_["unrecorded"])))
+
+
+def rollback_revision_unknown_message(messages):
+    """The refusal of a rollback whose target revisions are not all in their release's history (None when they are)."""
+    if not messages:
+        return None
+    return ("Rollback refused, nothing changed. %s Give rollback_revision one of the existing revisions (see `helm history RELEASE`), "
+            "or leave it unset to go back to the revision recorded before the deploy." % " ".join(messages))
+
+
 def rollback_result(traffic_result, helm_results, traffic_reads, helm_reads_, verify=True, check_mode=False):
     """deploy_rollback's result from its registered tasks: the traffic and releases restored, and what the read-back
     found different from the recorded state (`problems`; `verified` when there is none and it was read)."""

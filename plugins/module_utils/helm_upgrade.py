@@ -171,3 +171,51 @@ def predict(module, helm, spec, current, validate=True):
     predicted = helm_cli.predicted_release(spec["name"], spec["namespace"], current, chart, values)
     result.update(release=predicted, diff=dict(result["diff"], after=helm_cli.diff_state(predicted)))
     return result
+
+
+def upgrade_failed(module, helm, params, current, result, summary):
+    """Fail with where the release was left: rolled back by --atomic, or failed at a new revision."""
+    name, namespace = params["name"], params["namespace"]
+    after = helm.release(name, namespace)
+    before_revision = current["revision"] if current else None
+    msg = "helm upgrade --install of release %s in namespace %s failed: %s." % (name, namespace, summary)
+    if after is None:
+        msg += " The release is not installed%s." % (" (helm uninstalled the failed install: atomic)" if params["atomic"] else "")
+    elif params["atomic"] and current is not None:
+        same = helm_cli.same_values(after["values"], current["values"]) and after["chart_version"] == current["chart_version"]
+        msg += " Helm rolled it back (atomic): the release is at revision %s, status %s, %s." % (
+            after["revision"], after["status"],
+            "with the chart and values of revision %s" % before_revision if same else "check its values")
+    else:
+        msg += " The release is at revision %s with status %s; fix the cause and run again, or roll back%s." % (
+            after["revision"], after["status"],
+            " with cloudops.runbooks.helm_rollback revision=%s" % before_revision if before_revision else "")
+    hint = helm_cli.error_hint(summary, params["timeout"])
+    if hint:
+        msg += " Hint: %s." % hint
+    changed = (after or {}).get("revision") != before_revision
+    result.update(changed=changed, release=after, diff=dict(result["diff"], after=helm_cli.diff_state(after)))
+    module.fail_json(msg=msg, **result)
+
+
+def upgrade(module, helm, params, current):
+    """`helm upgrade --install` of the release of `params` (helm_release's options) when it would change anything:
+    {changed, reasons, command, release (after), diff}. A failed upgrade fails the module (upgrade_failed) with where
+    the release was left."""
+    chart_arg, pin_version, chart = resolve_chart(module, helm, params["chart"], params.get("chart_version"))
+    values = desired(module, params)
+    reasons = helm_cli.upgrade_reasons(current, chart, values, params.get("force", False))
+    result = dict(previous_revision=current["revision"] if current else None)
+    with ValuesFile(module, params.get("values")) as values_file:
+        values_files = list(params.get("values_files") or []) + ([values_file] if values_file else [])
+        args = upgrade_args_for(params, chart_arg, pin_version, values_files)
+        result.update(changed=bool(reasons), reasons=reasons, command=helm.command(args), release=current,
+                      diff=dict(before=helm_cli.diff_state(current), after=helm_cli.diff_state(current)))
+        if not reasons:
+            return result
+        rc, out, err = helm.run(args, check=False)
+        if rc != 0:
+            upgrade_failed(module, helm, params, current, result, helm_cli.summarise_error(err, out))
+    after = helm.release(params["name"], params["namespace"])
+    result.update(release=after, diff=dict(result["diff"], after=helm_cli.diff_state(after)))
+    return result

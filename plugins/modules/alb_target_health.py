@@ -148,10 +148,7 @@ step_summary:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import traffic
-from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import target_health
 
 
 def main():
@@ -174,41 +171,8 @@ def main():
     if module.params["timeout"] < 0:
         module.fail_json(msg="timeout must be 0 or more seconds, got %s" % module.params["timeout"])
 
-    connections, reads = {}, {}
-
-    def reads_of(region):
-        if region not in reads:
-            connections[region] = client(module, "elbv2", region=region)
-            reads[region] = elbv2.Reads(module, connections[region], region)
-        return reads[region]
-
-    # Resolve every name and ARN first (one describe per region), so a typo fails before any waiting.
-    regions = [traffic.region_of_arn(group) if traffic.is_arn(group) else module.region for group in wanted]
-    for region in sorted(set(regions)):
-        mine = [group for group, where in zip(wanted, regions) if where == region]
-        reads_of(region).target_groups(names=[g for g in mine if not traffic.is_arn(g)], arns=[g for g in mine if traffic.is_arn(g)])
-    groups = []
-    for group, region in zip(wanted, regions):
-        arn = reads_of(region).group_arn(group)
-        groups.append({"region": region, "arn": arn, "name": reads_of(region).group_names().get(arn, group)})
-
-    def probe():
-        found = []
-        for group in groups:
-            targets = elbv2.target_health(module, connections[group["region"]], group["arn"])
-            readiness = traffic.target_group_readiness(targets, min_healthy)
-            found.append(dict(readiness, name=group["name"], arn=group["arn"], targets=targets))
-        return found
-
-    timeout = module.params["timeout"] if module.params["wait"] else 0
-    outcome = waiting.poll_until(probe, lambda found: all(group["ready"] for group in found), timeout)
-    result = dict(changed=False, target_groups=outcome["result"], all_ready=outcome["done"],
-                  elapsed_seconds=outcome["elapsed"], polls=outcome["polls"])
-    result["step_summary"] = traffic.target_health_step_summary(result)
-    if not outcome["done"] and module.params["wait"] and module.params["fail_on_timeout"]:
-        waiting_for = [traffic.readiness_text(group["name"], group) for group in outcome["result"] if not group["ready"]]
-        module.fail_json(msg="Target groups not ready after %s s (%s polls): %s. Check the targets' health checks, or raise timeout."
-                         % (module.params["timeout"], outcome["polls"], "; ".join(waiting_for)), **result)
+    result = target_health.wait_ready(module, wanted, module.region, min_healthy, module.params["wait"], module.params["timeout"],
+                                      module.params["fail_on_timeout"])
     module.exit_json(**result)
 
 

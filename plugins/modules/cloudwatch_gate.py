@@ -177,51 +177,11 @@ step_summary:
       numbers: {value: 0.21, threshold: 0.5, comparison: GreaterThanThreshold, statistic: p99}
 """
 
-import datetime
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import gates
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import gate_checks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
-
-
-def alarm_gate(module, conn):
-    name = module.params["alarm_name"]
-    alarm = cloudwatch.alarm(module, conn, name)
-    if alarm is None:
-        module.fail_json(msg="CloudWatch alarm %s not found in %s: check alarm_name and region" % (name, module.region))
-    decision = gates.evaluate_alarm(alarm, module.params["ok_states"])
-    updated = alarm.get("StateUpdatedTimestamp")
-    return dict(
-        passed=decision["passed"], value=None, datapoints=[], threshold=alarm.get("Threshold"),
-        comparison=alarm.get("ComparisonOperator"), reason=decision["reason"],
-        alarm={"name": name, "state": decision["state"], "state_reason": alarm.get("StateReason"),
-               "state_updated": updated.isoformat() if hasattr(updated, "isoformat") else updated},
-    )
-
-
-def metric_gate(module, conn):
-    params = module.params
-    try:
-        statistic_params = gates.statistic_request(params["statistic"])
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-    if params["period"] <= 0 or params["window_seconds"] < params["period"]:
-        module.fail_json(msg="window_seconds (%s) must hold at least one period (%s s)" % (params["window_seconds"], params["period"]))
-    dimensions = dict((str(key), str(value)) for key, value in params["dimensions"].items())
-    end = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    start = end - datetime.timedelta(seconds=params["window_seconds"])
-    raw = cloudwatch.metric_statistics(module, conn, params["namespace"], params["metric_name"], dimensions, start, end,
-                                       params["period"], statistic_params)
-    points = gates.datapoints(raw, params["statistic"])
-    subject = gates.metric_subject(params["metric_name"], params["statistic"], params["period"], params["window_seconds"], dimensions)
-    decision = gates.evaluate_metric(points, params["threshold"], params["comparison"], params["treat_missing_data"], subject)
-    return dict(
-        passed=decision["passed"], value=decision["value"], datapoints=points, threshold=params["threshold"],
-        comparison=params["comparison"], reason=decision["reason"], statistic=params["statistic"],
-        window={"start": start.isoformat(), "end": end.isoformat()},
-    )
 
 
 def main():
@@ -245,9 +205,7 @@ def main():
         required_by={"metric_name": ("namespace", "statistic", "threshold")},
         supports_check_mode=True,
     )
-    conn = client(module, "cloudwatch")
-    result = alarm_gate(module, conn) if module.params["alarm_name"] else metric_gate(module, conn)
-    result["step_summary"] = gates.gate_step_summary(result)
+    result = gate_checks.evaluate(module, client(module, "cloudwatch"), module.params, module.region)
     if not result["passed"] and module.params["fail_on_breach"]:
         module.fail_json(msg="Gate failed: %s" % result["reason"], changed=False, **result)
     module.exit_json(changed=False, **result)

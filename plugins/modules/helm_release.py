@@ -310,32 +310,6 @@ def uninstall(module, helm, current, result):
     module.exit_json(**result)
 
 
-def upgrade_failed(module, helm, current, result, summary):
-    """Fail with where the release was left: rolled back by --atomic, or failed at a new revision."""
-    params = module.params
-    name, namespace = params["name"], params["namespace"]
-    after = helm.release(name, namespace)
-    before_revision = current["revision"] if current else None
-    msg = "helm upgrade --install of release %s in namespace %s failed: %s." % (name, namespace, summary)
-    if after is None:
-        msg += " The release is not installed%s." % (" (helm uninstalled the failed install: atomic)" if params["atomic"] else "")
-    elif params["atomic"] and current is not None:
-        same = helm_cli.same_values(after["values"], current["values"]) and after["chart_version"] == current["chart_version"]
-        msg += " Helm rolled it back (atomic): the release is at revision %s, status %s, %s." % (
-            after["revision"], after["status"],
-            "with the chart and values of revision %s" % before_revision if same else "check its values")
-    else:
-        msg += " The release is at revision %s with status %s; fix the cause and run again, or roll back%s." % (
-            after["revision"], after["status"],
-            " with cloudops.runbooks.helm_rollback revision=%s" % before_revision if before_revision else "")
-    hint = helm_cli.error_hint(summary, params["timeout"])
-    if hint:
-        msg += " Hint: %s." % hint
-    changed = (after or {}).get("revision") != before_revision
-    result.update(changed=changed, release=after, diff=dict(result["diff"], after=helm_cli.diff_state(after)))
-    module.fail_json(msg=msg, **result)
-
-
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["release_name"]),
@@ -376,22 +350,7 @@ def main():
         result.update(helm_upgrade.predict(module, helm, params, current))
         module.exit_json(**result)
 
-    chart_arg, pin_version, chart = helm_upgrade.resolve_chart(module, helm, params["chart"], params["chart_version"])
-    values = helm_upgrade.desired(module, params)
-    reasons = helm_cli.upgrade_reasons(current, chart, values, params["force"])
-    with helm_upgrade.ValuesFile(module, params["values"]) as values_file:
-        values_files = list(params["values_files"]) + ([values_file] if values_file else [])
-        args = helm_upgrade.upgrade_args_for(params, chart_arg, pin_version, values_files)
-        result.update(changed=bool(reasons), reasons=reasons, command=helm.command(args), release=current,
-                      diff=dict(before=helm_cli.diff_state(current), after=helm_cli.diff_state(current)))
-        if not reasons:
-            module.exit_json(**result)
-        rc, out, err = helm.run(args, check=False)
-        if rc != 0:
-            upgrade_failed(module, helm, current, result, helm_cli.summarise_error(err, out))
-
-    after = helm.release(name, namespace)
-    result.update(release=after, diff=dict(result["diff"], after=helm_cli.diff_state(after)))
+    result.update(helm_upgrade.upgrade(module, helm, params, current))
     module.exit_json(**result)
 
 

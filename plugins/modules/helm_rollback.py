@@ -185,12 +185,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
-
-
-def history_state(entry, values):
-    name, version = helm_cli.split_chart(entry.get("chart"))
-    return {"chart": name, "chart_version": version, "values": values}
+from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli, helm_rollbacks
 
 
 def main():
@@ -210,42 +205,8 @@ def main():
         module.fail_json(msg=problem)
 
     helm = helm_cli.HelmRunner(module)
-    history = helm.history(name, namespace)
-    if not history:
-        module.fail_json(msg="release %s not found in namespace %s: nothing to roll back; check name, namespace, kubeconfig "
-                             "and context" % (name, namespace))
-    try:
-        current, target = helm_cli.rollback_target(history, params["revision"])
-    except ValueError as e:
-        module.fail_json(msg="cannot roll back release %s in namespace %s: %s" % (name, namespace, e),
-                         history=history)
-
-    current_values = helm.values(name, namespace, current["revision"])
-    target_values = current_values if target["revision"] == current["revision"] else helm.values(name, namespace, target["revision"])
-    args = helm_cli.rollback_args(name, target["revision"], namespace, params["wait"], params["timeout"])
-    result = dict(
-        changed=helm_cli.rollback_needed(current, current_values, target, target_values),
-        rolled_back_to=target["revision"],
-        previous_revision=current["revision"],
-        command=helm.command(args),
-        diff=dict(before=history_state(current, current_values), after=history_state(target, target_values)),
-    )
-    if not result["changed"]:
-        module.exit_json(release=helm.release(name, namespace), **result)
-    if module.check_mode:
-        module.exit_json(release=helm_cli.predicted_rollback(name, namespace, current, target, target_values), **result)
-
-    rc, out, err = helm.run(args, check=False)
-    after = helm.release(name, namespace)
-    if rc != 0:
-        summary = helm_cli.summarise_error(err, out)
-        hint = helm_cli.error_hint(summary, params["timeout"])
-        result["changed"] = (after or {}).get("revision") != current["revision"]
-        module.fail_json(msg="helm rollback of release %s in namespace %s to revision %s failed: %s. The release is at revision %s "
-                             "with status %s.%s" % (name, namespace, target["revision"], summary, (after or {}).get("revision"),
-                                                    (after or {}).get("status"), " Hint: %s." % hint if hint else ""),
-                         release=after, **result)
-    module.exit_json(release=after, **result)
+    module.exit_json(**helm_rollbacks.rollback(module, helm, name, namespace, params["revision"], params["wait"], params["timeout"],
+                                               module.check_mode))
 
 
 if __name__ == "__main__":

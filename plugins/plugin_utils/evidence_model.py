@@ -7,7 +7,7 @@ around it, times, statuses, result dicts) and feeds them to RunRecorder; everyth
 
 - every task: name, role, start, end, duration, status (ok, changed, failed, skipped, unreachable), changed;
 - steps: the steps the run recorded as data - the `cloudops_step` of each `cloudops.runbooks.runbook_step` result
-  (module_utils/steps.py gives its shape); a run that records none gets the fallback of `legacy_name_based_steps`;
+  (module_utils/steps.py gives its shape); a run that records none gets one step per top-level item (`top_level_steps`);
 - gates: the `gates` of each recorded step, and the `step_summary.gates` this collection's modules return - never
   module arguments, never whole results, never a no_log result;
 - measures (RTO, RPO) and state before/after, from the runbook's set_stats summary and its own report.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import re
 import threading
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps as step_shape
@@ -166,6 +165,12 @@ WAITING_FOR = {
     "db_cutover": "the Secret written and the Deployments rolled out",
     "runbook_record": "the progress record",
     "runbook_lock": "the runbook lock",
+    "failover_serving": "the smoke-test Job and the Route 53 change INSYNC",
+    "deploy_preflight": "the live state of every service and side",
+    "deploy_new_colour": "the new colour's releases rolled out, healthy and smoke-tested",
+    "deploy_traffic_step": "the traffic switch, its observation window and gates",
+    "deploy_rollback": "the traffic and the releases as before the deploy",
+    "deploy_record": "the deploy records",
     "pause": "the pause to end",
     "wait_for": "the condition",
     "k8s": "the Kubernetes object",
@@ -370,50 +375,12 @@ def top_level_steps(tasks):
     return groups
 
 
-# -- LEGACY: steps from task names. Delete this section (and its call in group_steps) once every playbook records its
-# steps with cloudops.runbooks.runbook_step; group_steps then falls back to top_level_steps alone. -------------------
-STEP_RE = re.compile(r"^\s*(?P<phase>[^|]*?)\s*\|\s*(?P<number>\d+)\.\s+(?P<title>\S.*?)\s*$")
-_PHASE_RE = re.compile(r"^\s*(?P<phase>[^|]+?)\s*\|\s*(?P<title>\S.*?)\s*$")
-
-
-def parse_step_name(name):
-    """(phase, number, title) of a step name `<Phase> | <N>. <title>`, or None."""
-    m = STEP_RE.match(str(name or ""))
-    return (m.group("phase").strip(), int(m.group("number")), m.group("title").strip()) if m else None
-
-
-def legacy_name_based_steps(tasks):
-    """(basis, groups) of a run that records no step as data, from its task names as before steps were data:
-    `numbered` when tasks, blocks or includes are named `<Phase> | <N>. <title>` (a step that is a block or an
-    include spans the tasks inside it), else `top_level` with the phase split off a `<Phase> | <title>` name."""
-    groups, by_key = [], {}
-    for t in tasks:
-        found = next(((ident, label) + parse_step_name(label) for ident, label in t.get("lineage") or () if parse_step_name(label)),
-                     None)
-        if not found:
-            continue
-        ident, name, phase, number, title = found
-        if ident not in by_key:
-            by_key[ident] = _group(name, phase, number, title, [])
-            groups.append(by_key[ident])
-        by_key[ident]["tasks"].append(t)
-    if groups:
-        return "numbered", groups
-    groups = top_level_steps(tasks)
-    for g in groups:
-        m = _PHASE_RE.match(g["name"])
-        if m:
-            g["phase"], g["title"] = m.group("phase"), m.group("title")
-    return "top_level", groups
-# -- end of LEGACY ----------------------------------------------------------------------------------------------------
-
-
 def group_steps(tasks):
     """(basis, groups): the run's steps, each a group of task records. basis `recorded` when the run recorded its steps
     as data (runbook_step), else the fallback of a run that records none."""
     if any(t.get("declared") is not None or t.get("recorded") for t in tasks):
         return "recorded", steps_as_recorded(tasks)
-    return legacy_name_based_steps(tasks)
+    return "top_level", top_level_steps(tasks)
 
 
 # -- measures and state -----------------------------------------------------------------------------------------------

@@ -119,7 +119,8 @@ SCHEMA = {
             },
         },
         "changes": {"type": "array", "items": {"type": "string"}},
-        # recorded: the steps the run recorded as data (runbook_step); numbered, top_level: a run that records none.
+        # recorded: the steps the run recorded as data (runbook_step); top_level: a run that records none (numbered: documents
+        # written before task names stopped being parsed).
         "steps_basis": {"enum": ["recorded", "numbered", "top_level"]},
         "steps": {"type": "array", "items": {
             "type": "object",

@@ -43,9 +43,12 @@ RUNBOOKS = {
 # Where each runbook is killed: the start of each of its major steps (the previous one is done). The first point of
 # each runbook runs in `make test`; the others are marked `long` (`make integration-long`).
 KILL_POINTS = {
-    "deploy": ["TASK [Deploy | record the outcome of web]", "TASK [Deploy | upgrade the Helm release of the new colour]",
-               "TASK [Deploy | smoke-test the new release]", "TASK [Deploy | move the traffic and gate it]"],
-    "rollback": ["TASK [Record the rollback in the clusters]", "TASK [Restore the traffic and the Helm revisions]"],
+    # The deploy's steps are coarse (one module process brings the new colour up, one per traffic step, the last one
+    # writing the records); the rollback is one module process (records read, restored, read back, recorded).
+    "deploy": ["TASK [Deploy | record the outcome of web]",
+               "TASK [Deploy | bring the new colour up (record, Helm upgrade, healthy targets, smoke test)]",
+               "TASK [Deploy | keep the revisions and the smoke test results]", "TASK [Deploy | move the traffic and gate it]"],
+    "rollback": ["TASK [Restore the traffic and the Helm revisions recorded before the deploy]", "TASK [Keep the rollback report]"],
     "backup": ["TASK [cloudops.runbooks.db_snapshot : Copy the snapshot to the other region]",
                "TASK [Prune old snapshots in both regions]"],
     "backup_restore": ["TASK [Verify the restored data by SQL]", "TASK [Restore into a new instance]",

@@ -454,3 +454,16 @@ def test_helm_deploy_results_and_parse_records():
     assert deploy.parse_records(reads) == [{"service": "web", "side": "primary", "found": True, "record": {"outcome": "deployed"}},
                                            {"service": "web", "side": "dr", "found": False, "record": None},
                                            {"service": "web", "side": "x", "found": True, "record": None}]
+
+
+def test_rollback_refusals_read_as_before():
+    plan = {"records": [], "unrecorded": [{"service": "web", "side": "primary"}, {"service": "web", "side": "dr"}]}
+    assert deploy.rollback_unrecorded_message("web", plan) == (
+        "No deploy of web is recorded (ConfigMap cloudops-deploy-web on primary, dr): nothing to roll back. For a release without a "
+        "record, use helm rollback, or deploy the previous version with playbooks/deploy.yml.")
+    assert deploy.rollback_unrecorded_message("", plan) is None  # every service: nothing recorded is a report, not a refusal
+    assert deploy.rollback_unrecorded_message("web", dict(plan, records=[{"service": "web"}])) is None
+    assert deploy.rollback_revision_unknown_message([]) is None
+    assert deploy.rollback_revision_unknown_message(["cannot roll back release shop-green in namespace shop: no revision 9."]) == (
+        "Rollback refused, nothing changed. cannot roll back release shop-green in namespace shop: no revision 9. Give rollback_revision "
+        "one of the existing revisions (see `helm history RELEASE`), or leave it unset to go back to the revision recorded before the deploy.")

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import traffic
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
-from ansible_collections.cloudops.runbooks.plugins.modules import alb_traffic_switch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import traffic_switch as alb_traffic_switch
 
 ACCOUNT = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
 LB = ACCOUNT + ":loadbalancer/app/shop-alb/1111"

@@ -12,45 +12,36 @@ from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_render 
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_schema import SCHEMA
 
 
-@pytest.mark.parametrize("name, parsed", [
-    ("Drill | 3. promote the DR replica (lag gate)", ("Drill", 3, "promote the DR replica (lag gate)")),
-    ("Failback | 12. status after", ("Failback", 12, "status after")),
-    (" Failover |1.  promote", ("Failover", 1, "promote")),
-    ("Drill | note the promotion", None),
-    ("Preflight | the inventory defines the estate", None),
-    ("Collect the status", None),
-    ("3. no phase", None),
-])
-def test_legacy_step_names(name, parsed):
-    assert model.parse_step_name(name) == parsed
-
-
 def document(recorder, summary, report):
     return model.build_document(recorder, summary, report, host_stats={"localhost": {"ok": 9, "changed": 1, "failures": 1}},
                                 ansible_version="2.19.14", collection_version="0.1.0", now=recorder.finished)
 
 
-def test_numbered_steps_span_their_include_or_block_and_leave_other_tasks_out(drill, drill_summary, drill_report):
+def test_task_names_are_not_parsed_a_run_without_recorded_steps_gets_its_top_level_items(drill, drill_summary, drill_report):
+    """A run with no runbook_step task: one step per top-level task, block or include that does more than bookkeeping,
+    titled with its whole name (a `<Phase> | <N>. <title>` name is not parsed); an include or block spans its tasks."""
     doc = document(drill, drill_summary, drill_report)
-    assert doc["steps_basis"] == "numbered"
+    assert doc["steps_basis"] == "top_level"
     assert [(s["phase"], s["number"], s["title"], s["status"], s["tasks"]) for s in doc["steps"]] == [
-        ("Drill", 1, "status before", "ok", 3),
-        ("Drill", 2, "promote the DR replica (lag gate)", "changed", 1),
-        ("Drill", 3, "smoke-test the application on DR", "failed", 1),
-        ("Failback", 1, "put Route 53 back as recorded", "skipped", 1),
+        (None, 1, "Preflight | confirmation", "ok", 1),
+        (None, 2, "Drill | 1. status before", "ok", 3),
+        (None, 3, "Drill | 2. promote the DR replica (lag gate)", "changed", 1),
+        (None, 4, "Drill | 3. smoke-test the application on DR", "failed", 1),
+        (None, 5, "Failback | 1. put Route 53 back as recorded", "skipped", 1),
     ]
-    status_before = doc["steps"][0]
+    status_before = doc["steps"][1]
     # From the include's start (1 s after the run's start, after the preflight) to the end of its last inner task.
     assert (status_before["start_offset_seconds"], status_before["duration_seconds"]) == (1.0, 2.0)
     assert status_before["started_at"] == "2026-01-31T12:00:01.000Z" and status_before["finished_at"] == "2026-01-31T12:00:03.000Z"
-    failed = doc["steps"][2]
+    failed = doc["steps"][3]
     assert (failed["failed_task"], failed["error"]) == ("Run the smoke test", "Job web-smoke failed: exit code 1")
-    # Every task is recorded, with the step it belongs to (or none).
+    # Every task is recorded, with the step it belongs to (or none: bookkeeping at the top level).
     assert [(t["name"], t["step"], t["status"]) for t in doc["tasks"]][:5] == [
-        ("Preflight | confirmation", None, "ok"), ("Drill | 1. status before", 0, "ok"), ("Describe the EKS clusters", 0, "ok"),
-        ("Build the status report", 0, "ok"), ("Drill | note the status", None, "ok")]
+        ("Preflight | confirmation", 0, "ok"), ("Drill | 1. status before", 1, "ok"), ("Describe the EKS clusters", 1, "ok"),
+        ("Build the status report", 1, "ok"), ("Drill | note the status", None, "ok")]
     assert doc["tasks"][2]["role"] == "cloudops.runbooks.status" and doc["tasks"][2]["duration_seconds"] == 1.4
     assert doc["run"]["duration_seconds"] == 7.3 and doc["run"]["playbook"] == "playbooks/failover_drill.yml"
+    assert not hasattr(model, "STEP_RE") and not hasattr(model, "parse_step_name")
 
 
 def test_gates_come_from_the_step_summary_the_modules_return(drill, drill_summary, drill_report):
@@ -59,9 +50,9 @@ def test_gates_come_from_the_step_summary_the_modules_return(drill, drill_summar
         {"name": "lag at promotion", "passed": True, "detail": "lag 2.0 s within the RPO budget 60 s", "module": "rds_promote",
          "numbers": {"lag_at_promotion_seconds": 2.0, "rpo_budget_seconds": 60, "duration_seconds": 0.5, "lag_verdict": "within",
                      "promoted": True, "overridden": False},
-         "task": "Drill | 2. promote the DR replica (lag gate)", "step": 1},
+         "task": "Drill | 2. promote the DR replica (lag gate)", "step": 2},
         {"name": "job web-smoke", "passed": False, "detail": "failed", "module": "k8s_job_run",
-         "numbers": {"outcome": "failed", "succeeded": 0, "failed": 1, "duration_seconds": 1.2}, "task": "Run the smoke test", "step": 2},
+         "numbers": {"outcome": "failed", "succeeded": 0, "failed": 1, "duration_seconds": 1.2}, "task": "Run the smoke test", "step": 3},
     ]
     # The promoted instance's endpoint was in the result: not in the step summary, so not recorded anywhere.
     assert "5433" not in repr(doc["gates"]) + repr(doc["tasks"]) + repr(doc["steps"])
@@ -82,7 +73,7 @@ def test_no_gate_is_read_from_a_censored_result_another_collections_module_or_a_
         {"name": "lag at promotion", "passed": True, "detail": None, "numbers": {"a": 1}, "module": "rds_promote"}]
 
 
-def test_a_run_without_numbered_steps_gets_one_step_per_top_level_item_that_does_work(new_run):
+def test_a_run_without_recorded_steps_gets_one_step_per_top_level_item_that_does_work(new_run):
     run = new_run()
     run.task("a", "Preflight | the inventory defines the estate", action="ansible.builtin.assert")
     run.task("b", "Start | one timestamp", seconds=0.1)
@@ -93,7 +84,7 @@ def test_a_run_without_numbered_steps_gets_one_step_per_top_level_item_that_does
     doc = document(run.end(), {"runbook": "backup", "run_id": "backup-x", "status": "succeeded", "changes": ["snapshot s in r"]}, {})
     assert doc["steps_basis"] == "top_level"
     assert [(s["number"], s["phase"], s["title"], s["status"], s["duration_seconds"]) for s in doc["steps"]] == [
-        (1, "Preflight", "the inventory defines the estate", "ok", 1.0), (2, None, "Snapshot and copy to the DR region", "changed", 3.1)]
+        (1, None, "Preflight | the inventory defines the estate", "ok", 1.0), (2, None, "Snapshot and copy to the DR region", "changed", 3.1)]
     assert doc["changes"] == ["snapshot s in r"]
 
 

@@ -19,14 +19,14 @@ SECRET = "seeded-secret-value-77"
 
 
 @pytest.fixture
-def doc(drill, drill_summary, drill_report):
+def doc(recorded_drill, drill_summary, drill_report):
     drill_report["readiness"] = {"credentials": {"source": "inline", "password": SECRET}}
     drill_report["error"] = "connection refused for user shop_admin (password %s)" % SECRET
     redactor = Redactor()
     redactor.learn_environment({"AWS_SECRET_ACCESS_KEY": "aws-seeded-secret-key-88"})
     drill_report["next_steps"] = ["never print aws-seeded-secret-key-88"]
-    document = model.build_document(drill, drill_summary, drill_report, host_stats={"localhost": {"ok": 8, "failures": 1}},
-                                    ansible_version="2.19.14", collection_version="0.1.0", now=drill.finished)
+    document = model.build_document(recorded_drill, drill_summary, drill_report, host_stats={"localhost": {"ok": 8, "failures": 1}},
+                                    ansible_version="2.19.14", collection_version="0.1.0", now=recorded_drill.finished)
     return prepare(document, redactor)
 
 
@@ -60,11 +60,11 @@ def test_junit_has_one_testcase_per_step_with_failures_skips_and_gate_properties
     root = ET.fromstring(render_junit(doc).encode("utf-8"))
     suite = root.find("testsuite")
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == ["Drill | 1. status before", "Drill | 2. promote the DR replica (lag gate)",
-                                              "Drill | 3. smoke-test the application on DR", "Failback | 1. put Route 53 back as recorded"]
+    assert [c.get("name") for c in cases] == ["drill | 1. status before", "drill | 2. promote the DR replica (lag gate)",
+                                              "drill | 3. smoke-test the application on DR", "failback | 1. put Route 53 back as recorded"]
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("4", "1", "1")
     assert cases[2].find("failure").get("message") == "Job web-smoke failed: exit code 1"
-    assert cases[3].find("skipped") is not None and cases[0].find("failure") is None and cases[0].get("time") == "2.000"
+    assert cases[3].find("skipped") is not None and cases[0].find("failure") is None and cases[0].get("time") == "1.900"
     props = dict((p.get("name"), p.get("value")) for p in cases[1].find("properties"))
     assert props["gate.lag at promotion.passed"] == "yes" and props["gate.lag at promotion.lag_at_promotion_seconds"] == "2.0"
     suite_props = dict((p.get("name"), p.get("value")) for p in suite.find("properties"))
@@ -78,7 +78,7 @@ def test_markdown_for_a_ticket(doc):
     assert "| RTO: from the cut to the smoke test passing on DR | 6.5 s | 900 s | within budget |" in text
     assert "| RPO: the markers the promoted database lacks | 2 rows, 1.5 s | 60 s | within budget |" in text
     assert "| Estate after the failback equals before | yes | - | equal |" in text
-    assert "| 3 | Drill \\| 3. smoke-test the application on DR | 2026-01-31T12:00:05.200Z | 1.5 s | failed | Run the smoke test: Job web-smoke" in text
+    assert "| 3 | drill \\| 3. smoke-test the application on DR | 2026-01-31T12:00:05.250Z | 1.4 s | failed | Smoke test: Job web-smoke" in text
     assert "| lag at promotion | yes |" in text
 
 

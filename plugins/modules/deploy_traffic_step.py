@@ -1,0 +1,225 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: deploy_traffic_step
+version_added: 0.9.0
+short_description: One traffic step of a deploy in one process - switch, observe, gates, health, and the records at the end
+description:
+  - The C(traffic_shift) role's step (one per canary step; a blue-green flip is one step) in one module process.
+  - Switches every route of the step to its weights in one call (as M(cloudops.runbooks.alb_traffic_switch)), then
+    observes the traffic for O(pause_seconds) (when there are gates or a later step; not in check mode), then reads
+    every gate (as M(cloudops.runbooks.cloudwatch_gate)) and every target group's health (as
+    M(cloudops.runbooks.alb_target_health) without failing on a timeout) side by side.
+  - Returns the step's record (RV(step)) and whether it passed (every gate passed, every target group ready); a step
+    that does not pass does not fail the module (the role fails with RV(failure)), so RV(restore) is kept.
+  - With O(finish) and a step that passed, writes the deploy records of the service (outcome V(deployed), the
+    revisions and the traffic after), as the deploy runbook does after its last step.
+  - Check mode predicts the switch and the records and reads no gate and no health (no new traffic to observe).
+options:
+  step:
+    description: The step, C({percent, sides, switches}) (an entry of the P(cloudops.runbooks.traffic_shift_schedule#filter) filter).
+    type: dict
+    required: true
+  index:
+    description: The step's index in the schedule (0 for the first).
+    type: int
+    default: 0
+  count:
+    description: How many steps the schedule has.
+    type: int
+    default: 1
+  pause_seconds:
+    description: Observation window after the switch, before the gates read the metrics.
+    type: int
+    default: 0
+  gates:
+    description: The gates, as the C(traffic_shift) role's C(traffic_shift_gates) (each with C(side), C(name), C(region)).
+    type: list
+    elements: dict
+    default: []
+  health_groups:
+    description: The target groups that must stay healthy, C({side, region, name}).
+    type: list
+    elements: dict
+    default: []
+  health_timeout:
+    description: Seconds a target group may take to report every target healthy.
+    type: int
+    default: 60
+  require_healthy:
+    description: Refuse a switch towards a target group without a healthy target.
+    type: bool
+    default: true
+  finish:
+    description:
+      - After a step that passed, write the service's deploy records - C({todo, helm_deploy_results, started_at}), C(todo)
+        the service's plan entries to deploy.
+    type: dict
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+author:
+  - cloudops platform team (@cloudops)
+"""
+
+EXAMPLES = r"""
+- name: Flip web to green on both sides, gate and check health
+  cloudops.runbooks.deploy_traffic_step:
+    step: "{{ schedule[0] }}"
+    count: "{{ schedule | length }}"
+    health_groups:
+      - {side: primary, region: us-east-1, name: shop-primary-green}
+  register: flipped
+"""
+
+RETURN = r"""
+step:
+  description: The step's record C({step, percent, switches, gates, health, checked, passed}).
+  returned: always
+  type: dict
+passed:
+  description: Every gate passed and every target group stayed ready.
+  returned: always
+  type: bool
+failure:
+  description: Why the step failed (empty when it passed).
+  returned: always
+  type: str
+restore:
+  description: The switches that put every route back as it was before this step (as M(cloudops.runbooks.alb_traffic_switch) returns).
+  returned: always
+  type: list
+  elements: dict
+records:
+  description: The deploy records written with O(finish), C({service, side, changed}).
+  returned: always
+  type: list
+  elements: dict
+step_summary:
+  description: The standard step result of a runbook step (the gates with their numbers).
+  returned: always
+  type: dict
+"""
+
+import datetime
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, steps, threads
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import gate_checks, target_health, traffic_switch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
+
+GATE_DEFAULTS = dict(alarm_name=None, ok_states=["OK"], namespace=None, metric_name=None, dimensions={}, statistic=None, period=60,
+                     window_seconds=300, threshold=None, comparison="GreaterThanThreshold", treat_missing_data="pass")
+
+
+def _label(key):
+    return " ".join(str(part) for part in key if isinstance(part, str) and part)
+
+
+def gate_read(worker, gate):
+    def read():
+        params = dict(GATE_DEFAULTS, **dict((k, v) for k, v in gate.items() if k in GATE_DEFAULTS and v is not None))
+        if params["threshold"] is not None:
+            params["threshold"] = float(params["threshold"])
+        return gate_checks.evaluate(worker, client(worker, "cloudwatch", region=gate["region"]), params, gate["region"])
+    return read
+
+
+def health_read(worker, group, timeout):
+    def read():
+        return target_health.wait_ready(worker, [group["name"]], group["region"], None, True, timeout, False)
+    return read
+
+
+def write_records(module, worker, entries, check_mode):
+    def write(entry):
+        def run():
+            io = deploy_records.Records(worker, entry.get("kubeconfig") or "", entry.get("context") or "")
+            try:
+                return dict(io.write(entry, check_mode), service=entry["service"], side=entry["side"])
+            finally:
+                io.close()
+        return run
+    return threads.run_all(dict(((entry["side"], "record", index), write(entry)) for index, entry in enumerate(entries)))
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            step=dict(type="dict", required=True),
+            index=dict(type="int", default=0),
+            count=dict(type="int", default=1),
+            pause_seconds=dict(type="int", default=0),
+            gates=dict(type="list", elements="dict", default=[]),
+            health_groups=dict(type="list", elements="dict", default=[]),
+            health_timeout=dict(type="int", default=60),
+            require_healthy=dict(type="bool", default=True),
+            finish=dict(type="dict"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    check_mode = module.check_mode
+    step = p["step"]
+    started = time.monotonic()
+    switch = {}
+    if step.get("switches"):
+        switches = traffic_switch.with_defaults(step["switches"])
+        switch = traffic_switch.switch(module, switches, p["require_healthy"], False, check_mode, module._diff, module.region)
+    restore = switch.get("restore") or []
+
+    gate_results, health_results = [], []
+    if not check_mode:
+        if p["pause_seconds"] > 0 and (p["gates"] or p["index"] + 1 < p["count"]):
+            time.sleep(p["pause_seconds"])
+        worker = threads.WorkerModule(module)
+        tasks = {}
+        for index, gate in enumerate(p["gates"]):
+            tasks[(gate.get("side"), "gate", gate.get("name"), index)] = gate_read(worker, gate)
+        for index, group in enumerate(p["health_groups"]):
+            tasks[(group.get("side"), "health", group.get("name"), index)] = health_read(worker, group, p["health_timeout"])
+        found, failures = threads.run_all(tasks)
+        if failures:
+            threads.fail_from(module, failures, _label if len(failures) > 1 else None)
+        gate_results = [dict(found[key], item=gate) for key, gate in zip([k for k in tasks if k[1] == "gate"], p["gates"])]
+        health_results = [dict(found[key], item=group) for key, group in zip([k for k in tasks if k[1] == "health"], p["health_groups"])]
+
+    record = deploy.shift_step(p["index"], step, switch, gate_results, health_results, check_mode)
+    failure = "" if record["passed"] else deploy.shift_failure(record, p["count"])
+    result = dict(changed=bool(switch.get("changed")), step=record, passed=record["passed"], failure=failure, restore=restore,
+                  switches=switch.get("switches") or [], records=[])
+    if "diff" in switch:
+        result["diff"] = switch["diff"]
+
+    if p["finish"] and record["passed"]:
+        finish = p["finish"]
+        todo = finish.get("todo") or []
+        sides = deploy.side_reports(todo, finish.get("helm_deploy_results") or [], {}, {"steps": [record]}, "")
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entries = deploy.deploy_records(todo, finish.get("started_at"), "deployed", sides, "", now)
+        written, failures = write_records(module, threads.WorkerModule(module), entries, check_mode)
+        result["records"] = [{"service": r["service"], "side": r["side"], "changed": r["changed"]} for r in written.values()]
+        result["changed"] = result["changed"] or any(r["changed"] for r in result["records"])
+        if failures:
+            module.fail_json(msg="; ".join("%s: %s" % (_label(k), threads._text(f)) for k, f in failures.items()),  # pylint: disable=protected-access
+                             **result)
+
+    where = ("%s%%" % record["percent"]) if record["percent"] is not None else "in place"
+    result["step_summary"] = steps.summary(
+        detail="step %s of %s (%s): %s" % (record["step"], p["count"], where, "passed" if record["passed"] else failure),
+        measures={"switches": len(record["switches"]), "gates": len(record["gates"]), "target_groups": len(record["health"]),
+                  "pause_seconds": p["pause_seconds"] if not check_mode else 0, "seconds": round(time.monotonic() - started, 3)},
+        gates=[steps.gate(g["side"] + " " + g["name"], g["passed"], g["reason"],
+                          {"value": g["value"], "threshold": g["threshold"]}) for g in record["gates"]])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
