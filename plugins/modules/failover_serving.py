@@ -119,11 +119,8 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import dns_change
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
-from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import jobs
@@ -135,26 +132,8 @@ INSYNC = {"step": "dns_insync", "title": "Route 53 change served everywhere (INS
 
 def wait_insync(worker, params):
     """route53_change_wait's work: {changed, change_id, change_status, waited_seconds, insync_seconds, finished_at, step_summary}."""
-    change_id = params["change_id"].split("/")[-1] if params["change_id"] else None
-    try:
-        submitted = dns_change.parse_submitted(params["submitted_at"]) if params["submitted_at"] else None
-    except dns_change.ChangeError as e:
-        worker.fail_json(msg=str(e))
-    watch = timing.Stopwatch()
-    conn = client(worker, "route53") if change_id else None
-    waited = waiting.poll_until(lambda: route53.get_change(worker, conn, change_id), lambda found: found["Status"] == "INSYNC",
-                                params["wait_timeout"])
-    times = watch.stop()
-    info = waited["result"]
-    result = dict(changed=False, change_id=change_id, change_status=info["Status"], waited_seconds=times["duration_seconds"])
-    if not waited["done"]:
-        result["step_summary"] = dns_change.insync_step_summary(result)
-        worker.fail_json(msg="change %s is still %s after %s s: the records are changed but not yet on every Route 53 name server; "
-                             "check it with aws route53 get-change" % (change_id, info["Status"], waited["elapsed"]), **result)
-    seconds = dns_change.insync_seconds(change_id, submitted or info.get("SubmittedAt"), times["finished_at"], times["duration_seconds"])
-    result.update(finished_at=times["finished_at"], insync_seconds=seconds)
-    result["step_summary"] = dns_change.insync_step_summary(result)
-    return result
+    conn = client(worker, "route53") if params["change_id"] else None
+    return route53.wait_insync(worker, conn, params["change_id"], params["submitted_at"], params["wait_timeout"])
 
 
 def smoke_test(worker, params):

@@ -90,9 +90,6 @@ step_summary:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import dns_change
-from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
-from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -107,25 +104,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    change_id = params["change_id"].split("/")[-1] if params["change_id"] else None
-    try:
-        submitted = dns_change.parse_submitted(params["submitted_at"]) if params["submitted_at"] else None
-    except dns_change.ChangeError as e:
-        module.fail_json(msg=str(e))
-    watch = timing.Stopwatch()
-    conn = client(module, "route53") if change_id else None
-    waited = waiting.poll_until(lambda: route53.get_change(module, conn, change_id), lambda found: found["Status"] == "INSYNC",
-                                params["wait_timeout"])
-    times = watch.stop()
-    info = waited["result"]
-    result = dict(changed=False, change_id=change_id, change_status=info["Status"], waited_seconds=times["duration_seconds"])
-    if not waited["done"]:
-        result["step_summary"] = dns_change.insync_step_summary(result)
-        module.fail_json(msg="change %s is still %s after %s s: the records are changed but not yet on every Route 53 name server; "
-                             "check it with aws route53 get-change" % (change_id, info["Status"], waited["elapsed"]), **result)
-    seconds = dns_change.insync_seconds(change_id, submitted or info.get("SubmittedAt"), times["finished_at"], times["duration_seconds"])
-    result.update(finished_at=times["finished_at"], insync_seconds=seconds)
-    result["step_summary"] = dns_change.insync_step_summary(result)
+    conn = client(module, "route53") if params["change_id"] else None
+    result = route53.wait_insync(module, conn, params["change_id"], params["submitted_at"], params["wait_timeout"])
     module.exit_json(**result)
 
 

@@ -9,7 +9,10 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import dns_change
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
+from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
+from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply, paginate
 
 
@@ -206,3 +209,27 @@ def get_change(module, conn, change_id):
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         _fail(module, e, "change %s" % change_id)
     return dict(info, Id=info["Id"].split("/")[-1])
+
+
+def wait_insync(module, conn, change_id, submitted_at, wait_timeout):
+    """Wait until a change is INSYNC (route53_change_wait, failover_serving): {changed, change_id, change_status,
+    waited_seconds, insync_seconds, finished_at, step_summary}; fails the module, naming the change, on a bad
+    submitted_at or a timeout. Without a change id there is nothing to wait for."""
+    change_id = change_id.split("/")[-1] if change_id else None
+    try:
+        submitted = dns_change.parse_submitted(submitted_at) if submitted_at else None
+    except dns_change.ChangeError as e:
+        module.fail_json(msg=str(e))
+    watch = timing.Stopwatch()
+    waited = waiting.poll_until(lambda: get_change(module, conn, change_id), lambda found: found["Status"] == "INSYNC", wait_timeout)
+    times = watch.stop()
+    info = waited["result"]
+    result = dict(changed=False, change_id=change_id, change_status=info["Status"], waited_seconds=times["duration_seconds"])
+    if not waited["done"]:
+        result["step_summary"] = dns_change.insync_step_summary(result)
+        module.fail_json(msg="change %s is still %s after %s s: the records are changed but not yet on every Route 53 name server; "
+                             "check it with aws route53 get-change" % (change_id, info["Status"], waited["elapsed"]), **result)
+    seconds = dns_change.insync_seconds(change_id, submitted or info.get("SubmittedAt"), times["finished_at"], times["duration_seconds"])
+    result.update(finished_at=times["finished_at"], insync_seconds=seconds)
+    result["step_summary"] = dns_change.insync_step_summary(result)
+    return result

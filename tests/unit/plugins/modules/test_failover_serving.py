@@ -28,7 +28,7 @@ class Both(object):
         monkeypatch.setattr(failover_serving, "client", lambda module, service, region=None: service)
         monkeypatch.setattr(failover_serving.route53, "get_change", self.get_change)
         monkeypatch.setattr(failover_serving.jobs, "run", self.run_job)
-        monkeypatch.setattr(failover_serving.waiting.time, "sleep", lambda seconds: None)
+        monkeypatch.setattr(failover_serving.route53.waiting.time, "sleep", lambda seconds: None)
         self.polls = 0
 
     def get_change(self, module, conn, change_id):
