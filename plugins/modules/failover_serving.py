@@ -157,21 +157,7 @@ def timed(work):
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
-            smoke=dict(type="dict", options=dict(
-                name=dict(type="str", required=True),
-                namespace=dict(type="str", required=True),
-                image=dict(type="str", required=True),
-                command=dict(type="list", elements="str"),
-                args=dict(type="list", elements="str"),
-                env=dict(type="dict", default={}),
-                labels=dict(type="dict", default={}),
-                backoff_limit=dict(type="int", default=0),
-                timeout=dict(type="int", default=300),
-                delete_previous=dict(type="bool", default=True),
-                cleanup=dict(type="bool", default=True),
-                kubeconfig=dict(type="path"),
-                context=dict(type="str"),
-            )),
+            smoke=dict(type="dict", options=jobs.job_options()),
             change_id=dict(type="str"),
             submitted_at=dict(type="str"),
             wait_timeout=dict(type="int", default=300),

@@ -149,21 +149,8 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import jobs
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            namespace=dict(type="str", required=True),
-            image=dict(type="str", required=True),
-            command=dict(type="list", elements="str"),
-            args=dict(type="list", elements="str"),
-            env=dict(type="dict", default={}),
-            labels=dict(type="dict", default={}),
-            backoff_limit=dict(type="int", default=0),
-            timeout=dict(type="int", default=300),
-            delete_previous=dict(type="bool", default=True),
-            cleanup=dict(type="bool", default=True),
-            kubeconfig=dict(type="path", aliases=["kubeconfig_path"]),
-            context=dict(type="str", aliases=["kube_context"]),
-        ),
+        argument_spec=dict(jobs.job_options(), kubeconfig=dict(type="path", aliases=["kubeconfig_path"]),
+                           context=dict(type="str", aliases=["kube_context"])),
         supports_check_mode=True,
     )
     if not jobs.HAS_KUBERNETES:

@@ -23,6 +23,25 @@ else:
     KUBERNETES_IMPORT_ERROR = None
 
 
+def job_options():
+    """The argument spec of one Job run (k8s_job_run's options, failover_serving's `smoke`)."""
+    return dict(
+        name=dict(type="str", required=True),
+        namespace=dict(type="str", required=True),
+        image=dict(type="str", required=True),
+        command=dict(type="list", elements="str"),
+        args=dict(type="list", elements="str"),
+        env=dict(type="dict", default={}),
+        labels=dict(type="dict", default={}),
+        backoff_limit=dict(type="int", default=0),
+        timeout=dict(type="int", default=300),
+        delete_previous=dict(type="bool", default=True),
+        cleanup=dict(type="bool", default=True),
+        kubeconfig=dict(type="path"),
+        context=dict(type="str"),
+    )
+
+
 def api_error(module, exc, what):
     body = getattr(exc, "body", None) or ""
     module.fail_json(msg="%s failed: %s %s %s" % (what, getattr(exc, "status", ""), getattr(exc, "reason", ""), str(body)[:500]))
