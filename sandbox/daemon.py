@@ -61,6 +61,9 @@ class Daemon:
         self.inventory = inventory
         self.with_k8s = with_k8s
         self.stop_event = threading.Event()
+        # Set by a reset: the ReplicaLag ticker starts a new period, so no tick lands while the CLI seeds the estate
+        # again (a tick then would publish the old level and draw from moto's seeded random generator mid-seed).
+        self.lag_tick_restart = threading.Event()
         self.moto = None
         self.emulators: dict[str, Any] = {}
         self.control: ThreadingHTTPServer | None = None
@@ -125,6 +128,7 @@ class Daemon:
         for handle in self.emulators.values():
             handle.reset()
         HEALTH_OVERRIDES.clear()
+        self.lag_tick_restart.set()
 
     def replica_lag_level(self) -> float | None:
         """ReplicaLag as RDS would report it now: the data plane's link (growing while paused), else the knob."""
@@ -138,7 +142,12 @@ class Daemon:
         """Every minute, publish ReplicaLag (as RDS keeps doing)."""
         from sandbox.aws_seed import put_replica_lag
 
-        while not self.stop_event.wait(REPLICA_LAG_TICK_SECONDS):
+        while not self.stop_event.is_set():
+            if self.lag_tick_restart.wait(REPLICA_LAG_TICK_SECONDS):
+                self.lag_tick_restart.clear()  # a reset: a whole period from now (the seeding takes seconds)
+                continue
+            if self.stop_event.is_set():
+                break
             level = self.replica_lag_level()
             if level is None:
                 continue
@@ -227,6 +236,7 @@ def serve(argv: list[str] | None = None) -> int:
     def on_signal(signum: int, _frame: Any) -> None:
         logging.info("signal %s: stopping", signum)
         daemon.stop_event.set()
+        daemon.lag_tick_restart.set()  # the ticker sees the stop at once
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
