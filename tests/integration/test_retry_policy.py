@@ -33,7 +33,7 @@ def applied_mutations(log):
 def test_status_survives_eighty_percent_of_describe_nodegroup_resets(fresh_sandbox, run_playbook):
     calls(fresh_sandbox, reset=True)
     sandbox_cli(fresh_sandbox["state"], "knob", "faults", "--rate", "0.8", "--kinds", "reset", "--operations", "DescribeNodegroup",
-                "--seed", "21")  # seed 21: the first call is reset 5 times in a row, botocore's whole budget
+                "--seed", "21")  # seed 21: in each region the first call is reset 5 times in a row, botocore's whole budget
     try:
         proc, report = run_playbook(env=fresh_sandbox["env"])
     finally:
