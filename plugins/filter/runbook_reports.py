@@ -27,8 +27,8 @@ def promotion(result):
     return runbook_reports.promotion(result)
 
 
-def replica_rebuild(result):
-    return runbook_reports.replica_rebuild(result)
+def replica_rebuild(result, settled=None):
+    return runbook_reports.replica_rebuild(result, settled)
 
 
 def report_fail_message(report, fail_over_budget=True):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
+from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 RTO_DRILL = ("from the cut (after the last marker, before the promotion) to the smoke test passing on DR and the DNS change "
              "INSYNC, whichever is later")
@@ -339,10 +340,18 @@ def failover_changes(f):
     return out
 
 
-def replica_rebuild(result):
-    """What the failback did to the DR instance (rds_read_replica's result), as the drill report shows it."""
+def replica_rebuild(result, settled=None):
+    """What the failback did to the DR instance (rds_read_replica's result), as the drill report shows it. settled:
+    estate_status's `replica_settled` when the creation was waited for there (rds_read_replica called without a wait):
+    the creation then lasted from the call's start to when the replica was seen replicating."""
     if not isinstance(result, dict) or "action" not in result:
         return None
-    return {"action": result.get("action"), "found": result.get("found"), "deleted": result.get("deleted"), "created": result.get("created"),
-            "instance": result.get("instance") if result.get("created") else None, "delete_seconds": result.get("delete_seconds"),
-            "create_seconds": result.get("duration_seconds") if result.get("created") else None, "changed": result.get("changed")}
+    created = bool(result.get("created"))
+    create_seconds = result.get("duration_seconds") if created else None
+    instance = result.get("instance") if created else None
+    if created and create_seconds is None and isinstance(settled, dict) and settled.get("replicating_at") and result.get("started_at"):
+        create_seconds = round(steps.epoch(settled["replicating_at"]) - steps.epoch(result["started_at"]), 3)
+        instance = dict(instance or {}, status="available")
+    return {"action": result.get("action"), "found": result.get("found"), "deleted": result.get("deleted"), "created": created,
+            "instance": instance, "delete_seconds": result.get("delete_seconds"), "create_seconds": create_seconds,
+            "changed": result.get("changed")}

@@ -178,6 +178,16 @@ options:
       desired_size: {description: Desired size., type: int, required: true}
       max_size: {description: Maximum size., type: int, required: true}
       timeout: {description: Seconds to wait., type: int, default: 1800}
+  replica_settled:
+    description:
+      - Before reading it, wait until O(rds.replica.instance_id) is C(available) and replicating from
+        O(rds.primary.instance_id) (a replica created without a wait, such as a drill's failback re-creates while it
+        puts the rest back); fails at once when the replica failed or is gone, and when it is not replicating within
+        O(replica_settled.timeout) seconds. The other reads run meanwhile.
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      timeout: {description: Seconds to wait., type: int, default: 3600}
 requirements:
   - helm (the CLI) on the control node
 notes:
@@ -275,6 +285,13 @@ capacity_restore:
   returned: with O(capacity)
   type: dict
   sample: {nodegroup: {min_size: 1, desired_size: 1, max_size: 6}, workloads: [{kind: Deployment, name: shop-blue, namespace: shop, replicas: 0}]}
+replica_settled:
+  description:
+    - With O(replica_settled), when the replica was seen replicating (C(replicating_at), UTC ISO 8601) and how long this
+      read waited for it (C(waited_seconds)).
+  returned: with O(replica_settled)
+  type: dict
+  sample: {replicating_at: '2026-01-31T12:00:45.100000+00:00', waited_seconds: 41.2}
 cloudops_steps:
   description: With O(step), the read as a recorded step (the shape C(cloudops.runbooks.runbook_step) records), in a list.
   returned: with O(step)
@@ -305,10 +322,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.cloudops.runbooks.plugins.module_utils import capacity
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
+from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
+from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
@@ -359,6 +378,7 @@ def argument_spec():
             desired_size=dict(type="int", required=True),
             max_size=dict(type="int", required=True),
             timeout=dict(type="int", default=1800))),
+        replica_settled=dict(type="dict", options=dict(timeout=dict(type="int", default=3600))),
     )
 
 
@@ -369,14 +389,23 @@ class Describes(object):
     def __init__(self, worker):
         self.worker, self.lock, self.found = worker, threading.Lock(), {}
 
-    def __call__(self, region, identifier):
+    def _entry(self, region, identifier):
         key = (rds.region_of_arn(identifier) or region, str(identifier).rsplit(":", maxsplit=1)[-1])
         with self.lock:
-            entry = self.found.setdefault(key, {"lock": threading.Lock()})
+            return key, self.found.setdefault(key, {"lock": threading.Lock()})
+
+    def __call__(self, region, identifier):
+        key, entry = self._entry(region, identifier)
         with entry["lock"]:
             if "instance" not in entry:
                 entry["instance"] = rds.describe_instance(self.worker, client(self.worker, "rds", region=key[0]), identifier)
             return entry["instance"]
+
+    def seen(self, region, identifier, instance):
+        """Keep an instance just described elsewhere (a wait's last answer) as this process's read of it."""
+        dummy, entry = self._entry(region, identifier)
+        with entry["lock"]:
+            entry["instance"] = instance
 
 
 def settle(worker, conn, cluster, name, sizes, timeout):
@@ -391,6 +420,19 @@ def settle(worker, conn, cluster, name, sizes, timeout):
         worker.fail_json(msg="node group %s of %s is %s with scaling %s after %s s, not ACTIVE with %s%s" % (
             name, cluster, (found or {}).get("status", "gone"), scaling.scaling_from_boto((found or {}).get("scalingConfig")),
             outcome["elapsed"], target, ": health issues %s" % "; ".join(issues) if issues else ": raise the timeout or run again"))
+
+
+def replica_settle(worker, params, describe, shared):
+    """Wait until the DR replica is available and replicating from the primary (a re-creation asked for without a
+    wait, such as a drill's failback); keeps when (shared["replica_settled"]) and fails as rds_read_replica's wait does."""
+    replica, primary = params["rds"]["replica"], params["rds"]["primary"]
+    wanted = replication.instance_key(primary["instance_id"], primary["region"])
+    done = rds.wait_replicating(worker, client(worker, "rds", region=replica["region"]), replica["instance_id"], wanted,
+                                replica["region"], params["replica_settled"]["timeout"])
+    if done["failure"]:
+        worker.fail_json(msg=done["failure"])
+    describe.seen(replica["region"], replica["instance_id"], done["instance"])
+    shared["replica_settled"] = {"replicating_at": timing.utc_now().isoformat(), "waited_seconds": done["elapsed"]}
 
 
 def reads(worker, params, shared=None):
@@ -419,6 +461,8 @@ def reads(worker, params, shared=None):
         spec = params["rds"][side]
 
         def read():
+            if side == "replica" and params.get("replica_settled"):
+                replica_settle(worker, params, describe, shared)
             found = rds.replication_read(worker, spec["region"], spec["instance_id"], params["rpo_budget_seconds"],
                                          params["lag_lookback_seconds"], fail_when_missing=not (judged and side == "replica"),
                                          describe=describe)
@@ -530,6 +574,8 @@ def main():
              "lag_lookback_seconds": params["lag_lookback_seconds"]})
     if params["capacity"]:
         result["capacity_restore"] = dr_capacity(params, results, shared)
+    if params["replica_settled"]:
+        result["replica_settled"] = shared.get("replica_settled")
     if params["step"]:
         result["cloudops_steps"] = [steps.module_step(params["step"], began, time.time(), "cloudops.runbooks.estate_status", result)]
     module.exit_json(**result)

@@ -299,9 +299,6 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_snapshots
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
-BROKEN_REPLICATION = ("error", "terminated")
-
-
 def summary(instance):
     """rds_restore's instance summary plus the replication fields."""
     if instance is None:
@@ -331,29 +328,11 @@ def wait_gone(module, conn, instance_id, **context):
 
 def wait_replicating(module, conn, instance_id, wanted, **context):
     """Poll until the replica is available and replicating from wanted; fail at once when it cannot get there."""
-    region = module.region
-
-    def settled(found):
-        state = replication.replication_status(found) if found else None
-        return (found is None or found.get("DBInstanceStatus") in backup.INSTANCE_FAILED
-                or (state is not None and state.get("status") in BROKEN_REPLICATION)
-                or replication.replicating(found, wanted, region))
-
-    done = waiting.poll_until(lambda: rds.describe_instance(module, conn, instance_id), settled, module.params["wait_timeout"])
-    found = done["result"]
-    if found is None:
-        module.fail_json(msg="replica %s disappeared while waiting for it to replicate" % instance_id, **outcome(**context))
-    if not replication.replicating(found, wanted, region):
-        state = replication.replication_status(found) or {}
-        status = found.get("DBInstanceStatus")
-        if status in backup.INSTANCE_FAILED or state.get("status") in BROKEN_REPLICATION:
-            hint = "see its RDS events, then delete it (state: absent) before trying again"
-        else:
-            hint = "raise wait_timeout, or run again later (it is not created twice)"
-        module.fail_json(msg="replica %s is %s (read replication %s) after %s s, not available and replicating: %s"
-                         % (instance_id, status, state.get("status") or "not reported", done["elapsed"], hint),
-                         **outcome(instance=summary(found), **context))
-    return found
+    done = rds.wait_replicating(module, conn, instance_id, wanted, module.region, module.params["wait_timeout"])
+    if done["failure"]:
+        module.fail_json(msg=done["failure"].replace("raise the timeout", "raise wait_timeout"),
+                         **outcome(instance=summary(done["instance"]), **context))
+    return done["instance"]
 
 
 def refuse_deletion(module, instance, before, **context):

@@ -309,7 +309,7 @@ def test_drill_measures_rto_and_rpo_and_fails_back_to_the_status_before(rb, tmp_
     phases = [(s["phase"], s["step"]) for s in report["steps"]]
     assert phases == [("preflight", "preflight")] + [("failover", s) for s in ("status_before", "markers", "promote", "scale", "app_db", "dns", "smoke_test", "dns_insync",
                                                                                            "verify")] + [
-        ("failback", s) for s in ("dns", "app_db", "scale", "replica", "markers", "status_after")]
+        ("failback", s) for s in ("dns", "markers", "replica", "app_db", "scale", "status_after")]
     assert all(s["duration_seconds"] >= 0 for s in report["steps"])
     [run_dir] = list(runs.iterdir())
     # The run directory is the run_evidence callback's (tests/integration/test_run_evidence.py checks it in full).
@@ -353,8 +353,8 @@ def test_a_drill_interrupted_during_its_failback_is_finished_by_running_it_again
     before = rb.status()
     rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failback | 1. put Route 53 back")
     assert rb.failover_pair() == {"dr": "PRIMARY", "primary": "SECONDARY"}
-    rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failback | 4. delete the promoted DR instance")
-    # (the node group's settling is part of the status after now: killed as that starts)
+    rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failback | 3. delete the promoted DR instance")
+    # (the replica's creation and the node group's settling are waited for by the status after: killed as that starts)
     rb.run_until("playbooks/failover_drill.yml", "failover_steps : Failback | 6. status after")
     report = resume_and_check(rb, before, measured=True)
     assert report["rto"]["seconds"] > 0 and report["rpo"]["rows"] is not None

@@ -11,7 +11,9 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -25,6 +27,38 @@ def describe_instance(module, conn, instance_id):
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg="Could not describe RDS instance %s: check the region and rds:DescribeDBInstances permission" % instance_id)
     return found[0] if found else None
+
+
+BROKEN_REPLICATION = ("error", "terminated")
+
+
+def wait_replicating(module, conn, instance_id, wanted, region, timeout):
+    """Poll until the replica is available and replicating from wanted ((region, name) of its source); stop at once
+    when it cannot get there (gone, failed, replication broken). {instance: as last described (None: gone),
+    replicating, elapsed, failure: why not replicating with what to do, None when it is}."""
+    def settled(found):
+        state = replication.replication_status(found) if found else None
+        return (found is None or found.get("DBInstanceStatus") in backup.INSTANCE_FAILED
+                or (state is not None and state.get("status") in BROKEN_REPLICATION)
+                or replication.replicating(found, wanted, region))
+
+    done = waiting.poll_until(lambda: describe_instance(module, conn, instance_id), settled, timeout)
+    found = done["result"]
+    out = {"instance": found, "replicating": False, "elapsed": done["elapsed"], "failure": None}
+    if found is None:
+        out["failure"] = "replica %s disappeared while waiting for it to replicate" % instance_id
+    elif replication.replicating(found, wanted, region):
+        out["replicating"] = True
+    else:
+        state = replication.replication_status(found) or {}
+        status = found.get("DBInstanceStatus")
+        if status in backup.INSTANCE_FAILED or state.get("status") in BROKEN_REPLICATION:
+            hint = "see its RDS events, then delete it (state: absent) before trying again"
+        else:
+            hint = "raise the timeout, or run again later (it is not created twice)"
+        out["failure"] = ("replica %s is %s (read replication %s) after %s s, not available and replicating: %s"
+                          % (instance_id, status, state.get("status") or "not reported", done["elapsed"], hint))
+    return out
 
 
 def region_of_arn(value):

@@ -466,3 +466,22 @@ def test_the_failover_rto_runs_to_the_dns_change_when_it_was_insync_after_the_sm
                            dns_insync_at="2026-01-31T12:00:45.000Z")
     report = rr.failover_report(facts)
     assert (report["rto"]["seconds"], report["serving_at"]) == (45.0, "2026-01-31T12:00:45.000Z")
+
+
+REBUILT = {"action": "rebuilt", "found": {"exists": True, "role": "primary", "source": None}, "deleted": True, "created": True,
+           "instance": {"id": "shop-db-dr", "status": "creating"}, "delete_seconds": 15.2, "changed": True,
+           "started_at": "2026-01-31T12:10:00.000000+00:00", "duration_seconds": None}
+
+
+def test_a_replica_created_without_a_wait_is_timed_to_when_the_status_after_saw_it_replicate():
+    settled = {"replicating_at": "2026-01-31T12:10:45.500000+00:00", "waited_seconds": 41.0}
+    shown = rr.replica_rebuild(REBUILT, settled)
+    assert (shown["create_seconds"], shown["instance"]["status"], shown["delete_seconds"]) == (45.5, "available", 15.2)
+    assert REBUILT["instance"]["status"] == "creating"  # the module's result is left as it was
+
+
+def test_a_replica_waited_for_by_its_own_call_keeps_that_call_s_time():
+    waited = dict(REBUILT, duration_seconds=44.0, instance={"id": "shop-db-dr", "status": "available"})
+    assert rr.replica_rebuild(waited, {"replicating_at": "2026-01-31T12:11:00+00:00"})["create_seconds"] == 44.0
+    assert rr.replica_rebuild(dict(REBUILT), None)["create_seconds"] is None  # not waited for, not (yet) seen replicating
+    assert rr.replica_rebuild({"skipped": True}, None) is None

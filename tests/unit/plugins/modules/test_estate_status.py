@@ -248,3 +248,43 @@ def test_a_node_group_that_does_not_settle_fails_the_read_naming_it(monkeypatch,
     result = estate.run(capsys, args)
     assert result["failed"] is True and result["msg"].startswith("eks dr: node group shop-dr-workers of shop-dr is DEGRADED")
     assert "Ec2LaunchTemplateNotFound" in result["msg"]
+
+
+SOURCE_ARN = "arn:aws:rds:us-east-1:123456789012:db:shop-db"
+
+
+def replica(status, source=SOURCE_ARN):
+    return {"DBInstanceIdentifier": "shop-db-dr", "DBInstanceStatus": status, "ReadReplicaSourceDBInstanceIdentifier": source}
+
+
+def replica_states(monkeypatch, states):
+    described = []
+
+    def describe_instance(module, conn, instance_id):
+        described.append(instance_id)
+        return states.pop(0)
+    monkeypatch.setattr(estate_status.rds, "describe_instance", describe_instance)
+    return described
+
+
+def test_the_status_after_waits_for_the_re_created_replica_to_replicate(monkeypatch, capsys):
+    estate = Judged(monkeypatch)
+    states = [replica("creating"), replica("backing-up"), replica("available")]
+    described = replica_states(monkeypatch, states)
+    args = dict(ARGS, replica_settled={"timeout": 60})
+    result = estate.run(capsys, args)
+    assert "failed" not in result, result.get("msg")
+    assert described == ["shop-db-dr"] * 3 and states == []
+    assert result["replica_settled"]["waited_seconds"] >= 0 and result["replica_settled"]["replicating_at"]
+    assert result["status_report"]["rds"]["replica"]["role"] == "replica"  # and read after it
+
+
+def test_a_re_created_replica_that_failed_fails_the_read_at_once_naming_it(monkeypatch, capsys):
+    estate = Judged(monkeypatch)
+    estate.barrier = threading.Barrier(READS - 1, timeout=10)  # the replica is not read: its wait failed
+    states = [replica("creating"), replica("failed")]
+    replica_states(monkeypatch, states)
+    result = estate.run(capsys, dict(ARGS, replica_settled={"timeout": 60}))
+    assert result["failed"] is True and states == []
+    assert result["msg"].startswith("rds replica: replica shop-db-dr is failed (read replication not reported)")
+    assert "see its RDS events" in result["msg"]
