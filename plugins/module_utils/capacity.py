@@ -54,7 +54,7 @@ def step_summary(result, check_mode=False):
     if group:
         parts.append("node group %s %s -> %s (%s)" % (group["name"], _sizes(group["before"]), _sizes(group["after"]), group["status"]))
     for workload in result["workloads"]:
-        parts.append("%s %s -> %s" % (workload["name"], workload["before"], workload["replicas"]))
+        parts.append(workload_change(workload))
     detail = "; ".join(parts) or "nothing to scale"
     if check_mode:
         detail += " (check mode)"
@@ -74,20 +74,34 @@ def nodegroup_step_summary(name, result):
 def workloads_step_summary(result):
     """step_summary of k8s_workload_scale (the workloads part alone)."""
     workloads = result.get("workloads") or []
-    detail = "; ".join("%s %s -> %s" % (w["name"], w["before"], w["replicas"]) for w in workloads) or "no workload"
+    detail = "; ".join(workload_change(w) for w in workloads) or "no workload"
     return steps.summary(detail, {"duration_seconds": result.get("duration_seconds"), "workloads": len(workloads),
                                   "workloads_ready": sum(1 for w in workloads if w.get("ready"))})
 
 
-def restore_read(nodegroup, workloads, objects):
+def workload_change(workload):
+    """'shop-blue 1 -> 3' (with ' (HPA min-max 1-6 -> 3-6)' when its autoscaler's bounds changed)."""
+    text = "%s %s -> %s" % (workload["name"], workload["before"], workload["replicas"])
+    bounds = workload.get("autoscaler")
+    if bounds and bounds.get("before") != bounds.get("after"):
+        text += " (HPA min-max %s -> %s)" % (scaling.bounds_text(bounds["before"]), scaling.bounds_text(bounds["after"]))
+    return text
+
+
+def restore_read(nodegroup, workloads, objects, autoscalers=None):
     """What puts the DR capacity back, from reads alone (eks_capacity's `restore` in check mode, read by estate_status):
-    {nodegroup: the node group's sizes (None: no node group), workloads: [{kind, name, namespace, replicas}]}.
-    nodegroup: the node group (boto3 shape) or None; workloads: [{kind, name, namespace}]; objects: each one as read."""
+    {nodegroup: the node group's sizes (None: no node group), workloads: [{kind, name, namespace, replicas} and, for
+    a workload with an HPA, autoscaler: its {min_replicas, max_replicas}]}. nodegroup: the node group (boto3 shape) or
+    None; workloads: [{kind, name, namespace}]; objects: each one as read; autoscalers: each one's HPA or None."""
     sizes = None
     if nodegroup is not None:
         sizes = scaling.scaling_from_boto(nodegroup.get("scalingConfig"))
     out = []
-    for workload, obj in zip(workloads, objects):
-        out.append({"kind": workload["kind"], "name": workload["name"], "namespace": workload["namespace"],
-                    "replicas": scaling.workload_progress(obj)["replicas"]})
+    for workload, obj, hpa in zip(workloads, objects, autoscalers or [None] * len(workloads)):
+        item = {"kind": workload["kind"], "name": workload["name"], "namespace": workload["namespace"],
+                "replicas": scaling.workload_progress(obj)["replicas"]}
+        bounds = scaling.autoscaler_bounds(hpa)
+        if bounds:
+            item["autoscaler"] = {"min_replicas": bounds["min_replicas"], "max_replicas": bounds["max_replicas"]}
+        out.append(item)
     return {"nodegroup": sizes, "workloads": out}

@@ -77,8 +77,22 @@ def health_issues(nodegroup):
 # -------------------------------------------------------------------------------------------------------- workloads
 
 
+def workload_options():
+    """The argument spec of one item of a module's `workloads` (k8s_workload_scale, eks_capacity)."""
+    return dict(
+        kind=dict(type="str", default="Deployment", choices=list(WORKLOAD_KINDS)),
+        name=dict(type="str", required=True),
+        namespace=dict(type="str"),
+        replicas=dict(type="int", required=True),
+        autoscaler=dict(type="dict", options=dict(min_replicas=dict(type="int", required=True),
+                                                  max_replicas=dict(type="int", required=True))),
+    )
+
+
 def normalise_workloads(workloads, default_namespace=None):
-    """[{kind, name, namespace, replicas}] from the module's list; every problem in one message."""
+    """[{kind, name, namespace, replicas, autoscaler}] from the module's list; every problem in one message.
+    autoscaler: the {min_replicas, max_replicas} to give the workload's HorizontalPodAutoscaler (a restore puts the
+    bounds read before back), None to derive them from replicas (autoscaler_target)."""
     out, problems, seen = [], [], set()
     for index, item in enumerate(workloads or []):
         item = item or {}
@@ -99,16 +113,60 @@ def normalise_workloads(workloads, default_namespace=None):
                 raise ValueError()
         except (TypeError, ValueError):
             problems.append("%s: replicas must be a whole number of 0 or more, not %r" % (label, item.get("replicas")))
+        bounds = item.get("autoscaler")
+        if bounds:
+            low, high = bounds.get("min_replicas"), bounds.get("max_replicas")
+            if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
+                problems.append("%s: autoscaler needs 1 <= min_replicas <= max_replicas, not %r" % (label, bounds))
+            bounds = {"min_replicas": low, "max_replicas": high}
         key = (kind, namespace, name)
         if key in seen:
             problems.append("%s: %s %s/%s is listed twice" % (label, kind, namespace, name))
         seen.add(key)
-        out.append({"kind": kind, "name": name, "namespace": namespace, "replicas": replicas})
+        out.append({"kind": kind, "name": name, "namespace": namespace, "replicas": replicas, "autoscaler": bounds or None})
     if not out:
         problems.append("workloads is empty: list the Deployments and StatefulSets to scale")
     if problems:
         raise ScalingError("; ".join(problems))
     return out
+
+
+# -- HorizontalPodAutoscalers -------------------------------------------------------------------------------------------
+# A workload with an HPA is scaled through it: a plain scale above minReplicas is undone at the HPA's next sync (its
+# recommendations, from the load before, are lower), so the failover's scale-up raises minReplicas to the replicas it
+# wants (maxReplicas with it when lower), and a restore puts the bounds read before back.
+def autoscaler_targets(hpa, workload):
+    """Whether the HPA (autoscaling/v2, camelCase dict) scales this workload."""
+    ref = ((hpa or {}).get("spec") or {}).get("scaleTargetRef") or {}
+    return ref.get("kind") == workload["kind"] and ref.get("name") == workload["name"]
+
+
+def autoscaler_bounds(hpa):
+    """{name, min_replicas, max_replicas} of an HPA, None without one."""
+    if not hpa:
+        return None
+    spec = hpa.get("spec") or {}
+    return {"name": (hpa.get("metadata") or {}).get("name"), "min_replicas": int(spec.get("minReplicas") or 1),
+            "max_replicas": int(spec.get("maxReplicas") or 1)}
+
+
+def autoscaler_target(bounds, workload):
+    """The bounds the workload's HPA must have for the scale to hold (bounds: autoscaler_bounds of it, None: no HPA,
+    nothing to do): the workload's `autoscaler` when given (a restore), else minReplicas = replicas and maxReplicas
+    at least that; unchanged for 0 replicas (an HPA whose target runs no pod is inactive)."""
+    if bounds is None:
+        return None
+    if workload.get("autoscaler"):
+        wanted = workload["autoscaler"]
+    elif workload["replicas"] == 0:
+        wanted = bounds
+    else:
+        wanted = {"min_replicas": workload["replicas"], "max_replicas": max(bounds["max_replicas"], workload["replicas"])}
+    return {"name": bounds["name"], "min_replicas": wanted["min_replicas"], "max_replicas": wanted["max_replicas"]}
+
+
+def bounds_text(bounds):
+    return "%s-%s" % (bounds["min_replicas"], bounds["max_replicas"]) if bounds else "-"
 
 
 def workload_progress(obj):

@@ -68,6 +68,18 @@ options:
         description: Number of pods to run (0 stops it).
         type: int
         required: true
+      autoscaler:
+        description:
+          - The bounds to give the workload's HorizontalPodAutoscaler (C(autoscaling/v2), the one whose
+            C(scaleTargetRef) is this workload), as RV(restore) returns them to put back the bounds read before.
+          - Without it, a workload with an HPA gets C(minReplicas) = O(workloads[].replicas) (C(maxReplicas) raised to
+            that when lower), so the HPA holds the scale instead of undoing it; for 0 replicas the HPA is left as it is
+            (an HPA whose target runs no pod is inactive). Ignored for a workload without an HPA.
+        type: dict
+        version_added: 0.9.0
+        suboptions:
+          min_replicas: {description: C(spec.minReplicas)., type: int, required: true}
+          max_replicas: {description: C(spec.maxReplicas)., type: int, required: true}
   namespace:
     description: Namespace of the workloads that do not name one.
     type: str
@@ -147,7 +159,8 @@ workloads_duration_seconds:
   type: float
   sample: 4.5
 restore:
-  description: What puts the capacity back - C(nodegroup) (the sizes before, or null) and C(workloads) (the replicas before).
+  description: What puts the capacity back - C(nodegroup) (the sizes before, or null) and C(workloads) (the replicas
+    before, and the HPA bounds before as C(autoscaler) for a workload with one).
   returned: always
   type: dict
   sample: {nodegroup: {min_size: 1, desired_size: 1, max_size: 6}, workloads: [{kind: Deployment, name: shop-blue, namespace: shop, replicas: 0}]}
@@ -196,12 +209,7 @@ def main():
             nodegroup=dict(type="dict", options=dict((size, dict(type="int")) for size in SIZES)),
             nodegroup_wait=dict(type="bool", default=True),
             nodegroup_wait_timeout=dict(type="int", default=1800),
-            workloads=dict(type="list", elements="dict", default=[], options=dict(
-                kind=dict(type="str", default="Deployment", choices=list(scaling.WORKLOAD_KINDS)),
-                name=dict(type="str", required=True),
-                namespace=dict(type="str"),
-                replicas=dict(type="int", required=True),
-            )),
+            workloads=dict(type="list", elements="dict", default=[], options=scaling.workload_options()),
             namespace=dict(type="str"),
             workloads_wait=dict(type="bool", default=True),
             workloads_timeout=dict(type="int", default=600),

@@ -507,14 +507,15 @@ def reads(worker, params, shared=None):
                 return None  # no single active colour: the failover plan refuses, naming it
             for w in wanted:
                 w["name"] = w["name"].replace(COLOUR, colour)
-        objects = []
+        objects, autoscalers = [], []
         if wanted:
             io = Workloads(worker, k8s_retry.module_api_client(worker, spec["kubeconfig"] or None, spec["context"] or None))
             objects = [io.read(w) for w in wanted]
             missing = ["%s %s/%s" % (w["kind"], w["namespace"], w["name"]) for w, obj in zip(wanted, objects) if obj is None]
             if missing:
                 worker.fail_json(msg="not found: %s (check the names, namespaces and kubeconfig/context)" % ", ".join(missing))
-        return {"workloads": wanted, "objects": objects}
+            autoscalers = [io.autoscaler(w) for w in wanted]
+        return {"workloads": wanted, "objects": objects, "autoscalers": autoscalers}
 
     tasks = {}
     for side in status.SIDES:
@@ -545,7 +546,7 @@ def dr_capacity(params, results, shared):
     if params["capacity"]["nodegroup"] and name:
         groups = [g for g in (shared.get(("eks", "dr")) or {}).get("nodegroups") or [] if g.get("nodegroupName") == name]
         nodegroup = groups[0] if groups else None
-    return capacity.restore_read(nodegroup, read["workloads"], read["objects"])
+    return capacity.restore_read(nodegroup, read["workloads"], read["objects"], read["autoscalers"])
 
 
 def main():

@@ -17,6 +17,9 @@ description:
   - Every listed workload must exist. A missing one fails the task before anything is scaled.
   - Idempotent. A workload that already has the requested replicas is not patched, but is still waited for.
   - Check mode reads the workloads and predicts; C(--diff) shows the replicas before and after.
+  - A workload scaled by a HorizontalPodAutoscaler (C(autoscaling/v2)) is scaled through it - its bounds are set
+    first (O(workloads[].autoscaler)), so the HPA holds the new replicas rather than undoing them at its next sync.
+    HPAs that cannot be listed (RBAC) are a warning.
   - Workloads managed by Helm keep their release revision. A later C(helm upgrade) sets the chart's replica count
     again.
 options:
@@ -43,6 +46,18 @@ options:
         description: Number of pods to run (0 stops it).
         type: int
         required: true
+      autoscaler:
+        description:
+          - The bounds to give the workload's HorizontalPodAutoscaler (C(autoscaling/v2), the one whose
+            C(scaleTargetRef) is this workload), as RV(restore) returns them to put back the bounds read before.
+          - Without it, a workload with an HPA gets C(minReplicas) = O(workloads[].replicas) (C(maxReplicas) raised to
+            that when lower), so the HPA holds the scale instead of undoing it; for 0 replicas the HPA is left as it is
+            (an HPA whose target runs no pod is inactive). Ignored for a workload without an HPA.
+        type: dict
+        version_added: 0.9.0
+        suboptions:
+          min_replicas: {description: C(spec.minReplicas)., type: int, required: true}
+          max_replicas: {description: C(spec.maxReplicas)., type: int, required: true}
   namespace:
     description: Namespace of the workloads that do not name one.
     type: str
@@ -121,12 +136,19 @@ workloads:
       description: Seconds from the start of the wait until it was seen ready; null when not waited for or not ready.
       type: float
       sample: 4.25
+    autoscaler:
+      description: For a workload with a HorizontalPodAutoscaler only - its C(name) and its bounds C(before) and
+        C(after) (C(min_replicas), C(max_replicas)).
+      type: dict
+      returned: when the workload has an HPA
+      sample: {name: shop-blue, before: {min_replicas: 1, max_replicas: 6}, after: {min_replicas: 3, max_replicas: 6}}
 restore:
-  description: The O(workloads) list that scales every workload back to its replicas before the run.
+  description: The O(workloads) list that scales every workload back to its replicas before the run (and its HPA to
+    its bounds before, C(autoscaler), for a workload with one).
   returned: always
   type: list
   elements: dict
-  sample: [{kind: Deployment, name: shop-blue, namespace: shop, replicas: 1}]
+  sample: [{kind: Deployment, name: shop-blue, namespace: shop, replicas: 1, autoscaler: {min_replicas: 1, max_replicas: 6}}]
 started_at:
   description: UTC time the scaling started (ISO 8601).
   returned: always
@@ -161,12 +183,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.workloads i
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workloads=dict(type="list", elements="dict", required=True, options=dict(
-                kind=dict(type="str", default="Deployment", choices=list(scaling.WORKLOAD_KINDS)),
-                name=dict(type="str", required=True),
-                namespace=dict(type="str"),
-                replicas=dict(type="int", required=True),
-            )),
+            workloads=dict(type="list", elements="dict", required=True, options=scaling.workload_options()),
             namespace=dict(type="str"),
             wait=dict(type="bool", default=True),
             timeout=dict(type="int", default=300),

@@ -6,6 +6,12 @@ Pods become Ready `ready_delay` seconds after they are created, so clients reall
 
 Rollout knob: annotation `sandbox.cloudops.io/never-ready: "true"` on a workload (or its owner chain), or an admin
 rule for namespace/name, keeps its pods not ready (Jobs never complete).
+
+HorizontalPodAutoscalers (autoscaling/v2) act as on a cluster whose metrics say the load needs
+`sandbox.cloudops.io/load-replicas` pods (annotation on the HPA; none: an idle estate, which needs minReplicas): at
+each sync their target's spec.replicas is set to that need clamped to [minReplicas, maxReplicas] - so a plain
+`kubectl scale` above minReplicas is undone at the next sync, as a real HPA whose recommendations over its
+stabilization window were all lower does. A target scaled to 0 is left alone (the HPA is then inactive, as on Kubernetes).
 """
 import copy
 import logging
@@ -23,6 +29,9 @@ NODE_NAME = "sandbox-node-1"
 
 R = {r.kind: r for r in resources.RESOURCES}
 WORKLOADS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job")
+HPA = "HorizontalPodAutoscaler"
+LOAD_ANNOTATION = "sandbox.cloudops.io/load-replicas"
+SCALABLE = ("Deployment", "StatefulSet")
 
 
 def controller_ref(obj):
@@ -79,6 +88,8 @@ class Controller:
 
     def _on_event(self, res, etype, obj):
         kind, meta = res.kind, obj["metadata"]
+        if kind == HPA and etype != "DELETED":
+            self.enqueue(kind, meta.get("namespace"), meta["name"])
         if kind in WORKLOADS or kind == "Pod":
             if etype != "DELETED":
                 self.enqueue(kind, meta.get("namespace"), meta["name"])
@@ -99,7 +110,7 @@ class Controller:
                 if not due:
                     wake = min([next_resync] + list(self.queue.values()))
                     self.cond.wait(max(0.0, min(wake - now, 0.5)))
-            for key in sorted(due, key=lambda k: WORKLOADS.index(k[0]) if k[0] in WORKLOADS else 9):
+            for key in sorted(due, key=lambda k: -1 if k[0] == HPA else WORKLOADS.index(k[0]) if k[0] in WORKLOADS else 9):
                 self._reconcile(*key)
             if time.monotonic() >= next_resync:
                 next_resync = time.monotonic() + self.resync
@@ -107,7 +118,7 @@ class Controller:
 
     def resync_all(self):
         with self.store.lock:
-            for kind in WORKLOADS + ("Pod",):
+            for kind in (HPA,) + WORKLOADS + ("Pod",):
                 for (ns, name) in list(self.store.objects[R[kind]]):
                     self.enqueue(kind, ns, name)
 
@@ -285,6 +296,33 @@ class Controller:
         self._write_status(rs, _prune({
             "replicas": len(pods), "fullyLabeledReplicas": len(pods), "readyReplicas": ready,
             "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}))
+
+    # ------------------------------------------------------------ HorizontalPodAutoscaler
+    def _reconcile_horizontalpodautoscaler(self, hpa):
+        meta, spec = hpa["metadata"], hpa.get("spec") or {}
+        ref = spec.get("scaleTargetRef") or {}
+        target = self.store.find(R[ref["kind"]], meta["namespace"], ref.get("name")) if ref.get("kind") in SCALABLE else None
+        low, high = int(spec.get("minReplicas") or 1), int(spec.get("maxReplicas") or 1)
+        status = dict(hpa.get("status") or {})
+        if target is None:
+            self._write_status(hpa, {**status, "currentReplicas": 0, "desiredReplicas": 0})
+            return
+        current = int((target.get("spec") or {}).get("replicas", 1))
+        if current == 0:  # scaled to zero: the HPA is inactive
+            self._write_status(hpa, {**status, "currentReplicas": 0, "desiredReplicas": 0})
+            return
+        try:
+            load = int((meta.get("annotations") or {}).get(LOAD_ANNOTATION, low))
+        except ValueError:
+            load = low
+        desired = max(low, min(high, load))
+        if desired != current:
+            def scale(cur):
+                cur["spec"]["replicas"] = desired
+                return cur
+            self.store.mutate(R[ref["kind"]], meta["namespace"], ref["name"], scale)
+            status["lastScaleTime"] = now_iso()
+        self._write_status(hpa, {**status, "currentReplicas": current, "desiredReplicas": desired})
 
     # ------------------------------------------------------------ Deployment
     def _reconcile_deployment(self, d):

@@ -126,3 +126,30 @@ def test_admin_reset_and_healthz(emulator, core, apps):
     assert http(emulator, "GET", "/sandbox/rollout")[2]["rules"] == []
     with pytest.raises(ApiException):
         apps.read_namespaced_deployment("web", "shop")
+
+
+def test_a_horizontal_pod_autoscaler_holds_its_target_within_its_bounds(api, apps):
+    """An idle estate's HPA undoes a plain scale above minReplicas; raising minReplicas is what makes a scale hold;
+    the load annotation stands for the metrics; a target scaled to 0 is left alone."""
+    from kubernetes import client
+    hpas = client.AutoscalingV2Api(api)
+    apps.create_namespaced_deployment("default", deployment("api", replicas=1))
+    hpas.create_namespaced_horizontal_pod_autoscaler("default", {
+        "metadata": {"name": "api"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}, "minReplicas": 1, "maxReplicas": 5,
+                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}})
+
+    def replicas():
+        return apps.read_namespaced_deployment("api", "default").spec.replicas
+
+    apps.patch_namespaced_deployment_scale("api", "default", {"spec": {"replicas": 3}})
+    assert wait_for(lambda: replicas() == 1)  # undone at the next sync
+    hpas.patch_namespaced_horizontal_pod_autoscaler("api", "default", {"spec": {"minReplicas": 3}})
+    assert wait_for(lambda: replicas() == 3)
+    assert wait_for(lambda: hpas.read_namespaced_horizontal_pod_autoscaler("api", "default").status.current_replicas == 3)
+    hpas.patch_namespaced_horizontal_pod_autoscaler("api", "default", {"metadata": {"annotations": {"sandbox.cloudops.io/load-replicas": "9"}}})
+    assert wait_for(lambda: replicas() == 5)  # the load wants 9, maxReplicas caps it
+    apps.patch_namespaced_deployment_scale("api", "default", {"spec": {"replicas": 0}})
+    hpas.patch_namespaced_horizontal_pod_autoscaler("api", "default", {"spec": {"minReplicas": 2}})
+    with pytest.raises(AssertionError):
+        wait_for(lambda: replicas() != 0, timeout=2.5)

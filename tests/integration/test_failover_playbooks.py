@@ -360,6 +360,36 @@ def test_a_drill_interrupted_during_its_failback_is_finished_by_running_it_again
     assert report["rto"]["seconds"] > 0 and report["rpo"]["rows"] is not None
 
 
+# -- HorizontalPodAutoscalers on DR ---------------------------------------------------------------------------------------
+def test_a_drill_scales_dr_through_its_autoscaler_and_puts_the_bounds_back(rb):
+    """On DR, shop-blue has an HPA (1-6 replicas, an idle estate): a plain scale to 2 is undone at its next sync; the
+    drill raises its minReplicas, so its scale-up holds through the smoke test, and the failback puts 1-6 back."""
+    import time
+    api = rb.dr_api()
+    try:
+        hpas, apps = k8s_client.AutoscalingV2Api(api), k8s_client.AppsV1Api(api)
+        hpas.create_namespaced_horizontal_pod_autoscaler("shop", {
+            "metadata": {"name": "shop-blue"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "shop-blue"}, "minReplicas": 1, "maxReplicas": 6}})
+        apps.patch_namespaced_deployment_scale("shop-blue", "shop", {"spec": {"replicas": 2}})
+        deadline = time.monotonic() + 10
+        while rb.dr_replicas() != 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert rb.dr_replicas() == 1  # a plain scale does not hold
+
+        proc, report, _ = rb.run("playbooks/failover_drill.yml")
+        ok(proc)
+        assert report["outcome"] == "passed", report.get("error")
+        [scale] = [s for s in report["steps"] if (s["phase"], s["step"]) == ("failover", "scale")]
+        assert "shop-blue 1 -> 2 (HPA min-max 1-6 -> 2-6)" in scale["detail"]
+        [back] = [s for s in report["steps"] if (s["phase"], s["step"]) == ("failback", "scale")]
+        assert "shop-blue 2 -> 1 (HPA min-max 2-6 -> 1-6)" in back["detail"]
+        hpa = hpas.read_namespaced_horizontal_pod_autoscaler("shop-blue", "shop")
+        assert (hpa.spec.min_replicas, hpa.spec.max_replicas, rb.dr_replicas()) == (1, 6, 1)
+    finally:
+        api.close()
+
+
 def test_a_failover_takes_over_an_interrupted_drill_and_it_is_never_failed_back(rb):
     """The primary region is lost in the middle of a drill: the real failover finishes from where the drill stopped
     (the replica already promoted) and marks the drill superseded, so a later drill run does not fail production back."""

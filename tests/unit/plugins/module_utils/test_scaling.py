@@ -55,8 +55,8 @@ def test_health_issues():
 def test_normalise_workloads_fills_defaults():
     assert scaling.normalise_workloads([{"name": "web", "replicas": 3}, {"kind": "StatefulSet", "name": "db", "namespace": "data",
                                                                          "replicas": "0"}], "shop") == [
-        {"kind": "Deployment", "name": "web", "namespace": "shop", "replicas": 3},
-        {"kind": "StatefulSet", "name": "db", "namespace": "data", "replicas": 0}]
+        {"kind": "Deployment", "name": "web", "namespace": "shop", "replicas": 3, "autoscaler": None},
+        {"kind": "StatefulSet", "name": "db", "namespace": "data", "replicas": 0, "autoscaler": None}]
 
 
 def test_normalise_workloads_names_every_problem():
@@ -94,3 +94,36 @@ def test_describe_progress():
     assert scaling.describe_progress(workload, deployment(3, 3, 1)) == "Deployment shop/web: 1 of 3 ready (3 pods)"
     assert scaling.describe_progress(workload, deployment(3, 1, 1, observed=1)).endswith(
         "(1 pods, controller has not seen the change yet)")
+
+
+def test_normalise_workloads_keeps_hpa_bounds_and_refuses_impossible_ones():
+    [item] = scaling.normalise_workloads([{"name": "web", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 6}}], "shop")
+    assert item["autoscaler"] == {"min_replicas": 1, "max_replicas": 6}
+    with pytest.raises(scaling.ScalingError) as refused:
+        scaling.normalise_workloads([{"name": "web", "replicas": 1, "autoscaler": {"min_replicas": 4, "max_replicas": 2}}], "shop")
+    assert "workloads[0]: autoscaler needs 1 <= min_replicas <= max_replicas" in str(refused.value)
+
+
+HPA = {"metadata": {"name": "web"}, "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                                           "minReplicas": 1, "maxReplicas": 4}}
+WEB = {"kind": "Deployment", "name": "web", "namespace": "shop", "replicas": 3, "autoscaler": None}
+
+
+def test_an_hpa_scales_the_workload_its_target_names():
+    assert scaling.autoscaler_targets(HPA, WEB)
+    assert not scaling.autoscaler_targets(HPA, dict(WEB, kind="StatefulSet"))
+    assert not scaling.autoscaler_targets(HPA, dict(WEB, name="api"))
+    assert scaling.autoscaler_bounds(HPA) == {"name": "web", "min_replicas": 1, "max_replicas": 4}
+    assert scaling.autoscaler_bounds(None) is None
+
+
+@pytest.mark.parametrize("workload, expected", [
+    (WEB, (3, 4)),                                                     # a scale-up holds: minReplicas raised to it
+    (dict(WEB, replicas=6), (6, 6)),                                   # maxReplicas raised when lower
+    (dict(WEB, replicas=0), (1, 4)),                                   # scaled to zero: the HPA is inactive, left alone
+    (dict(WEB, replicas=1, autoscaler={"min_replicas": 2, "max_replicas": 8}), (2, 8)),  # a restore: the bounds before
+])
+def test_the_bounds_an_hpa_needs_for_a_scale_to_hold(workload, expected):
+    target = scaling.autoscaler_target(scaling.autoscaler_bounds(HPA), workload)
+    assert (target["name"], target["min_replicas"], target["max_replicas"]) == ("web",) + expected
+    assert scaling.autoscaler_target(None, workload) is None  # no HPA, nothing to do

@@ -163,7 +163,7 @@ class Judged(Estate):
 
     def __init__(self, monkeypatch, nodegroup_states=None):
         super(Judged, self).__init__(monkeypatch)
-        self.read_workloads, self.nodegroup_states = [], list(nodegroup_states or [])
+        self.read_workloads, self.nodegroup_states, self.autoscalers = [], list(nodegroup_states or []), {}
         estate = self
 
         class Workloads(object):
@@ -173,6 +173,9 @@ class Judged(Estate):
             def read(self, workload):
                 estate.read_workloads.append(workload["name"])
                 return {"spec": {"replicas": 0}}
+
+            def autoscaler(self, workload):
+                return estate.autoscalers.get(workload["name"])
 
         monkeypatch.setattr(estate_status, "Workloads", Workloads)
         monkeypatch.setattr(estate_status.k8s_retry, "module_api_client", lambda module, kubeconfig, context: "api")
@@ -288,3 +291,11 @@ def test_a_re_created_replica_that_failed_fails_the_read_at_once_naming_it(monke
     assert result["failed"] is True and states == []
     assert result["msg"].startswith("rds replica: replica shop-db-dr is failed (read replication not reported)")
     assert "see its RDS events" in result["msg"]
+
+
+def test_the_dr_sizes_keep_the_bounds_of_a_workload_s_autoscaler(monkeypatch, capsys):
+    estate = Judged(monkeypatch)
+    estate.autoscalers["shop-blue"] = {"metadata": {"name": "shop-blue"}, "spec": {"minReplicas": 1, "maxReplicas": 6}}
+    result = estate.run(capsys, JUDGED)
+    assert result["capacity_restore"]["workloads"] == [
+        {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 0, "autoscaler": {"min_replicas": 1, "max_replicas": 6}}]
