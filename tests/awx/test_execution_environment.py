@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """execution-environment.yml gives ansible-builder a complete build context: the Python requirements, the collection
-dependencies, this collection and a pinned, checksum-verified helm. No container engine here: no image is built."""
+dependencies, this collection (with its own meta/execution-environment.yml: requirements.txt with lower bounds,
+bindep.txt), the tested versions as pip constraints, the aws CLI and a pinned, checksum-verified helm. No container
+engine here: no image is built."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def context(tmp_path_factory):
     """`ansible-builder create` of a copy of the EE definition (and the files it names), with this collection built
     where it expects it (build/ee/, as `make ee-context` does)."""
     work = tmp_path_factory.mktemp("ee")
-    for name in ("execution-environment.yml", "requirements.txt", "requirements.yml"):
+    for name in ("execution-environment.yml", "requirements-ee.txt", "requirements.yml", "constraints.txt"):
         shutil.copy(REPO / name, work / name)
     subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(work / "build" / "ee"), str(REPO)],
                    cwd=REPO, env=clean_env(), check=True, capture_output=True, timeout=300)
@@ -33,8 +35,9 @@ def context(tmp_path_factory):
 
 
 def test_the_context_has_the_requirements_and_this_collection(context):
-    assert (context / "_build" / "requirements.txt").read_text() == (REPO / "requirements.txt").read_text()
+    assert (context / "_build" / "requirements.txt").read_text() == (REPO / "requirements-ee.txt").read_text()
     assert (context / "_build" / "requirements.yml").read_text() == (REPO / "requirements.yml").read_text()
+    assert (context / "_build" / "configs" / "constraints.txt").read_text() == (REPO / "constraints.txt").read_text()
     galaxy = load_yaml(REPO / "galaxy.yml")
     tarballs = list((context / "_build" / "collections").glob("*.tar.gz"))
     assert [t.name for t in tarballs] == [f"{galaxy['namespace']}-{galaxy['name']}-{galaxy['version']}.tar.gz"]
@@ -42,7 +45,11 @@ def test_the_context_has_the_requirements_and_this_collection(context):
         names = set(tar.getnames())
         manifest = json.load(tar.extractfile("MANIFEST.json"))
     assert manifest["collection_info"]["dependencies"] == galaxy["dependencies"]
-    assert {"roles/runbook_inputs/meta/argument_specs.yml", "playbooks/failover_drill.yml", "requirements.txt"} <= names
+    assert {"roles/runbook_inputs/meta/argument_specs.yml", "playbooks/failover_drill.yml", "requirements.txt", "bindep.txt",
+            "meta/execution-environment.yml"} <= names
+    # What ansible-builder's introspection reads from the installed collection.
+    meta = load_yaml(REPO / "meta" / "execution-environment.yml")
+    assert meta["dependencies"] == {"python": "requirements.txt", "system": "bindep.txt"}
     # Development-only content stays out of the collection (galaxy.yml build_ignore).
     assert not [n for n in names if n.split("/")[0] in ("awx", "sandbox", ".venv") or n.startswith("tests/awx")]
 
@@ -75,3 +82,27 @@ def test_helm_is_pinned_and_checked_against_its_published_checksum(context):
     assert order == sorted(order), "download, verify, then unpack and install"
     assert "set -eux" in install  # a checksum mismatch fails the build
     assert 'https://get.helm.sh/helm-${HELM_VERSION}-linux-${arch}.tar.gz' in install
+
+
+def test_requirements_have_lower_bounds_and_the_tested_versions_are_constraints():
+    """requirements.txt merges with other collections' requirements in an EE build (ranges, no exact pins); every
+    package it names is pinned in constraints.txt, which `make venv` and the EE's builder stage use."""
+    def names(path):
+        rows = [line.split("#")[0].strip() for line in (REPO / path).read_text().splitlines()]
+        return [re.split(r"[<>=!\[ ]", row, maxsplit=1)[0].lower() for row in rows if row]
+    required = (REPO / "requirements.txt").read_text().splitlines()
+    assert all("==" not in line.split("#")[0] for line in required)
+    pinned = (REPO / "constraints.txt").read_text().splitlines()
+    assert all("==" in line for line in pinned if line.split("#")[0].strip())
+    assert set(names("requirements.txt")) <= set(names("constraints.txt"))
+    assert "-c constraints.txt" in (REPO / "Makefile").read_text()
+
+
+def test_the_builder_stage_is_constrained_and_the_final_image_has_the_aws_cli(context):
+    containerfile = (context / "Containerfile").read_text()
+    builder = containerfile.split("FROM base AS builder", 1)[1].split("FROM base AS final", 1)[0]
+    assert "ENV PIP_CONSTRAINT=/build/constraints.txt" in builder
+    assert builder.index("PIP_CONSTRAINT") < builder.index("/output/scripts/assemble")
+    assert re.search(r"^awscli==[\d.]+", (context / "_build" / "requirements.txt").read_text(), re.M)
+    final = containerfile.split("FROM base AS final", 1)[1]
+    assert "aws --version" in final and final.index("install-from-bindep") < final.index("get.helm.sh")
