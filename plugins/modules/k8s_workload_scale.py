@@ -12,7 +12,7 @@ description:
     serves no C(scale) subresource), then waits until every one runs exactly that many pods, all ready, and
     its controller has seen the change (C(status.observedGeneration)).
   - All workloads are scaled first and then waited for together, so the wait takes as long as the slowest one, not the
-    sum. The wait polls adaptively (0.5 s growing to 5 s). At O(timeout) the task fails and says, per workload, how many
+    sum. The wait polls adaptively (0.5 s growing to 1.5 s). At O(timeout) the task fails and says, per workload, how many
     pods are ready.
   - Every listed workload must exist. A missing one fails the task before anything is scaled.
   - Idempotent. A workload that already has the requested replicas is not patched, but is still waited for.

@@ -26,7 +26,7 @@ description:
     instance that has read replicas of its own (a primary) is never deleted.
   - Why not M(amazon.aws.rds_instance) with C(read_replica)? Its waits use botocore waiters with fixed 30-60 s delays
     (added recovery time); it does not check that an existing instance replicates from the requested source; and it
-    has no guard against deleting a primary. This module polls adaptively (0.5 s growing to 5 s).
+    has no guard against deleting a primary. This module polls adaptively (0.5 s growing to 1.5 s).
   - Check mode predicts the result (the source is read and checked) without changing anything; C(--diff) shows the
     instance's role and source before and after.
 options:
