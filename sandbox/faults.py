@@ -9,9 +9,8 @@ client sees the same reset, but the change is made and its response lost). The l
 own outcome and moto's status; it counts as applied (APPLIED_OUTCOMES). Calls from the sandbox itself (boto3 clients built by `sandbox.config.aws_client`, which
 add the `cloudops-sandbox` user agent) pass through uncounted and unfaulted.
 
-Whether the n-th call of a (service, operation) in a region fails, and how, is a pure function of (seed, service,
-operation, n): the same seed and the same calls give the same failures. Counting per region keeps that true when a
-module reads the regions concurrently (the order in which two regions' calls arrive is then a matter of timing).
+Whether the n-th call of a (service, operation) fails, and how, is a pure function of (seed, service, operation,
+n): the same seed and the same call sequence give the same failures.
 """
 
 from __future__ import annotations
@@ -189,7 +188,7 @@ def _unit(*parts: Any) -> float:
 
 
 class FaultState:
-    """Fault settings, per-(service, region, operation) call counters and the call log. Thread-safe."""
+    """Fault settings, per-(service, operation) call counters and the call log. Thread-safe."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -200,7 +199,7 @@ class FaultState:
         with self.lock:
             self.settings = {"rate": 0.0, "kinds": ["throttle", "5xx"], "services": [], "operations": [],
                              "mutating_only": False, "latency_ms": 0, "seed": 0}
-            self.counters: collections.Counter[tuple[str, str | None, str]] = collections.Counter()
+            self.counters: collections.Counter[tuple[str, str]] = collections.Counter()
             self.calls.clear()
 
     def configure(self, rate: float = 0.0, kinds: Iterable[str] = ("throttle", "5xx"), services: Iterable[str] = (),
@@ -237,15 +236,14 @@ class FaultState:
 
     def decide(self, call: dict[str, Any]) -> tuple[str | None, float, float]:
         """(fault kind or None, latency seconds, a uniform draw for the kind's variant) for this call; advances its
-        (service, region, operation) counter."""
+        (service, operation) counter."""
         with self.lock:
             settings = self.settings
             if not self._selected(call, settings):
                 return None, 0.0, 0.0
-            counter = (call["service"], call.get("region"), call["operation"])
-            n = self.counters[counter]
-            self.counters[counter] += 1
-        key = (call["service"], call["operation"])
+            key = (call["service"], call["operation"])
+            n = self.counters[key]
+            self.counters[key] += 1
         latency = settings["latency_ms"] / 1000.0
         seed = settings["seed"]
         if settings["rate"] <= 0 or _unit(seed, *key, n, "fail") >= settings["rate"]:

@@ -197,33 +197,6 @@ def test_same_seed_same_failures(sb):
     assert {o for o, _ in first} == {"ok", "throttle", "5xx"}
 
 
-def _region_outcomes(sb, order):
-    """The outcome of each region's calls when the two regions' calls arrive in `order`."""
-    knobs.faults(sb, rate=0.5, kinds=["throttle"], seed=7)
-    knobs.api_calls(sb, reset=True)
-    clients = {region: boto3.client("rds", endpoint_url=sb.endpoint, region_name=region, aws_access_key_id="testing",
-                                    aws_secret_access_key="testing", config=Config(retries={"max_attempts": 0}))
-               for region in set(order)}
-    for region in order:
-        try:
-            clients[region].describe_db_instances()
-        except ClientError:
-            pass
-    by_region = collections.defaultdict(list)
-    for call in knobs.api_calls(sb)["calls"]:
-        by_region[call["region"]].append(call["outcome"])
-    return dict(by_region)
-
-
-def test_each_region_counts_its_own_calls(sb):
-    """A module reading two regions concurrently sends their calls in an order left to timing: each region's
-    failures must not depend on it."""
-    alternating = _region_outcomes(sb, ["us-east-1", "us-west-2"] * 8)
-    grouped = _region_outcomes(sb, ["us-east-1"] * 8 + ["us-west-2"] * 8)
-    assert alternating == grouped
-    assert set(alternating["us-east-1"]) == {"ok", "throttle"}
-
-
 def test_service_operation_and_mutating_filters(sb):
     knobs.faults(sb, rate=1, kinds=["throttle"], services=["route53"])
     client(sb, "rds").describe_db_instances()  # not selected
