@@ -261,9 +261,12 @@ def progress(operation, records, new_run_id, started_at, dr_region, namespace):
                               "Finish it with playbooks/failover.yml."
                               % (failover.get("run_id", ""), failover.get("started_at", ""), failover_outcome, namespace, FAILOVER_RECORD))
         resumed = bool(drill) and drill_outcome == "in_progress"
-        if failover and failover_outcome == "failed_over":
-            out["refusal_note"] = ("The progress record says this estate failed over for real (run %s): production runs on %s, and a "
-                                   "drill would fail it back." % (failover.get("run_id"), dr_region))
+        if failover and failover_outcome == "failed_over" and not out["refusal"]:
+            # Refused, not just noted: a drill's failback would throw away what production wrote on DR.
+            out["refusal"] = ("Failover drill refused, nothing changed: the failover record says this estate failed over for real (run %s, "
+                              "ConfigMap %s/%s on the DR cluster): production runs on %s, and a drill would fail it back without the "
+                              "writes made there. Return to the primary region with playbooks/failback.yml first."
+                              % (failover.get("run_id"), namespace, FAILOVER_RECORD, dr_region))
         own, other, resuming = drill, failover, resumed
     else:
         resumed = bool(failover) and failover_outcome in UNFINISHED

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 RTO_DRILL = ("from the cut (after the last marker, before the promotion) to the smoke test passing on DR and the DNS change "
@@ -282,12 +283,34 @@ def failover_record(facts, phase):
     record = {"run_id": facts["run_id"], "environment": facts["environment"], "started_at": facts["first_started_at"],
               "last_run_at": facts["started_at"], "cut_at": facts["cut_at"], "primary": facts["primary"], "replica": facts["replica"],
               "dns_before": facts.get("dns_before"), "promotion": facts.get("promotion"), "outcome": "in_progress", "phase": phase}
+    restore = scale_restore(facts.get("nodegroup_result"), facts.get("workloads_result"))
+    if restore:
+        record["scale_restore"] = restore  # the DR sizes before the failover: what the failback puts DR back to
     if phase == "done":
         record.update(outcome="failed_over", smoke_passed_at=facts.get("smoke_passed_at"), dns_insync_at=facts.get("dns_insync_at"),
                       rto_seconds=span_seconds(facts.get("cut_at"), serving_at(facts.get("smoke_passed_at"), facts.get("dns_insync_at"))))
     elif phase == "failed":
         record.update(outcome="failed", phase=facts.get("failed_step") or "failed", error=(facts.get("error") or "").strip())
     return record
+
+
+def scale_restore(nodegroup_result, workloads_result):
+    """The DR capacity before the failover, from what its scale-up changed ({nodegroup, workloads}); None when it
+    changed nothing this run (a resumed run: the sizes before are then the production ones, not warm standby)."""
+    nodegroup_result = nodegroup_result if isinstance(nodegroup_result, dict) else {}
+    workloads_result = workloads_result if isinstance(workloads_result, dict) else {}
+    nodegroup = nodegroup_result.get("before") if nodegroup_result.get("changed") else None
+    changed = [w for w in workloads_result.get("workloads") or [] if isinstance(w, dict) and w.get("changed")]
+    workloads = []
+    for w in changed:
+        item = dict((k, w.get(k)) for k in ("kind", "name", "namespace"))
+        item["replicas"] = w.get("before")
+        if isinstance(w.get("autoscaler"), dict) and w["autoscaler"].get("before"):
+            item["autoscaler"] = w["autoscaler"]["before"]  # the HPA's bounds before the scale-up
+        workloads.append(item)
+    if not nodegroup and not workloads:
+        return None
+    return {"nodegroup": nodegroup or None, "workloads": workloads}
 
 
 def report_steps(steps):
@@ -355,3 +378,123 @@ def replica_rebuild(result, settled=None):
     return {"action": result.get("action"), "found": result.get("found"), "deleted": result.get("deleted"), "created": created,
             "instance": instance, "delete_seconds": result.get("delete_seconds"), "create_seconds": create_seconds,
             "changed": result.get("changed")}
+
+
+# ------------------------------------------------------------------------------------------------------- failback
+
+RTO_FAILBACK = "from the writes stopped on DR to the smoke test passing on the primary region and the DNS change INSYNC, whichever is later"
+RPO_FAILBACK = ("a marker written on DR after the writes stopped, read back on the primary region's replica before its promotion: "
+                "everything committed before it was there (0 rows lost)")
+FAILED_BACK_OUTCOME, WOULD_FAIL_BACK_OUTCOME = "failed_back", "would_fail_back"
+
+
+def _result(value):
+    return value if isinstance(value, dict) and not value.get("skipped") else {}
+
+
+def failback_measures(facts):
+    """What the failback measured this run or an earlier run of it recorded: writes_stopped_at, smoke_passed_at,
+    dns_insync_at, rpo ({rows, marker_seq, wait_seconds, caught_up}), promoted_at."""
+    state = dict((facts.get("state") or {}))
+    stop = _result(facts.get("writes_stop"))
+    switch = _result(facts.get("switchover"))
+    serving = _result(facts.get("serving"))
+    out = {"writes_stopped_at": state.get("writes_stopped_at") or ((stop.get("cloudops_step") or {}).get("started_at")),
+           "smoke_passed_at": serving.get("smoke_passed_at") or state.get("smoke_passed_at"),
+           "dns_insync_at": serving.get("dns_insync_at") or state.get("dns_insync_at"),
+           "promoted_at": switch.get("promoted_at") or state.get("promoted_at"),
+           "rpo": state.get("rpo")}
+    if "rpo_rows" in switch:
+        out["rpo"] = {"rows": switch.get("rpo_rows"), "marker_seq": switch.get("marker_seq"), "marker_written_at": switch.get("marker_written_at"),
+                      "wait_seconds": switch.get("wait_seconds"), "caught_up": switch.get("caught_up"), "purged": switch.get("purged")}
+    return out
+
+
+def failback_record(facts, phase):
+    """The failover record to write at `phase` of the failback (started, switchover, served, done, failed): the failover
+    record with its `failback` key (module_utils/failback.state); at done its outcome becomes failed_back."""
+    record = facts.get("record") or {}
+    measures = failback_measures(facts)
+    values = {"old_primary": (facts.get("plan") or {}).get("old_primary"),
+              "old_primary_snapshot": (facts.get("plan") or {}).get("old_primary_snapshot"),
+              "steps": list(facts.get("steps") or []), "last_run_at": facts.get("run_started_at")}
+    outcome = failback.IN_PROGRESS
+    if phase == "switchover":
+        values["writes_stopped_at"] = (record.get("failback") or {}).get("writes_stopped_at") or now_iso()
+    elif phase in ("served", "done"):
+        values.update(dict((k, v) for k, v in measures.items() if k != "writes_stopped_at"))
+    if phase == "done":
+        outcome = failback.COMPLETED
+        values["finished_at"] = now_iso()
+    elif phase == "failed":
+        outcome = failback.FAILED
+        values["error"] = (facts.get("error") or "").strip()
+        phase = ((record.get("failback") or {}).get("phase")) or "started"
+    return failback.failover_record(record, failback.state(record, facts["run_id"], facts.get("run_started_at"), phase, outcome, **values))
+
+
+def failback_report(facts):
+    """The failback report (the drill report's shape): environment, run_id, check_mode, resumed, error, run_started_at,
+    state (the failback's recorded progress), budgets, plan, steps, status_before, writes_stop, switchover, serving,
+    replica, dr_replica."""
+    try:
+        return _failback_report(facts)
+    except Exception as exc:  # pylint: disable=broad-except
+        return {"kind": "failback", "environment": facts.get("environment"), "run_id": facts.get("run_id"),
+                "check_mode": bool(facts.get("check_mode")), "resumed": bool(facts.get("resumed")),
+                "outcome": FAILED if (facts.get("error") or "").strip() else REPORT_FAILED, "error": (facts.get("error") or "").strip() or None,
+                "report_error": "%s: %s" % (type(exc).__name__, exc), "run_started_at": facts.get("run_started_at"),
+                "started_at": facts.get("run_started_at"), "finished_at": now_iso(),
+                "rto": {"seconds": None, "budget_seconds": None, "within_budget": None},
+                "rpo": {"rows": None, "seconds": None, "budget_seconds": None, "within_budget": None},
+                "steps": list(facts.get("steps") or []), "state": facts.get("state"),
+                "next_steps": ["Part of the report could not be built: the steps as they ran are in `steps`, the progress in `state`. "
+                               "Fix the cause and run the same command again: it resumes."]}
+
+
+def _failback_report(f):
+    check_mode, resumed = bool(f.get("check_mode")), bool(f.get("resumed"))
+    error = (f.get("error") or "").strip() or None
+    budgets, plan, state = f["budgets"], f.get("plan") or {}, f.get("state") or {}
+    m = failback_measures(f)
+    served = serving_at(m["smoke_passed_at"], m["dns_insync_at"])
+    rto = None if check_mode else span_seconds(m["writes_stopped_at"], served)
+    rpo = m.get("rpo") or {}
+    rpo_rows = rpo.get("rows")
+    rpo_seconds = 0.0 if rpo_rows == 0 else None
+    outcome = FAILED if error else (WOULD_FAIL_BACK_OUTCOME if check_mode else FAILED_BACK_OUTCOME)
+    if error:
+        next_steps = ["Fix the cause and run the same command again: the failback resumes from its last milestone (%s) and "
+                      "never rebuilds a replica it already promoted." % (state.get("phase") or "started")]
+    elif check_mode:
+        next_steps = ["Check mode: nothing changed; the steps say what a run would do."]
+    else:
+        next_steps = ["Production runs in %s again; DR is warm standby with a fresh replica of %s. A failover or a drill may run again."
+                      % ((plan.get("primary") or {}).get("region"), (plan.get("primary") or {}).get("instance_id"))]
+    return {
+        "kind": "failback", "environment": f["environment"], "run_id": f["run_id"], "check_mode": check_mode, "resumed": resumed,
+        "outcome": outcome, "error": error, "failback_error": None,
+        "started_at": state.get("started_at") or f["run_started_at"], "run_started_at": f["run_started_at"], "finished_at": now_iso(),
+        "cut_at": m["writes_stopped_at"], "writes_stopped_at": m["writes_stopped_at"], "smoke_passed_at": m["smoke_passed_at"],
+        "serving_at": served, "promoted_at": m["promoted_at"],
+        "rto": {"definition": RTO_FAILBACK, "seconds": rto, "budget_seconds": budgets["rto_seconds"],
+                "within_budget": within_budget(rto, budgets["rto_seconds"])},
+        "rpo": {"definition": RPO_FAILBACK, "rows": rpo_rows, "seconds": rpo_seconds, "basis": "marker_read_back" if rpo_rows == 0 else None,
+                "marker_seq": rpo.get("marker_seq"), "marker_written_at": rpo.get("marker_written_at"),
+                "replica_wait_seconds": rpo.get("wait_seconds"), "budget_seconds": budgets["rpo_seconds"],
+                "within_budget": within_budget(rpo_seconds, budgets["rpo_seconds"]), "missing_seqs": []},
+        "readiness": None,
+        "steps": report_steps(f.get("steps")),
+        "status_before": f.get("status_before"),
+        "failback": {"failover_run_id": (f.get("record") or {}).get("run_id"), "old_primary": plan.get("old_primary"),
+                     "old_primary_snapshot": plan.get("old_primary_snapshot"), "primary": plan.get("primary"), "dr": plan.get("dr_db"),
+                     "replica": replica_rebuild(f.get("replica")), "dr_replica": replica_rebuild(f.get("dr_replica")),
+                     "steps_run": plan.get("run")},
+        "next_steps": next_steps,
+    }
+
+
+def failback_fail_message(report):
+    if report.get("outcome") not in (FAILED, REPORT_FAILED):
+        return ""
+    return "Failback %s: %s %s" % (report["outcome"], report.get("error") or report.get("report_error") or "", " ".join(report.get("next_steps") or []))

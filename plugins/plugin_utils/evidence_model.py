@@ -397,14 +397,14 @@ def run_measures(runbook, summary, report):
     report = report if isinstance(report, dict) else {}
     rto = rpo = None
     verdicts = []
-    if runbook in ("failover", "failover_drill"):
+    if runbook in ("failover", "failover_drill", "failback"):
         r = report.get("rto") if isinstance(report.get("rto"), dict) else {}
         p = report.get("rpo") if isinstance(report.get("rpo"), dict) else {}
         rto = {"seconds": summary.get("rto_seconds", r.get("seconds")), "budget_seconds": r.get("budget_seconds"),
                "within_budget": r.get("within_budget"), "started_at": report.get("cut_at"),
                "ended_at": report.get("serving_at") or report.get("smoke_passed_at"),
                "definition": r.get("definition"), "since_outage_seconds": r.get("since_outage_seconds")}
-        if runbook == "failover_drill":
+        if runbook in ("failover_drill", "failback"):
             rpo = {"seconds": summary.get("rpo_seconds", p.get("seconds")), "rows": summary.get("rpo_rows", p.get("rows")),
                    "budget_seconds": p.get("budget_seconds"), "within_budget": p.get("within_budget"), "definition": p.get("definition"),
                    "basis": p.get("basis"), "estimated": False, "at": report.get("cut_at"),

@@ -63,7 +63,7 @@ SCHEMA = {
             "required": ["runbook", "title", "environment", "run_id", "run_dir", "playbook", "check_mode", "outcome", "status",
                          "started_at", "finished_at", "duration_seconds"],
             "properties": {
-                "runbook": {"enum": ["status", "deploy", "rollback", "failover", "failover_drill", "backup", "backup_restore"]},
+                "runbook": {"enum": ["status", "deploy", "rollback", "failover", "failover_drill", "failback", "backup", "backup_restore"]},
                 "title": {"type": "string"},
                 "environment": _STR,
                 "run_id": {"type": "string", "minLength": 1},

@@ -23,6 +23,7 @@ RUNBOOKS = {
     "rollback": ("ROLLBACK", "rollback_report"),
     "failover": ("FAILOVER", "failover_report"),
     "failover_drill": ("FAILOVER DRILL", "drill_report"),
+    "failback": ("FAILBACK", "failback_report"),
     "backup": ("BACKUP", "backup_report"),
     "backup_restore": ("BACKUP RESTORE", "restore_report"),
 }
@@ -75,7 +76,7 @@ def run_status(runbook, report, check_mode=False, over_budget_fails=True):
 
 def measures(runbook, report):
     """(rto_seconds, rpo_seconds, rpo_rows) the runbook measured, or None where it measures nothing."""
-    if runbook == "failover_drill":
+    if runbook in ("failover_drill", "failback"):
         return _number(dig(report, "rto", "seconds")), _number(dig(report, "rpo", "seconds")), _number(dig(report, "rpo", "rows"))
     if runbook == "failover":
         return _number(dig(report, "rto", "seconds")), _number(dig(report, "rpo", "estimated_seconds")), None

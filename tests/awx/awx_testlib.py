@@ -14,7 +14,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the project's venv (pytest runs from it)
-RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "backup", "backup_restore")
+RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "failback", "backup", "backup_restore")
 AWX_MODULES = ("organization", "execution_environment", "project", "inventory", "inventory_source", "job_template",
                "workflow_job_template", "schedule")
 

@@ -26,7 +26,7 @@ COMPATIBLE = {
     "multiplechoice": {"str", "bool"},  # bool: only when every choice is a boolean string ("true", "false")
     "multiselect": {"list"},
 }
-CONFIRMATIONS = {"failover": "confirm_failover", "failover_drill": "confirm_drill"}
+CONFIRMATIONS = {"failover": "confirm_failover", "failover_drill": "confirm_drill", "failback": "confirm_failback"}
 # Variables a playbook reads that are not extra vars for a person to give: AWX's own, and Ansible's.
 NOT_INPUTS = re.compile(r"^(__|cloudops_|awx_|tower_|ansible_)")
 
@@ -66,6 +66,7 @@ def question_problems(question, options) -> list:
 # -- the role and the playbooks ----------------------------------------------------------------------------------------
 FRAME = {"name": "cloudops.runbooks.runbook", "tasks_from": "validate"}
 FAILOVER_PREFLIGHT = {"name": "cloudops.runbooks.failover_steps", "tasks_from": "preflight"}
+FAILBACK_PREFLIGHT = {"name": "cloudops.runbooks.failover_steps", "tasks_from": "failback_preflight"}
 
 
 def test_each_runbook_has_an_entry_point_and_its_playbook_validates_first(entry_points):
@@ -73,13 +74,14 @@ def test_each_runbook_has_an_entry_point_and_its_playbook_validates_first(entry_
     of roles/runbook_inputs) is the first thing each playbook runs (the failover's and the drill's through
     failover_steps preflight, whose first task it is)."""
     assert sorted(entry_points) == sorted(RUNBOOKS)
-    first_of_preflight = load_yaml(REPO / "roles" / "failover_steps" / "tasks" / "preflight.yml")[0]
-    assert first_of_preflight.get("ansible.builtin.import_role") == FRAME, first_of_preflight
+    for preflight in ("preflight", "failback_preflight"):
+        first_of_preflight = load_yaml(REPO / "roles" / "failover_steps" / "tasks" / f"{preflight}.yml")[0]
+        assert first_of_preflight.get("ansible.builtin.import_role") == FRAME, first_of_preflight
     for runbook in RUNBOOKS:
         play = load_yaml(REPO / "playbooks" / f"{runbook}.yml")[0]
         assert play["vars"]["runbook_name"] == runbook, (runbook, play.get("vars"))
         first = play["tasks"][0]
-        assert first.get("ansible.builtin.import_role") in (FRAME, FAILOVER_PREFLIGHT), (runbook, first)
+        assert first.get("ansible.builtin.import_role") in (FRAME, FAILOVER_PREFLIGHT, FAILBACK_PREFLIGHT), (runbook, first)
         assert "pre_tasks" not in play and "roles" not in play, f"{runbook}: something runs before the validation"
 
 
@@ -184,7 +186,7 @@ def test_a_job_template_per_runbook_and_environment_with_its_playbook_and_survey
 def test_prod_failover_and_drill_ask_for_the_confirmation(rendered, runbook):
     inventory = load_yaml(REPO / "inventories" / "prod" / "group_vars" / "all" / "failover.yml")
     assert inventory["cloudops_failover"]["require_confirmation"] is True
-    title = {"failover": "failover", "failover_drill": "failover drill"}[runbook]
+    title = {"failover": "failover", "failover_drill": "failover drill", "failback": "failback"}[runbook]
     jt = by_name(rendered["job_template"])[f"prod {title}"]
     question = [q for q in jt["survey_spec"]["spec"] if q["variable"] == CONFIRMATIONS[runbook]]
     assert len(question) == 1

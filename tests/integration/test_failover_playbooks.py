@@ -408,8 +408,10 @@ def test_a_failover_takes_over_an_interrupted_drill_and_it_is_never_failed_back(
     proc, refused, _ = rb.run("playbooks/failover_drill.yml")
     failed(proc)
     out = flat(proc.stdout)
-    assert "Failover drill refused, nothing changed. replica_role:" in out
-    assert "failed over for real (run %s): production runs on us-west-2, and a drill would fail it back" % report["run_id"] in out
+    # Refused by the failover record itself (not only noted with the readiness): the failback comes first.
+    assert "Failover drill refused, nothing changed: the failover record says this estate failed over for real (run %s" % report["run_id"] in out
+    assert "production runs on us-west-2, and a drill would fail it back without the writes made there" in out
+    assert "playbooks/failback.yml first" in out
     assert changed(proc) == 0 and refused is None
     assert rb.failover_pair() == {"dr": "PRIMARY", "primary": "SECONDARY"}
     assert "ReadReplicaSourceDBInstanceIdentifier" not in rb.instance("shop-db-dr", DR)

@@ -368,12 +368,16 @@ def test_no_drill_while_a_failover_is_under_way(outcome):
                             "playbooks/failover.yml." % outcome)
 
 
-def test_a_drill_after_a_real_failover_is_refused_by_the_readiness_note():
+def test_a_drill_after_a_real_failover_is_refused():
     failover = {"run_id": "failover-sandbox-20260130T080000", "outcome": "failed_over"}
     p = fp.progress(fp.DRILL, records(failover=failover), NEW_RUN, STARTED, "us-west-2", "shop")
-    assert p["refusal"] is None and p["resumed"] is False
-    assert p["refusal_note"] == ("The progress record says this estate failed over for real (run failover-sandbox-20260130T080000): "
-                                 "production runs on us-west-2, and a drill would fail it back.")
+    assert p["refusal"] == ("Failover drill refused, nothing changed: the failover record says this estate failed over for real (run "
+                            "failover-sandbox-20260130T080000, ConfigMap shop/cloudops-failover on the DR cluster): production runs on "
+                            "us-west-2, and a drill would fail it back without the writes made there. Return to the primary region with "
+                            "playbooks/failback.yml first.")
+    # once failed back, a drill may run again
+    back = fp.progress(fp.DRILL, records(failover=dict(failover, outcome="failed_back")), NEW_RUN, STARTED, "us-west-2", "shop")
+    assert back["refusal"] is None and back["resumed"] is False
 
 
 def test_an_interrupted_drill_is_resumed_under_its_own_run_id():

@@ -485,3 +485,16 @@ def test_a_replica_waited_for_by_its_own_call_keeps_that_call_s_time():
     assert rr.replica_rebuild(waited, {"replicating_at": "2026-01-31T12:11:00+00:00"})["create_seconds"] == 44.0
     assert rr.replica_rebuild(dict(REBUILT), None)["create_seconds"] is None  # not waited for, not (yet) seen replicating
     assert rr.replica_rebuild({"skipped": True}, None) is None
+
+
+def test_the_failover_record_keeps_the_dr_sizes_and_hpa_bounds_its_scale_up_changed():
+    nodegroup = {"changed": True, "before": {"min_size": 1, "desired_size": 1, "max_size": 6}}
+    workloads = {"workloads": [
+        {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "before": 1, "replicas": 2, "changed": True,
+         "autoscaler": {"name": "shop-blue", "before": {"min_replicas": 1, "max_replicas": 6}, "after": {"min_replicas": 2, "max_replicas": 6}}},
+        {"kind": "Deployment", "name": "shop-worker", "namespace": "shop", "before": 0, "replicas": 2, "changed": True},
+        {"kind": "Deployment", "name": "shop-cron", "namespace": "shop", "before": 1, "replicas": 1, "changed": False}]}
+    assert rr.scale_restore(nodegroup, workloads) == {"nodegroup": {"min_size": 1, "desired_size": 1, "max_size": 6}, "workloads": [
+        {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 6}},
+        {"kind": "Deployment", "name": "shop-worker", "namespace": "shop", "replicas": 0}]}
+    assert rr.scale_restore({"changed": False}, {"workloads": []}) is None  # a resumed run changed nothing

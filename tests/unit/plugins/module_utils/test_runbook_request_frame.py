@@ -24,6 +24,8 @@ REQUIRED_BEFORE = {
     "failover": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_dns", "cloudops_budgets", "cloudops_failover"],
     "failover_drill": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_alb", "cloudops_dns", "cloudops_helm",
                        "cloudops_budgets", "cloudops_db", "cloudops_failover"],
+    "failback": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_alb", "cloudops_dns", "cloudops_helm",
+                 "cloudops_budgets", "cloudops_db", "cloudops_failover"],
     "backup": ["cloudops_environment", "cloudops_lock", "cloudops_regions", "cloudops_rds", "cloudops_backup"],
     "backup_restore": ["cloudops_environment", "cloudops_lock", "cloudops_rds", "cloudops_db", "cloudops_backup"],
     "release_lock": ["cloudops_environment", "cloudops_lock"],
