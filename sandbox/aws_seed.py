@@ -1,4 +1,6 @@
-"""Seed the sandbox's moto server with the two-region estate described by the inventory.
+"""Seed the sandbox's moto server with the estate described by the inventory: two regions, or one region when the
+inventory declares no DR side (no `cloudops_regions.dr`: no DR VPC, ALB, cluster or replica, and the application's
+Route 53 record a simple one to the primary ALB instead of a PRIMARY/SECONDARY failover pair; docs/one-region.md).
 
 Every name comes from the `cloudops_*` keys (estate.yml) and every size/level from `sandbox_seed` (sandbox.yml).
 Seeding runs against a freshly started or freshly reset moto, after `POST /moto-api/seed`, so that IDs and ARNs
@@ -18,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from sandbox.config import MOTO_RANDOM_SEED, aws_client
+from sandbox.config import MOTO_RANDOM_SEED, aws_client, replica as estate_replica, sides as estate_sides
 
 TARGET_PORT = 8080
 AMI_ID = "ami-04681a1dbd79675a5"  # amzn2-ami-hvm-2.0.20180810-x86_64-gp2 in moto's AMI list
@@ -41,6 +43,7 @@ class Seeder:
         self.inv = inv
         self.seed = inv["sandbox_seed"]
         self.regions: dict[str, str] = inv["cloudops_regions"]
+        self.sides = estate_sides(inv)
         self.common_tags = {"Application": inv.get("cloudops_application", "shop"),
                             "Environment": inv.get("cloudops_environment", "sandbox")}
         self.out: dict[str, Any] = {"regions": self.regions}
@@ -66,7 +69,7 @@ class Seeder:
         # Import moto's service modules and create its per-region backends (both draw random values: module
         # constants, default VPCs) *before* seeding the random generator, so that our own resources get the same
         # IDs whether moto is fresh or was just reset.
-        for side in self.regions:
+        for side in self.sides:
             self.client("ec2", side).describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])
             self.client("elbv2", side).describe_load_balancers()
             self.client("eks", side).list_clusters()
@@ -77,12 +80,13 @@ class Seeder:
         self.client("route53", "primary").list_hosted_zones()
         moto_post(self.endpoint, f"/moto-api/seed?a={MOTO_RANDOM_SEED}")
         self.iam_roles()
-        for side in ("primary", "dr"):
+        for side in self.sides:
             self.network(side)
             self.load_balancer(side)
             self.eks(side)
         self.rds()
-        self.replica_lag_history()
+        if estate_replica(self.inv):
+            self.replica_lag_history()
         self.alarms()
         self.route53()
         self.lock_table()
@@ -224,7 +228,7 @@ class Seeder:
         rds_spec = self.inv["cloudops_rds"]
         s = self.seed["rds"]
         subnet_groups = {}
-        for side in ("primary", "dr"):
+        for side in self.sides:
             name = f"{self.common_tags['Application']}-{side}-db-subnets"
             self.client("rds", side).create_db_subnet_group(
                 DBSubnetGroupName=name, DBSubnetGroupDescription=f"shop {side} database subnets",
@@ -241,6 +245,11 @@ class Seeder:
         )["DBInstance"]
         self.load_schema(primary, s["db_name"], s["master_username"])
         self.master_secret(primary, s)
+        self.out["rds"] = {"primary": {"id": primary["DBInstanceIdentifier"], "arn": primary["DBInstanceArn"],
+                                       "region": rds_spec["primary"]["region"]},
+                           "subnet_groups": subnet_groups}
+        if not estate_replica(self.inv):  # a one-region estate: no DR replica
+            return
         # Cross-region replica: the source must be given as the primary's ARN (as with real RDS).
         rds_dr = self.client("rds", rds_spec["replica"]["region"])
         replica_id = rds_spec["replica"]["instance_id"]
@@ -249,11 +258,8 @@ class Seeder:
             DBInstanceClass=s["instance_class"], SourceRegion=rds_spec["primary"]["region"],
             DBSubnetGroupName=subnet_groups["dr"], Tags=self.tags(Role="replica"),
         )["DBInstance"]
-        self.out["rds"] = {"primary": {"id": primary["DBInstanceIdentifier"], "arn": primary["DBInstanceArn"],
-                                       "region": rds_spec["primary"]["region"]},
-                           "replica": {"id": replica["DBInstanceIdentifier"], "arn": replica["DBInstanceArn"],
-                                       "region": rds_spec["replica"]["region"]},
-                           "subnet_groups": subnet_groups}
+        self.out["rds"]["replica"] = {"id": replica["DBInstanceIdentifier"], "arn": replica["DBInstanceArn"],
+                                      "region": rds_spec["replica"]["region"]}
 
     def load_schema(self, instance: dict[str, Any], db_name: str, user: str) -> None:
         """The application's tables and rows, through the instance's endpoint (its port is the real server's)."""
@@ -264,12 +270,12 @@ class Seeder:
             conn.execute(SCHEMA_SQL.read_text())
 
     def master_secret(self, instance: dict[str, Any], s: dict[str, Any]) -> None:
-        """The master credentials in Secrets Manager, in both regions (replicated for the DR side, as teams do)."""
+        """The master credentials in Secrets Manager, in each region (replicated for the DR side, as teams do)."""
         body = json.dumps({"username": s["master_username"], "password": MASTER_PASSWORD, "engine": "postgres",
                            "port": 5432, "dbname": s["db_name"],
                            "dbInstanceIdentifier": instance["DBInstanceIdentifier"]})
         arns = {}
-        for side in ("primary", "dr"):
+        for side in self.sides:
             arns[side] = self.client("secretsmanager", side).create_secret(
                 Name=s["master_secret_name"], SecretString=body, Description="shop database master credentials",
                 Tags=self.tags())["ARN"]
@@ -309,6 +315,14 @@ class Seeder:
                                       HostedZoneConfig={"Comment": "shop sandbox", "PrivateZone": False})["HostedZone"]
         zone_id = zone["Id"].split("/")[-1]
         r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id, AddTags=self.tags())
+        if "dr" not in self.sides:  # one region: a simple record to the primary ALB, no failover pair, no health check
+            r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Comment": "sandbox seed", "Changes": [
+                {"Action": "UPSERT", "ResourceRecordSet": {
+                    "Name": dns["record_name"], "Type": "CNAME", "TTL": int(dseed["ttl"]),
+                    "ResourceRecords": [{"Value": self.out["alb"]["primary"]["dns_name"]}]}}]})
+            self.out["route53"] = {"zone_id": zone_id, "zone_name": dns["zone_name"], "record_name": dns["record_name"],
+                                   "health_checks": {}}
+            return
         changes, checks = [], {}
         for side, failover in (("primary", "PRIMARY"), ("dr", "SECONDARY")):
             alb = self.out["alb"][side]

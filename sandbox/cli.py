@@ -32,6 +32,7 @@ from sandbox.config import (
     StatePaths,
     load_inventory,
     read_json,
+    replica,
     resolve_inventory,
     resolve_state_dir,
     write_json,
@@ -219,11 +220,14 @@ def seed_all(paths: StatePaths, inv: dict[str, Any], daemon: dict[str, Any]) -> 
         timings["aws_seed"] = round(time.monotonic() - t0, 2)
         releases = [f.result() for f in futures]
     timings["seed_total"] = round(time.monotonic() - t0, 2)  # AWS and Helm installs overlap
-    lag = float(inv["sandbox_seed"]["rds"]["initial_replica_lag_seconds"])
-    replica = inv["cloudops_rds"]["replica"]
-    knobs.http_json(daemon["control"]["url"] + "/rds/replication",
-                    {"region": replica["region"], "instance_id": replica["instance_id"], "lag_seconds": lag})
-    write_json(paths.knobs, {"replica_lag_seconds": lag, "replication_paused": False})
+    replica_spec = replica(inv)
+    if replica_spec is None:  # a one-region estate: no replica to hold behind
+        write_json(paths.knobs, {"replica_lag_seconds": None, "replication_paused": False})
+    else:
+        lag = float(inv["sandbox_seed"]["rds"]["initial_replica_lag_seconds"])
+        knobs.http_json(daemon["control"]["url"] + "/rds/replication",
+                        {"region": replica_spec["region"], "instance_id": replica_spec["instance_id"], "lag_seconds": lag})
+        write_json(paths.knobs, {"replica_lag_seconds": lag, "replication_paused": False})
     return {"aws": aws, "helm_releases": releases, "timings": timings}
 
 
@@ -242,7 +246,9 @@ def write_client_files(paths: StatePaths, daemon: dict[str, Any], with_k8s: bool
 
 
 def env_lines(paths: StatePaths, daemon: dict[str, Any], region: str) -> list[tuple[str, str]]:
-    return [
+    """The env file's variables (KUBECONFIG_<CLUSTER> for each cluster the sandbox runs: no KUBECONFIG_DR for an
+    estate without a DR side)."""
+    lines = [
         ("AWS_ENDPOINT_URL", daemon["moto"]["url"]),
         ("AWS_DEFAULT_REGION", region),
         ("AWS_REGION", region),
@@ -252,6 +258,8 @@ def env_lines(paths: StatePaths, daemon: dict[str, Any], region: str) -> list[tu
         ("KUBECONFIG_DR", str(paths.kubeconfig("dr"))),
         ("CLOUDOPS_SANDBOX_STATE", str(paths.root)),
     ]
+    k8s = daemon.get("k8s") or {}
+    return [(k, v) for k, v in lines if not (k == "KUBECONFIG_DR" and k8s and "dr" not in k8s)]
 
 
 def write_env(paths: StatePaths, daemon: dict[str, Any], region: str) -> None:
@@ -365,7 +373,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  DATA PLANE ERROR {err['operation']} {err['target']}: {err['error']}")
     overrides = health.get("target_health_overrides") or {}
     lag = (read_json(paths.knobs) or {}).get("replica_lag_seconds")
-    print(f"  knobs: replica lag {lag} s; target-health overrides {overrides or 'none'}")
+    print(f"  knobs: replica lag {'- (no replica: one region)' if lag is None else f'{lag} s'}; "
+          f"target-health overrides {overrides or 'none'}")
     t = knobs.timing_state(knobs.Sandbox(args.state_dir))
     f = knobs.faults_state(knobs.Sandbox(args.state_dir))
     print(f"  realism: timing {t['profile']}" + (f" x{t['scale']}" if t["profile"] != "instant" else "")
@@ -473,7 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--state-dir", help="state directory (default $CLOUDOPS_SANDBOX_STATE or .sandbox)")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", parents=[common], help="start and seed the sandbox")
-    up.add_argument("--inventory", help="inventory dir (default inventories/sandbox)")
+    up.add_argument("--inventory", help="inventory dir (default inventories/sandbox; inventories/sandbox-one-region "
+                                        "seeds an estate without DR)")
     up.add_argument("--no-k8s", action="store_true", help="development only: AWS side alone, no Kubernetes/Helm")
     up.add_argument("--timing", choices=timing.PROFILES,
                     help=f"operation durations once seeded (default ${TIMING_ENV_VAR} `profile[:scale]`, else instant)")

@@ -105,6 +105,18 @@ def load_inventory(inventory_dir: Path) -> dict[str, Any]:
     return merged
 
 
+def sides(inv: dict[str, Any]) -> tuple[str, ...]:
+    """The estate's sides: ("primary", "dr"), or ("primary",) for a one-region estate (no `cloudops_regions.dr`:
+    docs/one-region.md). Every DR piece the seeder creates (VPC, ALB, cluster, replica, Route 53 failover pair)
+    follows from it."""
+    return ("primary", "dr") if (inv.get("cloudops_regions") or {}).get("dr") else ("primary",)
+
+
+def replica(inv: dict[str, Any]) -> dict[str, Any] | None:
+    """The estate's DR replica (cloudops_rds.replica), None for an estate without one."""
+    return (inv.get("cloudops_rds") or {}).get("replica") or None
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text())

@@ -2,7 +2,8 @@
 
 It hosts, each on a free 127.0.0.1 port chosen at start-up:
 - a moto server (AWS APIs),
-- two Kubernetes API emulators (clusters "primary" and "dr", from sandbox.k8s),
+- a Kubernetes API emulator per cluster (clusters "primary" and "dr", from sandbox.k8s; "primary" only for an
+  estate without a DR side),
 - a small control server (/health, /reset, /target-health, /rds, /rds/replication, /timing, /faults, /api-calls)
   for what moto's HTTP API cannot do,
 - the RDS data plane (sandbox.rdsdata): one real PostgreSQL server per emulated postgres RDS instance, driven by
@@ -26,7 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sandbox import faults, route53_batches, timing
-from sandbox.config import StatePaths, load_inventory, read_json, resolve_inventory, resolve_state_dir, write_json
+from sandbox.config import (StatePaths, load_inventory, read_json, replica, resolve_inventory, resolve_state_dir, sides,
+                            write_json)
 from sandbox.rdsdata.plane import DataPlaneError
 
 HOST = "127.0.0.1"
@@ -91,7 +93,7 @@ class Daemon:
         if self.with_k8s:
             from sandbox.k8s import start_emulator  # the Kubernetes API emulator (its own package)
 
-            for name in ("primary", "dr"):
+            for name in sides(self.inventory):
                 handle = start_emulator(HOST, 0, name=name)
                 self.emulators[name] = handle
                 info["k8s"][name] = {"url": handle.url, "port": handle.port}
@@ -132,8 +134,10 @@ class Daemon:
 
     def replica_lag_level(self) -> float | None:
         """ReplicaLag as RDS would report it now: the data plane's link (growing while paused), else the knob."""
-        replica = self.inventory["cloudops_rds"]["replica"]
-        level = self.plane.replica_lag_seconds(replica["region"], replica["instance_id"])
+        replica_spec = replica(self.inventory)
+        if replica_spec is None:  # a one-region estate: no replica, no ReplicaLag
+            return None
+        level = self.plane.replica_lag_seconds(replica_spec["region"], replica_spec["instance_id"])
         if level is None:
             level = (read_json(self.paths.knobs) or {}).get("replica_lag_seconds")
         return level

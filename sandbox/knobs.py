@@ -36,7 +36,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from sandbox.config import StatePaths, aws_client, load_inventory, read_json, resolve_state_dir, write_json
+from sandbox.config import (StatePaths, aws_client, load_inventory, read_json, replica, resolve_state_dir, sides,
+                            write_json)
 
 TARGET_HEALTH_STATES = ("unhealthy", "healthy")
 ALARM_STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
@@ -99,7 +100,7 @@ def alarm(sb: Sandbox, name: str, state: str, reason: str | None = None) -> dict
     """Set a CloudWatch alarm's state (in whichever estate region holds it)."""
     if state not in ALARM_STATES:
         raise ValueError(f"state must be one of {ALARM_STATES}")
-    for side in ("primary", "dr"):
+    for side in sides(sb.inventory):
         cw = sb.client("cloudwatch", sb.region_of(side))
         if cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]:
             cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason or f"sandbox knob: {state}")
@@ -119,9 +120,12 @@ def replica_lag(sb: Sandbox, seconds: float | None = None, paused: bool | None =
         raise ValueError("give a lag in seconds, pause or resume")
     if seconds is not None and seconds < 0:
         raise ValueError("lag seconds must be >= 0")
-    estate_replica = sb.inventory["cloudops_rds"]["replica"]
+    estate_replica = replica(sb.inventory) or {}
+    if not instance_id and not estate_replica:
+        raise ValueError("this estate has no DR replica (no cloudops_rds.replica: a one-region estate); "
+                         "name one with --instance")
     instance_id = instance_id or estate_replica["instance_id"]
-    region = region or (estate_replica["region"] if instance_id == estate_replica["instance_id"]
+    region = region or (estate_replica["region"] if instance_id == estate_replica.get("instance_id")
                         else _region_of_instance(sb, instance_id))
     try:
         state = http_json(sb.control + "/rds/replication", {"region": region, "instance_id": instance_id,
@@ -129,7 +133,7 @@ def replica_lag(sb: Sandbox, seconds: float | None = None, paused: bool | None =
     except urllib.error.HTTPError as exc:
         raise ValueError(json.loads(exc.read() or b"{}").get("error") or str(exc)) from None
     level = state["replication"]["replica_lag_seconds"]
-    if instance_id == estate_replica["instance_id"]:
+    if instance_id == estate_replica.get("instance_id"):
         put_replica_lag(sb.endpoint, sb.inventory, float(level))
         knobs = read_json(sb.paths.knobs) or {}
         knobs["replica_lag_seconds"] = state["replication"]["lag_seconds"]

@@ -114,6 +114,9 @@ def backup_plan(settings, rds, regions, request, started_at, awx=None, local_use
     region = settings.get("region") or primary.get("region")
     copy = settings.get("copy") or {}
     copy_region = (copy.get("region") or regions.get("dr")) if to_bool(request.get("backup_copy"), True) else ""
+    # Why there is no copy: asked for, or nowhere to copy to (a one-region estate without copy.region: docs/one-region.md).
+    copy_skipped = "" if copy_region else ("backup_copy=false" if not to_bool(request.get("backup_copy"), True)
+                                           else "one region: no cloudops_regions.dr, no cloudops_backup.copy.region")
     reason = request.get("backup_reason")
     if not given(reason):
         reason = ("schedule %s" % awx["schedule"]) if (awx or {}).get("schedule") is not None else "on demand"
@@ -142,7 +145,7 @@ def backup_plan(settings, rds, regions, request, started_at, awx=None, local_use
             else:
                 targets.append(dict({"name": side, "region": side_region}, **(retention.get(side) or {})))
     return {"instance_id": instance, "region": region, "snapshot_id": str(snapshot_id).lower(), "copy_region": copy_region or "",
-            "kms_key_id": copy.get("kms_key_id") or "", "tags": tags, "wait_timeout": int(settings.get("wait_timeout") or 1800),
+            "copy_skipped": copy_skipped, "kms_key_id": copy.get("kms_key_id") or "", "tags": tags, "wait_timeout": int(settings.get("wait_timeout") or 1800),
             "prune": prune, "retention_targets": targets, "tag_filters": tag_filters, "started_at": started_at, "problems": problems}
 
 
@@ -165,6 +168,7 @@ def backup_report(plan, environment, check_mode, snapshot, retention, snapshots_
         "instance": {"id": plan["instance_id"], "region": plan["region"]},
         "snapshot": _pick(snap, REPORT_FIELDS),
         "copy": _pick(copy, REPORT_FIELDS + ("source_arn",)) if copy else None,
+        "copy_skipped": None if copy else (plan.get("copy_skipped") or "backup_copy=false"),
         "retention": [{"side": r["name"], "region": r["region"], "keep_days": r.get("keep_days"), "keep_last": r.get("keep_last"),
                        "deleted": r.get("deleted") or [], "kept_count": len(r.get("kept") or [])}
                       for r in (retention or []) if plan.get("prune", True)],
@@ -188,7 +192,7 @@ def backup_lines(report):
     if report.get("copy"):
         out.append(_snapshot_line("copy    ", report["copy"], report["check_mode"], "copied"))
     else:
-        out.append("copy     none (backup_copy=false)")
+        out.append("copy     none (%s)" % (report.get("copy_skipped") or "backup_copy=false"))
     out.append("tags     %s" % json.dumps(report["snapshot"].get("tags") or {}))
     for p in report["retention"]:
         policy = ", ".join(x for x in ("keep_days %s" % p["keep_days"] if p["keep_days"] is not None else None,

@@ -21,13 +21,14 @@ import math
 import os
 import re
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks, failover_plan
+from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks, failback, failover_plan
+from ansible_collections.cloudops.runbooks.plugins.module_utils import status as estate_shape
 
-RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "backup", "backup_restore", "release_lock")
+RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "failback", "backup", "backup_restore", "release_lock")
 TITLES = {"status": "Status", "deploy": "Deploy", "rollback": "Rollback", "failover": "Failover",
-          "failover_drill": "Failover drill", "backup": "Backup", "backup_restore": "Restore", "release_lock": "Release"}
+          "failover_drill": "Failover drill", "failback": "Failback", "backup": "Backup", "backup_restore": "Restore", "release_lock": "Release"}
 REPORT_PATHS = {"status": "status_report_path", "deploy": "deploy_report_path", "rollback": "rollback_report_path",
-                "failover": "failover_report_path", "failover_drill": "drill_report_path", "backup": "backup_report_path",
+                "failover": "failover_report_path", "failover_drill": "drill_report_path", "failback": "failback_report_path", "backup": "backup_report_path",
                 "backup_restore": "restore_report_path", "release_lock": None}
 
 UTC = datetime.timezone.utc
@@ -571,6 +572,27 @@ def _failover_drill(values, now):
     return out
 
 
+def _failback(values, now):
+    """The failback's settings (module_utils/failback.plan_problems; what the failover record must hold is checked
+    once it is read) and the failover settings it shares."""
+    del now
+    out = budget_problems(values.get("cloudops_budgets"))
+    settings, given = values.get("cloudops_failover"), values.get("cloudops_failback")
+    if given is not None and not isinstance(given, dict):
+        out.append("cloudops_failback must be a dictionary of the failback's settings (got %s)." % show(given))
+    if isinstance(settings, dict):
+        out.extend(failback.plan_problems(settings, given, None, check_standby=False))
+        markers = given.get("markers") if isinstance(given, dict) else None
+        if isinstance(markers, dict) and markers.get("table") not in (None, ""):
+            problem = sql_identifier_problem("cloudops_failback.markers.table", markers["table"])
+            if problem:
+                out.append(problem)
+    if all(name in values for name in ("cloudops_eks", "cloudops_rds", "cloudops_alb")) and isinstance(settings, dict):
+        out.extend(failover_plan.plan_problems(failover_plan.DRILL, settings, values.get("cloudops_eks"), values.get("cloudops_rds"),
+                                               values.get("cloudops_alb")))
+    return out
+
+
 def _backup(values, now):
     out = []
     snapshot = values.get("backup_snapshot_id")
@@ -630,7 +652,8 @@ def _backup_restore(values, now):
 
 
 def _status(values, now):
-    return budget_problems(values.get("cloudops_budgets"))
+    return budget_problems(values.get("cloudops_budgets")) + estate_shape.half_dr_problems(
+        *(values.get(name) for name in ("cloudops_regions", "cloudops_eks", "cloudops_rds", "cloudops_alb")))
 
 
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
@@ -652,15 +675,17 @@ def _release_lock(values, now):
 
 
 _CHECKS = {"status": _status, "deploy": _deploy, "rollback": _rollback, "failover": _failover, "failover_drill": _failover_drill,
+           "failback": _failback,
            "backup": _backup, "backup_restore": _backup_restore, "release_lock": _release_lock}
 
 # The variables each runbook's validation reads (the action plugin templates these and only these).
 VARIABLES = {
-    "status": ["cloudops_budgets"],
+    "status": ["cloudops_budgets", "cloudops_regions", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
     "deploy": ["deploy_version", "deploy_service", "deploy_sides", "cloudops_services"],
     "rollback": ["rollback_service", "rollback_sides", "rollback_revision", "cloudops_services"],
     "failover": ["failover_outage_started_at", "cloudops_budgets", "cloudops_failover", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
     "failover_drill": ["drill_markers_count", "cloudops_failover", "cloudops_budgets", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
+    "failback": ["failback_old_primary", "cloudops_failover", "cloudops_failback", "cloudops_budgets", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
     "backup": ["backup_snapshot_id", "backup_helm_revision", "backup_helm_release", "backup_reason", "backup_requested_by",
                "backup_copy", "backup_prune", "cloudops_backup", "cloudops_regions"],
     "backup_restore": ["restore_time", "restore_instance_id", "restore_cleanup_instance", "restore_checks", "restore_extra_checks",
@@ -682,13 +707,35 @@ def problems(runbook, values, now=None, cwd="."):
     if runbook not in _CHECKS:
         raise ValueError("unknown runbook %r: one of %s" % (runbook, ", ".join(RUNBOOKS)))
     now = now or datetime.datetime.now(UTC)
-    out = _common(runbook, values, cwd) + _CHECKS[runbook](values, now)
+    out = _common(runbook, values, cwd) + (no_dr_problems(runbook, values) or _CHECKS[runbook](values, now))
     seen, unique = set(), []
     for problem in out:
         if problem not in seen:
             seen.add(problem)
             unique.append(problem)
     return unique
+
+
+# The runbooks that need a DR side: on a one-region estate (docs/one-region.md) they are refused with one message
+# naming what is missing, before their settings are judged.
+NEEDS_DR = ("failover", "failover_drill", "failback")
+
+
+def no_dr_problems(runbook, values):
+    """[the refusal] of a runbook of NEEDS_DR on an estate that declares no DR side at all (none of cloudops_regions.dr,
+    cloudops_eks.dr, cloudops_rds.replica, cloudops_alb.dr that the inventory defines; cloudops_failover named too when
+    absent), else []."""
+    if runbook not in NEEDS_DR:
+        return []
+    judged = dict(regions=values.get("cloudops_regions"), eks=values.get("cloudops_eks"), rds=values.get("cloudops_rds"),
+                  alb=values.get("cloudops_alb"))
+    gaps = estate_shape.dr_gaps(check_failover=False, **judged)
+    # Half a DR side (some declared): the runbook's own checks name each missing setting precisely.
+    if not gaps or len(gaps) < sum(1 for value in judged.values() if value is not None):
+        return []
+    if "cloudops_failover" not in values:
+        gaps.append("cloudops_failover (its dns: the Route 53 failover pair)")
+    return [estate_shape.no_dr_message(gaps, TITLES[runbook])]
 
 
 def refusal(runbook, found):
@@ -709,13 +756,15 @@ ESTATE = {
     "failover": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_dns", "cloudops_budgets", "cloudops_failover"],
     "failover_drill": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_alb", "cloudops_dns", "cloudops_helm",
                        "cloudops_budgets", "cloudops_db", "cloudops_failover"],
+    "failback": ["cloudops_environment", "cloudops_lock", "cloudops_eks", "cloudops_rds", "cloudops_alb", "cloudops_dns", "cloudops_helm",
+                 "cloudops_budgets", "cloudops_db", "cloudops_failover"],
     "backup": ["cloudops_environment", "cloudops_lock", "cloudops_regions", "cloudops_rds", "cloudops_backup"],
     "backup_restore": ["cloudops_environment", "cloudops_lock", "cloudops_rds", "cloudops_db", "cloudops_backup"],
     "release_lock": ["cloudops_environment", "cloudops_lock"],
 }
 # The extra var that confirms a run naming the environment, for the runbooks that need one where the inventory says so
 # (cloudops_failover.require_confirmation, default true).
-CONFIRMATIONS = {"failover": "confirm_failover", "failover_drill": "confirm_drill", "release_lock": "confirm_release_lock"}
+CONFIRMATIONS = {"failover": "confirm_failover", "failover_drill": "confirm_drill", "failback": "confirm_failback", "release_lock": "confirm_release_lock"}
 # Run ids: <prefix>-<environment>-<UTC stamp to the second>.
 RUN_ID_PREFIXES = {"failover_drill": "drill"}
 SANDBOX_NOT_SOURCED = "sandbox is not sourced: run `make sandbox && source .sandbox/env`"

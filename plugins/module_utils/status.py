@@ -15,6 +15,56 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 SIDES = ("primary", "dr")
 RDS_SIDES = ("primary", "replica")
+# The DR pieces of an estate's inventory, in the order a refusal names them (docs/one-region.md).
+NO_DR_DOC = "docs/one-region.md"
+
+
+def estate_sides(eks, rds=None, alb=None):
+    """The sides an estate declares: {"sides": ("primary", "dr") or ("primary",), "rds_sides": ("primary", "replica")
+    or ("primary",)}. A one-region estate gives no `dr` in eks/alb and no `replica` in rds (None or absent)."""
+    sides = tuple(side for side in SIDES if (eks or {}).get(side) or (alb or {}).get(side))
+    rds_sides = tuple(side for side in RDS_SIDES if (rds or {}).get(side))
+    return {"sides": sides or ("primary",), "rds_sides": rds_sides or ("primary",)}
+
+
+def dr_gaps(regions=None, eks=None, rds=None, alb=None, failover=None, check_failover=True):
+    """What an estate lacks to have a DR side, as the inventory variables to declare ([] when it has one): the DR
+    region (cloudops_regions.dr), the DR cluster (cloudops_eks.dr), the DR replica (cloudops_rds.replica), the DR load
+    balancer (cloudops_alb.dr) and, with check_failover, the failover settings (cloudops_failover, whose `dns` names the
+    Route 53 failover pair). An argument given as None is not judged (the runbook does not read it)."""
+    gaps = []
+    for name, value, key in (("cloudops_regions.dr", regions, "dr"), ("cloudops_eks.dr", eks, "dr"),
+                             ("cloudops_rds.replica", rds, "replica"), ("cloudops_alb.dr", alb, "dr")):
+        if value is not None and not (isinstance(value, dict) and value.get(key)):
+            gaps.append(name)
+    if check_failover and not isinstance(failover, dict):
+        gaps.append("cloudops_failover (its dns: the Route 53 failover pair)")
+    return gaps
+
+
+def no_dr_message(gaps, runbook_title="This runbook"):
+    """The refusal of a runbook that needs a DR side, on an estate without one (or with half of one)."""
+    return ("No DR side declared: %s %s missing. %s needs a DR region with its EKS cluster, load balancer, RDS read replica "
+            "and a Route 53 failover pair; a one-region estate runs status, deploy, rollback, backup and restore tests only "
+            "(%s)." % (", ".join(gaps), "is" if len(gaps) == 1 else "are", runbook_title, NO_DR_DOC))
+
+
+def half_dr_problems(regions, eks, rds, alb):
+    """A DR side half declared: cloudops_regions.dr absent while a `dr`/`replica` entry is there, or the other way
+    round. [] for a full two-region estate and for a one-region estate (none of them). An argument given as None is
+    not judged (the caller does not read it)."""
+    has = {}
+    for name, value, key in (("cloudops_regions.dr", regions, "dr"), ("cloudops_eks.dr", eks, "dr"),
+                             ("cloudops_rds.replica", rds, "replica"), ("cloudops_alb.dr", alb, "dr")):
+        if value is not None:
+            has[name] = bool(isinstance(value, dict) and value.get(key))
+    if all(has.values()) or not any(has.values()):
+        return []
+    given = [name for name, present in has.items() if present]
+    missing = [name for name, present in has.items() if not present]
+    return ["The DR side is half declared: %s %s given but %s %s not. Declare all of them (two regions) or none (a one-region "
+            "estate, %s)." % (", ".join(given), "is" if len(given) == 1 else "are", ", ".join(missing),
+                              "is" if len(missing) == 1 else "are", NO_DR_DOC)]
 
 # ------------------------------------------------------------------------------------------------------ status_table
 
@@ -86,7 +136,8 @@ def _alb_rows(alb):
 
 
 def _dns_rows(dns):
-    rows = []
+    rows = [["SIMPLE", "-", record.get("value"), record.get("ttl"), record.get("health_check_id"), record.get("healthy")]
+            for record in (dns or {}).get("simple_records") or []]
     for record in (dns or {}).get("records") or []:
         rows.append([record.get("failover"), record.get("set_identifier"), record.get("value"), record.get("ttl"),
                      record.get("health_check_id"), record.get("healthy")])
@@ -110,7 +161,9 @@ def status_table(report):
     report = report or {}
     dns = report.get("dns") or {}
     dns_title = "DNS"
-    if dns:
+    if dns and dns.get("simple_records") and not dns.get("records"):
+        dns_title = "DNS  %s -> simple record, no failover pair (one region)" % dns.get("record_name")
+    elif dns:
         dns_title = "DNS  %s -> serving %s (primary healthy: %s)" % (dns.get("record_name"), dns.get("serving"), _text(dns.get("primary_healthy")))
     lines = ["STATUS of %s (collected %s)" % (_text(report.get("environment")), _text(report.get("collected_at")))]
     lines += _section("EKS", ["SIDE", "CLUSTER", "STATUS", "VERSION", "NODEGROUP", "NG_STATUS", "MIN", "DESIRED", "MAX"], _eks_rows(report.get("eks")))
@@ -161,11 +214,16 @@ def _dns(result, record_name):
                 "healthy": check.get("healthy"), "request_interval": check.get("request_interval"), "failure_threshold": check.get("failure_threshold")}
 
     failover = result.get("failover") or {}
-    return {"record_name": record_name, "zone_id": result.get("zone_id"), "serving": failover.get("serving"),
-            "primary": failover.get("primary"), "secondary": failover.get("secondary"), "primary_healthy": failover.get("primary_healthy"),
-            "records": [record(item) for item in result.get("records") or []],
-            "weighted_records": [record(item) for item in result.get("weighted_records") or []],
-            "weighted_shares": result.get("weighted_shares") or {}}
+    out = {"record_name": record_name, "zone_id": result.get("zone_id"), "serving": failover.get("serving"),
+           "primary": failover.get("primary"), "secondary": failover.get("secondary"), "primary_healthy": failover.get("primary_healthy"),
+           "records": [record(item) for item in result.get("records") or []],
+           "weighted_records": [record(item) for item in result.get("weighted_records") or []],
+           "weighted_shares": result.get("weighted_shares") or {}}
+    simple = [item for item in result.get("other_records") or [] if item.get("type") in ("A", "AAAA", "CNAME")]
+    if simple and not out["records"] and not out["weighted_records"]:
+        # A one-region estate: the record is a simple one to the only side, which is what serves.
+        out.update(serving="PRIMARY", simple_records=[record(item) for item in simple])
+    return out
 
 
 def _helm(result, colours, namespace):
@@ -228,6 +286,8 @@ def step_summary(report, read_seconds=None):
     releases = [release for side in (report.get("helm") or {}).values() for release in side.get("releases") or []]
     groups = [group for lb in (report.get("alb") or {}).values() for group in (lb.get("target_groups") or {}).values()]
     replica = (report.get("rds") or {}).get("replica") or {}
+    eks_sides = report.get("eks") or {}
+    one_region = "primary" in eks_sides and "dr" not in eks_sides and "replica" not in (report.get("rds") or {})
     dns = report.get("dns") or {}
     measures = {
         "clusters": len(eks), "clusters_active": _count(eks, lambda cluster: cluster.get("status") == "ACTIVE"),
@@ -238,7 +298,8 @@ def step_summary(report, read_seconds=None):
     measures.update(steps.numbers_of(replica, ("replica_lag_seconds", "rpo_budget_seconds")))
     lag = replica.get("replica_lag_seconds")
     parts = [
-        "DNS serving %s" % (dns.get("serving") or "-"),
+        "DNS serving %s" % (dns.get("serving") or "-") + (" (simple record)" if dns.get("simple_records") else ""),
+        "one region, no DR replica" if one_region else
         "replica %s lag %s (%s)" % (replica.get("instance_id") or "-", "-" if lag is None else "%s s" % lag, replica.get("lag_verdict") or "-"),
         "ALB " + ", ".join("%s %s" % (side, lb.get("active_colour")) for side, lb in (report.get("alb") or {}).items()),
         "EKS %s/%s active" % (measures["clusters_active"], measures["clusters"]),

@@ -21,6 +21,10 @@ description:
   - A read that fails (a missing cluster, instance, load balancer or zone, a denied call, a helm error) fails the
     module after every read has ended, with one message naming each failed read (V(eks primary), V(rds replica),
     V(dns), V(helm dr)...) and what to fix.
+  - A one-region estate (C(docs/one-region.md)) gives no O(eks.dr), O(alb.dr) or O(rds.replica); only the primary side
+    is read and reported, and a simple Route 53 record (no failover pair) is reported as C(dns.simple_records). Half a
+    DR side (some of the three given) is refused before any read, naming them; so are O(readiness), O(capacity),
+    O(nodegroup_settled) and O(replica_settled) without a DR side.
   - Read-only; runs the same in check mode.
 options:
   environment:
@@ -44,9 +48,8 @@ options:
           nodegroup_name: {description: Managed node group the runbooks scale (not read here; every node group is)., type: str}
           kubeconfig: {description: "Kubeconfig for Helm on this side; empty uses helm's default.", type: path}
       dr:
-        description: The DR side.
+        description: The DR side (omit it for a one-region estate).
         type: dict
-        required: true
         suboptions: *eks_side
   rds:
     description:
@@ -62,9 +65,8 @@ options:
           region: {description: AWS region of the instance., type: str, required: true}
           instance_id: {description: DB instance identifier., type: str, required: true}
       replica:
-        description: The DR replica.
+        description: The DR replica (omit it for a one-region estate).
         type: dict
-        required: true
         suboptions: *rds_side
   alb:
     description:
@@ -82,13 +84,12 @@ options:
           listener_port: {description: Port of the listener that carries the traffic., type: int, required: true}
           target_groups: {description: "Colour to target group name, for example C({blue: shop-blue, green: shop-green}).", type: dict, required: true}
       dr:
-        description: The DR side.
+        description: The DR side (omit it for a one-region estate).
         type: dict
-        required: true
         suboptions: *alb_side
   dns:
     description:
-      - The Route 53 failover record.
+      - The application's Route 53 record (the failover pair's, or a simple record on a one-region estate).
     type: dict
     required: true
     suboptions:
@@ -226,7 +227,8 @@ RETURN = r"""
 status_report:
   description:
     - The estate's status; C(collected_at) (UTC) is its only timestamp.
-    - C(eks.<side>), C(alb.<side>), C(helm.<side>) for V(primary) and V(dr); C(rds.<side>) for V(primary) and V(replica).
+    - C(eks.<side>), C(alb.<side>), C(helm.<side>) for V(primary) and V(dr); C(rds.<side>) for V(primary) and V(replica)
+      (V(primary) only on a one-region estate).
   returned: success
   type: dict
   contains:
@@ -260,6 +262,7 @@ status_report:
       description: >-
         C({record_name, zone_id, serving, primary, secondary, primary_healthy, records[], weighted_records[], weighted_shares}); each record
         C({set_identifier, failover, weight, type, value, ttl, health_check_id, healthy, request_interval, failure_threshold}).
+        With a simple record and no failover pair (a one-region estate) also C(simple_records[]), and C(serving) is V(PRIMARY).
       type: dict
       returned: success
     helm:
@@ -347,6 +350,11 @@ def _side(**options):
     return dict(type="dict", required=True, options=options)
 
 
+def _dr_side(**options):
+    """The DR side: absent for a one-region estate (docs/one-region.md)."""
+    return dict(type="dict", options=options)
+
+
 def argument_spec():
     eks_side = dict(region=dict(type="str", required=True), cluster_name=dict(type="str", required=True),
                     nodegroup_name=dict(type="str"), kubeconfig=dict(type="path"))
@@ -355,9 +363,9 @@ def argument_spec():
                     listener_port=dict(type="int", required=True), target_groups=dict(type="dict", required=True))
     return dict(
         environment=dict(type="str", required=True),
-        eks=_side(primary=_side(**eks_side), dr=_side(**eks_side)),
-        rds=_side(primary=_side(**rds_side), replica=_side(**rds_side)),
-        alb=_side(primary=_side(**alb_side), dr=_side(**alb_side)),
+        eks=_side(primary=_side(**eks_side), dr=_dr_side(**eks_side)),
+        rds=_side(primary=_side(**rds_side), replica=_dr_side(**rds_side)),
+        alb=_side(primary=_side(**alb_side), dr=_dr_side(**alb_side)),
         dns=_side(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True), private_zone=dict(type="bool")),
         helm=_side(release_namespace=dict(type="str", required=True), releases=dict(type="dict", required=True)),
         rpo_budget_seconds=dict(type="int", required=True),
@@ -517,15 +525,18 @@ def reads(worker, params, shared=None):
             autoscalers = [io.autoscaler(w) for w in wanted]
         return {"workloads": wanted, "objects": objects, "autoscalers": autoscalers}
 
+    declared = status.estate_sides(params["eks"], params["rds"], params["alb"])
+    if "dr" not in declared["sides"]:
+        traffic_read.set()  # no DR load balancer to wait for
     tasks = {}
-    for side in status.SIDES:
+    for side in declared["sides"]:
         tasks[("eks", side)] = eks_read(side)
-    for side in status.RDS_SIDES:
+    for side in declared["rds_sides"]:
         tasks[("rds", side)] = rds_read(side)
-    for side in status.SIDES:
+    for side in declared["sides"]:
         tasks[("alb", side)] = alb_read(side)
     tasks[("dns", None)] = dns_read
-    for side in status.SIDES:
+    for side in declared["sides"]:
         tasks[("helm", side)] = helm_read(side)
     if params.get("capacity"):
         tasks[("capacity", "dr")] = capacity_read
@@ -552,6 +563,14 @@ def dr_capacity(params, results, shared):
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
+    problems = status.half_dr_problems(None, params["eks"], params["rds"], params["alb"])
+    needs_dr = [name for name in ("readiness", "capacity", "nodegroup_settled", "replica_settled") if params[name]]
+    if needs_dr and not problems:
+        gaps = status.dr_gaps(eks=params["eks"], rds=params["rds"], alb=params["alb"], check_failover=False)
+        if gaps:
+            problems = ["%s read the DR side: %s" % (", ".join(needs_dr), status.no_dr_message(gaps, "It"))]
+    if problems:
+        module.fail_json(msg=" ".join(problems))
     started, began = time.monotonic(), time.time()
     shared = {}
     results, failures = threads.run_all(reads(threads.WorkerModule(module), params, shared))

@@ -299,3 +299,57 @@ def test_the_dr_sizes_keep_the_bounds_of_a_workload_s_autoscaler(monkeypatch, ca
     result = estate.run(capsys, JUDGED)
     assert result["capacity_restore"]["workloads"] == [
         {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 0, "autoscaler": {"min_replicas": 1, "max_replicas": 6}}]
+
+
+# -- a one-region estate (docs/one-region.md): no `dr` cluster or load balancer, no replica ---------------------------
+ONE_REGION = dict(ARGS, eks={"primary": ARGS["eks"]["primary"]}, rds={"primary": ARGS["rds"]["primary"]},
+                  alb={"primary": ARGS["alb"]["primary"]})
+
+
+class OneRegionEstate(Estate):
+    """The same stand-ins; five reads in flight at once (EKS, RDS, ALB, Route 53, Helm of the primary side)."""
+
+    def __init__(self, monkeypatch, fail=None):
+        super(OneRegionEstate, self).__init__(monkeypatch, fail)
+        self.barrier = threading.Barrier(5, timeout=10)
+
+    def failover_info(self, module, conn, zone_name, record_name, private_zone):
+        self._read(module, ("dns", zone_name))
+        simple = {"name": record_name + ".", "type": "CNAME", "set_identifier": None, "failover": None, "weight": None, "ttl": 60,
+                  "value": "p-alb.elb", "health_check_id": None}
+        return {"zone_id": "Z1", "records": [], "weighted_records": [], "other_records": [simple], "health_checks": {},
+                "failover": {"primary": None, "secondary": None, "primary_healthy": None, "serving": "none"}}
+
+
+def test_a_one_region_estate_reads_its_primary_side_only(monkeypatch, capsys):
+    estate = OneRegionEstate(monkeypatch)
+    result = estate.run(capsys, ONE_REGION)
+    assert "failed" not in result, result.get("msg")
+    report = result["status_report"]
+    assert (list(report["eks"]), list(report["rds"]), list(report["alb"]), list(report["helm"])) == (
+        ["primary"], ["primary"], ["primary"], ["primary"])
+    # The simple record to the primary ALB is what serves.
+    assert report["dns"]["serving"] == "PRIMARY" and [r["value"] for r in report["dns"]["simple_records"]] == ["p-alb.elb"]
+    assert sorted(estate.clients, key=str) == sorted([("eks", "us-east-1"), ("elbv2", "us-east-1"), ("route53", None)], key=str)
+    assert estate.kubeconfigs == ["/kp.yaml"]
+    assert result["step_summary"]["detail"] == ("sandbox: DNS serving PRIMARY (simple record); one region, no DR replica; ALB primary blue; "
+                                                "EKS 1/1 active; Helm 1/1 deployed")
+
+
+@pytest.mark.parametrize("option", [{"readiness": {"rto_budget_seconds": 900}}, {"capacity": {"nodegroup": True}},
+                                    {"replica_settled": {"timeout": 60}}])
+def test_what_reads_the_dr_side_is_refused_on_a_one_region_estate_before_any_read(monkeypatch, capsys, option):
+    estate = OneRegionEstate(monkeypatch)
+    result = estate.run(capsys, dict(ONE_REGION, **option))
+    assert result["failed"] is True and estate.clients == []
+    assert "No DR side declared: cloudops_eks.dr, cloudops_rds.replica, cloudops_alb.dr are missing" in result["msg"]
+    assert result["msg"].startswith(list(option)[0])
+
+
+def test_a_half_declared_dr_side_is_refused_naming_what_is_there_and_what_is_not(monkeypatch, capsys):
+    args = dict(ONE_REGION, eks=ARGS["eks"])
+    estate = OneRegionEstate(monkeypatch)
+    result = estate.run(capsys, args)
+    assert result["failed"] is True and estate.clients == []
+    assert result["msg"] == ("The DR side is half declared: cloudops_eks.dr is given but cloudops_rds.replica, cloudops_alb.dr are not. "
+                             "Declare all of them (two regions) or none (a one-region estate, docs/one-region.md).")
