@@ -7,6 +7,8 @@ services of the sandbox inventory (catalog's canary, a rolling one) are left out
 the runbook scales with the number of services, not a mix of strategies. The sandbox seeds everything from this
 inventory (`python -m sandbox up --inventory`: its releases in both clusters, target groups and rules on both ALBs);
 the collection's deploy.yml runs with `-i` on it: `-e deploy_service=web` for one service, no deploy_service for all N.
+The N services are independent of one another (no deploy_after) and the estate says so: `cloudops_deploy.max_parallel`
+is N, so the deploy ships them in one wave (one module process per step for all N), as an SRE would declare them.
 `build_inventory` is pure (tests in benchmarks/tests/test_services.py); `write_inventory` copies the directory.
 """
 
@@ -28,7 +30,8 @@ def service_name(index: int) -> str:
 
 
 def build_inventory(estate: dict[str, Any], sandbox: dict[str, Any], count: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(estate.yml, sandbox.yml) of an estate whose cloudops_services are `web` and count - 1 copies of it."""
+    """(estate.yml, sandbox.yml) of an estate whose cloudops_services are `web` and count - 1 copies of it, declared
+    independent (cloudops_deploy.max_parallel: count)."""
     if count < 1:
         raise ValueError("the N-service deploy needs at least one service (got %d)" % count)
     template = next((s for s in estate.get("cloudops_services", []) if s["name"] == TEMPLATE_SERVICE), None)
@@ -49,6 +52,7 @@ def build_inventory(estate: dict[str, Any], sandbox: dict[str, Any], count: int)
         services.append(svc)
         paths[name] = ["/%s" % name, "/%s/*" % name]
     estate["cloudops_services"] = services
+    estate["cloudops_deploy"] = dict(estate.get("cloudops_deploy") or {}, max_parallel=count)
     return estate, sandbox
 
 

@@ -26,6 +26,7 @@ def test_web_is_kept_and_copies_get_their_own_rule_groups_releases_and_paths():
     assert third["traffic"]["dr"]["target_groups"] == {"blue": "shop-dr-web-03-blue", "green": "shop-dr-web-03-green"}
     assert new_sandbox["sandbox_seed"]["listener_rule_paths"]["web-02"] == ["/web-02", "/web-02/*"]
     assert estate["cloudops_services"] == [WEB, CANARY] and "web-02" not in sandbox["sandbox_seed"]["listener_rule_paths"]
+    assert new_estate["cloudops_deploy"] == {"max_parallel": 3} and "cloudops_deploy" not in estate  # independent: one wave
     assert max(len(g) for s in new_estate["cloudops_services"] for r in s["traffic"].values()
                for g in r["target_groups"].values()) <= 32  # an ALB target group name's limit
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the deploy and rollback runbooks: the idle colour, the canary weight schedule, forward diffs, and the
-deploy request, routes and plan of roles/deploy_preflight.
+deploy request and the waves of playbooks/deploy.yml (what each wave's steps take, how it is put back, what the
+report says of each service).
 
 The logic lives in module_utils/traffic.py and module_utils/deploy.py (unit-tested there); these wrappers turn
 their ValueErrors into filter errors that name what to fix.
@@ -46,52 +47,58 @@ def forward_diff(before, after):
         raise AnsibleFilterError("forward_diff: %s" % e) from None
 
 
-def _results(registered):
-    """A registered loop's results list (or the list itself)."""
-    if isinstance(registered, dict):
-        return registered.get("results") or []
-    return list(registered or [])
-
-
-def deploy_request(services, eks, version="", service="", sides=None):
-    """The deploy request checked without any call: {selected, problems, pairs, helm_reads} (module_utils/deploy.py)."""
+def deploy_request(services, eks, version="", service="", sides=None, settings=None):
+    """The deploy request checked without any call: {selected, problems, pairs, helm_reads} (module_utils/deploy.py);
+    settings: cloudops_deploy (which services may ship together)."""
     sides = list(sides or [])
     selected = deploy.select(services, service, sides)
-    return {"selected": selected, "problems": deploy.request_problems(services, eks, version, service, sides),
+    return {"selected": selected, "problems": deploy.request_problems(services, eks, version, service, sides, settings),
             "pairs": deploy.pairs(selected), "helm_reads": deploy.helm_reads(selected, eks or {})}
 
 
-def deploy_routes(request, eks, version, project_dir, alb, helm):
-    """Where each selected service stands on each side, from the registered alb_traffic_info and helm_release_info
-    loops of roles/deploy_preflight (the latter over request.helm_reads)."""
-    return deploy.routes(request["selected"], eks or {}, version, project_dir, _results(alb), request["helm_reads"], _results(helm))
+def deploy_wave(plan, names):
+    """What the steps of one wave (the services `names`, shipped together) take (module_utils/deploy.wave)."""
+    try:
+        return deploy.wave(plan or [], names or [])
+    except ValueError as e:
+        raise AnsibleFilterError("deploy_wave: %s" % e) from None
 
 
-def deploy_live_problems(routes, clusters, require_target_healthy=True):
-    """Why the deploy cannot start from the live state ([] when it can)."""
-    return deploy.live_problems(_results(clusters), routes, require_target_healthy)
+def deploy_wave_unfinished(found, wave, finished_at):
+    """The records an interrupted deploy left in_progress after its traffic switch, of the wave's services with
+    nothing to deploy, finished as deployed."""
+    return deploy.wave_unfinished(found or [], wave, finished_at)
 
 
-def deploy_release_checks(routes):
-    """The helm_release_check calls of the preflight (one per side)."""
-    return deploy.release_checks(routes)
+def deploy_wave_rollback(todo, traffic=None):
+    """deploy_rollback's switches, releases and checks that put a failed wave back; `traffic`: the wave's traffic
+    steps' results so far (each service's traffic goes back as its first switch found it)."""
+    restores = {}
+    for step in traffic or []:
+        for entry in (step.get("services") if isinstance(step, dict) else None) or []:
+            if entry.get("restore") and not restores.get(entry.get("service")):
+                restores[entry["service"]] = entry["restore"]
+    return deploy.wave_rollback(todo or [], restores)
 
 
-def deploy_plan(routes, request, checks):
-    """The deploy plan: one entry per service and side, from the routes and the registered helm_release_check loop
-    over deploy_release_checks."""
-    target_checks, live_checks = deploy.checks_of(routes, _results(checks))
-    return deploy.plan(request["selected"], routes, target_checks, live_checks)
+def deploy_wave_outcomes(wave, up, traffic, rollback, error="", rollback_error="", started_at=None, duration_seconds=0,
+                         check_mode=False, halted=False, finished_at=None, record_error=""):
+    """Each service of a wave as the report shows it, and the records its end writes ({services, records}): `up` is
+    the new colour step's result, `traffic` the traffic steps' results (in order), `rollback` deploy_rollback's."""
+    up = up if isinstance(up, dict) else {}
+    steps = [step for step in traffic or [] if isinstance(step, dict)]
+    records = {}
+    for step in steps:
+        for entry in step.get("services") or []:
+            records.setdefault(entry["service"], []).append(entry["step"])
+    failed = deploy.wave_failed_services(wave, up, steps) if error else []
+    return deploy.wave_outcomes(wave, up.get("helm_deploy_results") or [], up.get("smoke_test_results") or [], records, rollback,
+                                failed, error, rollback_error, started_at, duration_seconds, check_mode, halted, finished_at, record_error)
 
 
 def deploy_plan_lines(plan):
     """The plan as a person reads it (one line per service and side)."""
     return deploy.plan_lines(plan)
-
-
-def deploy_undimensioned_gates(plan):
-    """Names of the metric gates of the plan that have no dimensions to read."""
-    return deploy.undimensioned_gates(plan)
 
 
 def deploy_service_steps(todo):
@@ -139,34 +146,9 @@ def deploy_failure(report):
     return deploy.deploy_failure(report)
 
 
-def deploy_parse_records(reads):
-    """deploy_record's records from its k8s_info loop."""
-    return deploy.parse_records(_results(reads))
-
-
 def rollback_request(services, eks, service="", sides=None, revision=None, restore_traffic=True, restore_helm=True):
     """The rollback request checked without any call: {problems, selected, sources}."""
     return deploy.rollback_request(services, eks, service, sides, revision, restore_traffic, restore_helm)
-
-
-def rollback_plan(found, eks, revision=None, restore_traffic=True, restore_helm=True):
-    """What rollback.yml restores from the deploy records read."""
-    return deploy.rollback_plan(found, eks or {}, revision, restore_traffic, restore_helm)
-
-
-def rollback_result(traffic_result, helm_results, traffic_reads, helm_reads, verify=True, check_mode=False):
-    """deploy_rollback's result from its registered tasks."""
-    return deploy.rollback_result(traffic_result, _results(helm_results), _results(traffic_reads), _results(helm_reads), verify, check_mode)
-
-
-def rollback_report(plan, environment, result, check_mode, finished_at):
-    """The rollback report."""
-    return deploy.rollback_report(environment, plan, result, check_mode, finished_at)
-
-
-def rollback_records(report, plan, eks):
-    """deploy_record entries of a rollback."""
-    return deploy.rollback_records(report, plan, eks or {})
 
 
 def rollback_summary_lines(report):
@@ -187,38 +169,16 @@ def traffic_shift_health_groups(routes, health_groups=None):
     return deploy.shift_health_groups(routes or [], health_groups or [])
 
 
-def traffic_shift_step(step, index, switch_result, gate_results, health_results, check_mode=False):
-    """traffic_shift's record of one step."""
-    return deploy.shift_step(index, step, switch_result, gate_results, health_results, check_mode)
-
-
 def traffic_shift_result(result, record):
     """traffic_shift_result with one more step."""
     return deploy.shift_result(result, record)
 
 
-def traffic_shift_failure(record, count):
-    """Why a traffic step failed."""
-    return deploy.shift_failure(record, count)
-
-
-def helm_deploy_results(upgrades, health_checks):
-    """helm_deploy's result per release."""
-    return deploy.helm_deploy_results(upgrades, health_checks)
-
-
 class FilterModule(object):
     def filters(self):
-        return {"idle_colour": idle_colour, "canary_schedule": canary_schedule, "forward_diff": forward_diff,
-                "deploy_request": deploy_request, "deploy_routes": deploy_routes, "deploy_live_problems": deploy_live_problems,
-                "deploy_plan": deploy_plan, "deploy_release_checks": deploy_release_checks, "deploy_plan_lines": deploy_plan_lines,
-                "deploy_undimensioned_gates": deploy_undimensioned_gates,
-                "deploy_service_steps": deploy_service_steps, "deploy_side_reports": deploy_side_reports, "deploy_records": deploy_records,
-                "deploy_unfinished_records": deploy_unfinished_records, "deploy_failure_text": deploy_failure_text,
-                "deploy_service_message": deploy_service_message, "deploy_outcome": deploy_outcome,
-                "deploy_summary_lines": deploy_summary_lines, "deploy_failure": deploy_failure, "deploy_parse_records": deploy_parse_records,
-                "rollback_request": rollback_request, "rollback_plan": rollback_plan, "rollback_result": rollback_result,
-                "rollback_report": rollback_report, "rollback_records": rollback_records, "rollback_summary_lines": rollback_summary_lines,
-                "traffic_shift_schedule": traffic_shift_schedule, "traffic_shift_health_groups": traffic_shift_health_groups,
-                "traffic_shift_step": traffic_shift_step, "traffic_shift_result": traffic_shift_result,
-                "traffic_shift_failure": traffic_shift_failure, "helm_deploy_results": helm_deploy_results}
+        return dict((name, globals()[name]) for name in (
+            "idle_colour", "canary_schedule", "forward_diff", "deploy_request", "deploy_wave", "deploy_wave_rollback", "deploy_wave_unfinished",
+            "deploy_wave_outcomes", "deploy_plan_lines", "deploy_service_steps",
+            "deploy_side_reports", "deploy_records", "deploy_unfinished_records", "deploy_failure_text",
+            "deploy_service_message", "deploy_outcome", "deploy_summary_lines", "deploy_failure", "rollback_request",
+            "rollback_summary_lines", "traffic_shift_schedule", "traffic_shift_health_groups", "traffic_shift_result"))

@@ -137,9 +137,9 @@ def service_problems(entry, eks, service="", sides=None):
     return out
 
 
-def request_problems(services, eks, version="", service="", sides=None):
-    """Every problem of a deploy request against the inventory's services and clusters, without any call, in a
-    stable order; [] when it can be planned."""
+def request_problems(services, eks, version="", service="", sides=None, settings=None):
+    """Every problem of a deploy request against the inventory's services and clusters (and cloudops_deploy,
+    `settings`: which services may ship together), without any call, in a stable order; [] when it can be planned."""
     services = services or []
     eks = _mapping(eks)
     sides = list(sides or [])
@@ -162,6 +162,7 @@ def request_problems(services, eks, version="", service="", sides=None):
     selected = select(services, service, sides)
     for entry in selected:
         out.extend(service_problems(entry, eks, service, sides))
+    out.extend(wave_problems(services, settings))
     if not out and not any(entry["sides"] for entry in selected):
         out.append("Nothing to deploy: no selected service runs on " + ", ".join(sides) + " (deploy_sides).")
     return out
@@ -514,7 +515,7 @@ def plan_lines(plan_):
     return out
 
 
-# -- one service's deploy (playbooks/tasks/deploy_service.yml) --------------------------------------------------------
+# -- one service's steps (module_utils of the waves below, and the reusable roles) --------------------------------------
 
 def _first(items, **match):
     for item in items or []:
@@ -677,6 +678,9 @@ def deploy_summary_lines(report):
     """The deploy report as a person reads it."""
     out = ["DEPLOY %s to %s: %s%s" % (report["version"], report["environment"], report["outcome"],
                                       " (check mode: nothing changed)" if report["check_mode"] else "")]
+    waves_ = report.get("waves") or []
+    if any(len(wave) > 1 for wave in waves_):
+        out.append("waves (shipped together): " + " | ".join(", ".join(wave) for wave in waves_))
     for s in report["services"]:
         out.append("%s [%s]: %s - %s" % (s["service"], s["strategy"], s["outcome"], s["message"]))
         out.extend(_side_line(d) for d in s["sides"])
@@ -948,4 +952,260 @@ def helm_deploy_results(upgrades, health_checks):
                     "app_version": release.get("app_version"), "status": release.get("status"), "reasons": r.get("reasons"),
                     "target_group": item.get("target_group"),
                     "health": ((health.get("target_groups") or [{}])[0]) if health else None})
+    return out
+
+
+# -- waves: which services ship together (cloudops_deploy.max_parallel, each service's deploy_after) ------------------
+
+def deploy_settings(settings):
+    """cloudops_deploy with its defaults: {max_parallel: 1} (one service after the other, in the declared order)."""
+    return dict({"max_parallel": 1}, **_mapping(settings))
+
+
+def _after(entry):
+    after = entry.get("deploy_after")
+    if after is None:
+        return []
+    return [after] if isinstance(after, str) else after
+
+
+def _cycle(names, after):
+    """One dependency cycle among names ([a, b, ..., a]), or None."""
+    state = {}
+
+    def visit(name, path):
+        state[name] = "open"
+        for dep in after.get(name) or []:
+            if dep not in after:
+                continue
+            if state.get(dep) == "open":
+                return path[path.index(dep):] + [dep]
+            if dep not in state:
+                found = visit(dep, path + [dep])
+                if found:
+                    return found
+        state[name] = "done"
+        return None
+
+    for name in names:
+        if name not in state:
+            found = visit(name, [name])
+            if found:
+                return found
+    return None
+
+
+def wave_problems(services, settings):
+    """What is wrong with the declaration of which services may ship together: cloudops_deploy (max_parallel a whole
+    number >= 1, no other key) and each service's deploy_after (names of other declared services, no cycle)."""
+    out = []
+    if settings is not None and not isinstance(settings, dict):
+        return ["cloudops_deploy must be a mapping, e.g. {max_parallel: 4}; got %s." % type(settings).__name__]
+    settings = _mapping(settings)
+    unknown = sorted(str(key) for key in settings if key != "max_parallel")
+    if unknown:
+        out.append("cloudops_deploy: unknown key(s) %s (known: max_parallel)." % ", ".join(unknown))
+    value = settings.get("max_parallel", 1)
+    if not _whole_number(value) or value < 1:
+        out.append("cloudops_deploy.max_parallel must be a whole number of services shipped at once, 1 or more; got %r." % (value,))
+    names = [entry.get("name") for entry in services or [] if isinstance(entry, dict)]
+    after = {}
+    for entry in services or []:
+        if not isinstance(entry, dict):
+            continue
+        name, deps = entry.get("name"), _after(entry)
+        if not isinstance(deps, (list, tuple)) or not all(isinstance(dep, str) for dep in deps):
+            out.append("Service %s: deploy_after must be a list of service names; got %r." % (name, entry.get("deploy_after")))
+            continue
+        for dep in deps:
+            if dep == name:
+                out.append("Service %s: deploy_after names the service itself." % name)
+            elif dep not in names:
+                out.append("Service %s: deploy_after names %s, which cloudops_services does not declare (%s)." % (
+                    name, dep, ", ".join(str(n) for n in names)))
+        after[name] = [dep for dep in deps if dep in names and dep != name]
+    cycle = _cycle(names, after)
+    if cycle:
+        out.append("cloudops_services: deploy_after goes round in a cycle (%s): no service of it could ship first." % " -> ".join(cycle))
+    return out
+
+
+def waves(services, settings, names):
+    """The waves of a deploy: lists of service names shipped together, in order. `names`: the services with
+    something in the plan. A service ships in a wave after every wave holding a service of its deploy_after (one
+    not in `names` does not hold it back); a wave holds at most max_parallel services, in the declared order.
+    With nothing declared (max_parallel 1, no deploy_after) that is today's order: one service after the other."""
+    limit = deploy_settings(settings)["max_parallel"]
+    limit = int(limit) if _whole_number(limit) and limit >= 1 else 1
+    declared = [entry.get("name") for entry in services or []]
+    chosen = [name for name in declared if name in (names or [])]
+    after = dict((entry.get("name"), [dep for dep in _after(entry) if dep in chosen]) for entry in services or [] if entry.get("name") in chosen)
+    level = {}
+
+    def level_of(name, seen=()):
+        if name not in level:
+            if name in seen:
+                raise ValueError("deploy_after goes round in a cycle through %s" % name)
+            level[name] = 1 + max([level_of(dep, seen + (name,)) for dep in after[name]] or [-1])
+        return level[name]
+
+    out = []
+    for depth in sorted(set(level_of(name) for name in chosen)):
+        group = [name for name in chosen if level[name] == depth]
+        out.extend(group[i:i + limit] for i in range(0, len(group), limit))
+    return out
+
+
+def plan_waves(plan_, services, settings):
+    """waves() of a plan (every service of the plan, in the waves that hold it)."""
+    names = []
+    for r in plan_ or []:
+        if r["service"] not in names:
+            names.append(r["service"])
+    return waves(services, settings, names)
+
+
+# -- one wave's deploy (playbooks/tasks/deploy_wave.yml) ---------------------------------------------------------------
+
+def _of(items, service):
+    return [r for r in items or [] if r.get("service") == service]
+
+
+def _names(items):
+    out = []
+    for r in items or []:
+        if r["service"] not in out:
+            out.append(r["service"])
+    return out
+
+
+def wave(plan_, names):
+    """What one wave's steps take: its plan entries (`items`), those to deploy (`todo`), the services shipped, the
+    releases and smoke runs of the new colour step (every service's, side by side), the traffic steps (`traffic`:
+    per wave step one entry per service still shifting: a blue-green service flips at the first, a canary keeps its
+    own schedule), and the services without a traffic step (their records written after the new colour is up)."""
+    items = [r for r in plan_ or [] if r["service"] in names]
+    todo = [r for r in items if r["action"] == "deploy"]
+    shipped = _names(todo)
+    helm_releases, smoke_runs, shifts, quiet = [], [], [], []
+    for name in shipped:
+        mine = _of(todo, name)
+        steps_ = service_steps(mine)
+        helm_releases.extend(dict(release, service=name) for release in steps_["helm_releases"])
+        smoke_runs.extend(dict(run, service=name) for run in steps_["smoke_runs"])
+        if steps_["shift"]:
+            schedule = shift_schedule(steps_["steps"], steps_["shift_routes"], steps_["gates"], steps_["health_groups"])
+            shifts.append({"service": name, "schedule": schedule, "pause_seconds": mine[0]["pause_seconds"], "gates": steps_["gates"],
+                           "health_groups": shift_health_groups(steps_["shift_routes"], steps_["health_groups"])})
+        else:
+            quiet.append(name)
+    count = max([len(s["schedule"]) for s in shifts] or [0])
+    traffic_ = [[{"service": s["service"], "step": s["schedule"][index], "index": index, "count": len(s["schedule"]),
+                  "pause_seconds": s["pause_seconds"], "gates": s["gates"], "health_groups": s["health_groups"]}
+                 for s in shifts if index < len(s["schedule"])] for index in range(count)]
+    return {"services": names, "items": items, "todo": todo, "shipped": shipped, "helm_releases": helm_releases, "smoke_runs": smoke_runs,
+            "traffic": traffic_, "quiet": quiet, "helm_timeout": todo[0]["helm_timeout"] if todo else "5m0s"}
+
+
+def wave_rollback(todo, restores):
+    """What deploy_rollback takes to put a failed wave back: every service's releases to the revision preflight read
+    (a no-op for a release not upgraded), and its traffic as its first switch found it (`restores`: {service:
+    restore list}), else as preflight read it (a no-op when it did not move)."""
+    switches, releases, checks = [], [], []
+    restores = _mapping(restores)
+    for name in _names(todo):
+        steps_ = service_steps(_of(todo, name))
+        switches.extend(restores.get(name) or steps_["rollback_switches"])
+        releases.extend(steps_["rollback_releases"])
+        checks.extend(steps_["rollback_checks"])
+    return {"switches": switches, "releases": releases, "checks": checks}
+
+
+def _release_of(items, r):
+    return [item for item in items or [] if item.get("side") == r["side"] and item.get("release") == r["release"]]
+
+
+def _service_rollback(rollback_result, mine):
+    """The part of a wave's deploy_rollback result that is this service's."""
+    rollback_result = _mapping(rollback_result)
+    if not rollback_result:
+        return {}
+    releases = [x for r in mine for x in _release_of(rollback_result.get("releases"), r)]
+    ports = [(r["load_balancer_name"], r["listener_port"], r["rule_priority"]) for r in mine]
+    traffic_ = [t for t in rollback_result.get("traffic") or []
+                if (t.get("load_balancer_name"), t.get("port"), t.get("rule_priority")) in ports]
+    return dict(rollback_result, releases=releases, traffic=traffic_,
+                changed=any(x.get("changed") for x in releases) or any(t.get("changed") for t in traffic_))
+
+
+def wave_outcomes(w, helm_results, smoke_results, step_records, rollback_result, failed, error, rollback_error,
+                  started_at, duration_seconds, check_mode=False, halted=False, finished_at=None, record_error=""):
+    """Each service of a wave as the deploy report shows it, and the records its end writes.
+
+    `step_records`: the traffic steps' records of each service ({service: [step record]}); `failed`: the services
+    that failed ([] when the wave went through; every shipped service when the failure cannot be pinned on one);
+    `error`: what failed. When the wave failed, every shipped service was rolled back (`rollback_result`, the
+    wave's deploy_rollback result; `rollback_error` when that failed). `halted`: an earlier wave failed, nothing of
+    this one ran; `record_error`: why the rollback's records were not written. Returns {services: [report entry],
+    records: [deploy_record entry]} (records: those of the rollback, when the wave failed, and of the services
+    without a traffic step, when it passed)."""
+    step_records = _mapping(step_records)
+    wave_failed = bool(error)
+    services, records = [], []
+    for name in w["services"]:
+        items, mine = _of(w["items"], name), _of(w["todo"], name)
+        first = items[0]
+        shift = {"steps": step_records.get(name) or []}
+        own_error = (error if (name in failed or not failed) else "rolled back with its wave: %s failed" % ", ".join(failed)) if wave_failed else ""
+        own_rollback = _service_rollback(rollback_result, mine) if wave_failed and mine else {}
+        sides = side_reports(items, [x for r in mine for x in _release_of(helm_results, r)], own_rollback, shift, own_error)
+        entry = {"service": name, "strategy": first["strategy"], "version": first["version"], "error": "", "started_at": started_at,
+                 "duration_seconds": duration_seconds, "sides": sides, "smoke": [s for s in smoke_results or [] if s.get("service") == name],
+                 "steps": shift["steps"], "rollback": None}
+        if halted or not mine:
+            entry.update(outcome="skipped" if halted else "unchanged", duration_seconds=0, steps=[], smoke=[],
+                         message="not deployed: an earlier service failed and was rolled back" if halted
+                         else "; ".join(_unique(r["reason"] for r in items)))
+            if halted:
+                entry["sides"] = [dict(s, action="skipped") for s in sides]
+        elif wave_failed:
+            outcome = "rollback_failed" if rollback_error else "rolled_back"
+            entry.update(outcome=outcome, error=own_error.strip(), rolled_back=True, rollback=own_rollback or None,
+                         message=("rollback FAILED (%s): check traffic and releases, then run playbooks/rollback.yml" % rollback_error)
+                         if rollback_error else "rolled back: traffic and Helm revisions are as before the deploy")
+            if record_error:
+                entry["message"] += " (the deploy record was not written: %s)" % record_error
+            records.extend(deploy_records(mine, started_at, outcome, sides, own_error, finished_at))
+        else:
+            entry.update(outcome="would_deploy" if check_mode else "deployed", message=service_message(mine, check_mode))
+            if name in w["quiet"]:
+                records.extend(deploy_records(mine, started_at, "deployed", sides, "", finished_at))
+        services.append(entry)
+    return {"services": services, "records": records}
+
+
+def _unique(values):
+    out = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def wave_failed_services(w, up_result, step_results):
+    """The services a wave's failure is pinned on: those of the failed traffic step that did not pass, else those
+    of the new colour step whose release or smoke test failed; [] when it cannot be told (then the wave's)."""
+    for result in reversed(step_results or []):
+        names = [s["service"] for s in _mapping(result).get("services") or [] if not s.get("passed", True)]
+        if names:
+            return names
+    return list(_mapping(up_result).get("failed_services") or [])
+
+
+def wave_unfinished(found, w, finished_at):
+    """unfinished_records() of every service of a wave with nothing to deploy (the records preflight read, `found`)."""
+    out = []
+    for name in w["services"]:
+        if name not in w["shipped"]:
+            out.extend(unfinished_records(_of(found, name), _of(w["items"], name), finished_at))
     return out

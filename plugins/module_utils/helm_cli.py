@@ -207,6 +207,17 @@ def release_from(listed, status=None):
     return release
 
 
+def listed_from_status(status):
+    """The `helm list` entry of a release from its `helm status -o json` (what a reader of releases known by name gets
+    without listing the namespace first): name, namespace, revision, updated (the last deploy time), status,
+    chart (NAME-VERSION) and app_version."""
+    info = status.get("info") or {}
+    meta = (status.get("chart") or {}).get("metadata") or {}
+    return {"name": status.get("name"), "namespace": status.get("namespace"), "revision": status.get("version"),
+            "updated": info.get("last_deployed"), "status": info.get("status"),
+            "chart": "%s-%s" % (meta.get("name"), meta.get("version")) if meta.get("name") else None, "app_version": meta.get("appVersion")}
+
+
 def only_named(listed, names):
     """The `helm list` entries whose name is one of `names` (exact match, whatever regex rules `helm list --filter`
     applies), in listing order: what a reader of a few releases of a busy namespace runs `helm status` on."""

@@ -24,7 +24,9 @@ description:
     health, and runs no Job and no HTTP check.
 options:
   releases:
-    description: The releases to upgrade, usually one per side of one service (the C(helm_deploy) role's C(helm_deploy_releases)).
+    description:
+      - The releases to upgrade, one per side of each service (the C(helm_deploy) role's C(helm_deploy_releases); the
+        deploy runbook gives every service of a wave at once).
     type: list
     elements: dict
     default: []
@@ -33,6 +35,9 @@ options:
         description: Side name (V(primary), V(dr)), for the results.
         type: str
         required: true
+      service:
+        description: The service of the release, for RV(failed_services).
+        type: str
       region:
         description: AWS region of the target group.
         type: str
@@ -95,7 +100,7 @@ options:
         description: Seconds for the target group; default O(health_timeout).
         type: int
   smoke_runs:
-    description: The smoke tests, usually one per side (the C(smoke_test) role's C(smoke_test_runs)).
+    description: The smoke tests, one per side of each service (the C(smoke_test) role's C(smoke_test_runs)).
     type: list
     elements: dict
     default: []
@@ -104,6 +109,9 @@ options:
         description: Side name.
         type: str
         required: true
+      service:
+        description: The service of the run, for RV(smoke_test_results) and RV(failed_services).
+        type: str
       namespace:
         description: Namespace of the Job.
         type: str
@@ -210,6 +218,11 @@ smoke_test_results:
   returned: always
   type: list
   elements: dict
+failed_services:
+  description: On a failure, the services (O(releases[].service), O(smoke_runs[].service)) whose upgrade or smoke test failed.
+  returned: on a failure
+  type: list
+  elements: str
 records:
   description: The records written, C({service, side, changed}).
   returned: always
@@ -237,14 +250,15 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import depl
 
 SET_VALUE = dict(value=dict(type="str", required=True), value_type=dict(type="str", default="raw", choices=["raw", "string", "json", "file"]))
 RELEASE = dict(
-    side=dict(type="str", required=True), region=dict(type="str"), name=dict(type="str", required=True),
+    side=dict(type="str", required=True), service=dict(type="str"), region=dict(type="str"), name=dict(type="str", required=True),
     namespace=dict(type="str", required=True), chart=dict(type="str", required=True), chart_version=dict(type="str", default=""),
     values=dict(type="dict", default={}), values_files=dict(type="list", elements="path", default=[]),
     set_values=dict(type="list", elements="dict", default=[], options=SET_VALUE), timeout=dict(type="str", default="5m0s"),
     kubeconfig=dict(type="str", default=""), context=dict(type="str", default=""), target_group=dict(type="str"),
     health_timeout=dict(type="int"))
 SMOKE = dict(
-    side=dict(type="str", required=True), namespace=dict(type="str", required=True), kubeconfig=dict(type="str", default=""),
+    side=dict(type="str", required=True), service=dict(type="str"), namespace=dict(type="str", required=True),
+    kubeconfig=dict(type="str", default=""),
     context=dict(type="str", default=""), timeout_seconds=dict(type="int", default=300),
     job=dict(type="dict", options=dict(name=dict(type="str", required=True), image=dict(type="str", required=True),
                                        command=dict(type="list", elements="str", required=True), env=dict(type="dict", default={}))),
@@ -367,9 +381,11 @@ def main():
     check_mode = module.check_mode
     records = write_records(module, worker, p["records"], check_mode) if p["records"] else []
 
+    record_seconds = round(time.monotonic() - started, 3)
     ups = [{} for spec in p["releases"]]
     failures = threads.run_all(dict(((spec["side"], "helm", index), bring_up(worker, spec, p["health_timeout"], check_mode, ups[index]))
                                     for index, spec in enumerate(p["releases"])))[1]
+    up_seconds = round(time.monotonic() - started - record_seconds, 3)
     smokes = [{} for run in p["smoke_runs"]]
     if not failures:
         failures = threads.run_all(dict(((run["side"], "smoke", index), smoke_test(worker, run, p["smoke_cleanup"], check_mode, smokes[index]))
@@ -388,9 +404,12 @@ def main():
     if ran:
         detail += "; smoke " + ", ".join("%s %s" % (s["side"], (s["job"] or {}).get("outcome") or (s["http"] or {}).get("status")) for s in ran)
     summary = steps.summary(detail=detail, measures={"releases": len(helm_results), "upgraded": len([r for r in helm_results if r["changed"]]),
-                                                     "smoke_runs": len(ran), "seconds": round(time.monotonic() - started, 3)})
+                                                     "smoke_runs": len(ran), "seconds": round(time.monotonic() - started, 3),
+                                                     "record_seconds": record_seconds, "upgrade_seconds": up_seconds})
     result = dict(changed=changed, helm_deploy_results=helm_results, smoke_test_results=smoke_results, records=records, step_summary=summary)
     if failures:
+        specs = [(key, (p["releases"] if key[1] == "helm" else p["smoke_runs"])[key[2]]) for key in failures]
+        result["failed_services"] = [name for name in dict.fromkeys(spec.get("service") for key, spec in specs) if name]
         module.fail_json(msg=_failure_text(failures), **result)
     module.exit_json(**result)
 

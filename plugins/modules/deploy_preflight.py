@@ -11,8 +11,8 @@ description:
   - Checks the deploy request against the services (as the P(cloudops.runbooks.deploy_request#filter) filter does),
     then reads, side by side (one worker thread per read, each with its own AWS and Kubernetes clients), the EKS
     cluster of each selected side, where each route's listener (default action or rule) sends the traffic and the
-    health of its target groups, the Helm releases of the selected services (one C(helm list) per side and
-    namespace, then C(helm status) of those releases only) and the deploy record of each service and side (ConfigMap
+    health of its target groups, the Helm releases of the selected services (one C(helm status) of each, side by
+    side; not a C(helm list) of the namespace) and the deploy record of each service and side (ConfigMap
     C(cloudops-deploy-<service>) - an interrupted deploy may have left one C(in_progress)).
   - Then decides, with the code of C(module_utils/deploy.py), the colour to deploy and the release to upgrade of each
     service and side, why the live state refuses the deploy, and, per side and side by side, each release to upgrade
@@ -53,6 +53,13 @@ options:
     description: Refuse a route whose new colour's target group has no healthy target.
     type: bool
     default: true
+  settings:
+    description:
+      - Which services may ship together (the inventory's C(cloudops_deploy)) - C(max_parallel), the services shipped at
+        once (default V(1), one after the other in the declared order); each service's C(deploy_after) names the
+        services whose wave must come first. A bad declaration is refused before any read.
+    type: dict
+    default: {}
   binary_path:
     description: The helm binary (default - C(helm) on E(PATH)).
     type: path
@@ -81,12 +88,23 @@ EXAMPLES = r"""
 RETURN = r"""
 plan:
   description:
-    - One entry per service and side, in deploy order (what the P(cloudops.runbooks.deploy_plan#filter) filter gives),
-      with C(action) (V(deploy) or V(none)), the colours, the release to upgrade and its revision, the Helm values,
+    - One entry per service and side, in deploy order, with C(action) (V(deploy) or V(none)), the colours, the release to
+      upgrade and its revision, the Helm values,
       the smoke test, the gates and C(traffic_restore).
   returned: success
   type: list
   elements: dict
+waves:
+  description: The services of the plan in the waves that ship them together, in order (lists of names).
+  returned: success
+  type: list
+  elements: list
+  sample: [[web, catalog], [search]]
+plan_lines:
+  description: The plan as a person reads it, one line per service and side (and the waves, when one ships several services).
+  returned: success
+  type: list
+  elements: str
 records:
   description: The deploy record of each service and side, C({service, side, found, record}) (the record parsed, or null).
   returned: success
@@ -150,24 +168,27 @@ def traffic_read(worker, route, region):
 
 
 def helm_read(worker, read_spec):
-    """The releases of one side and namespace as helm_release_info returns them (`helm list`, then `helm status` of the
-    selected ones side by side), and each one's current state as helm_release compares it (from the same status:
-    its `config` is the user-supplied values `helm get values` would print), so the release checks read nothing again."""
+    """The releases of one side and namespace as helm_release_info returns them, and each one's current state as
+    helm_release compares it, from one `helm status` per release, side by side (the releases are known by name: no
+    `helm list` of the namespace first; a release that does not exist reads None); its `config` is the user-supplied
+    values `helm get values` would print, so the release checks read nothing again."""
     def read():
         helm = helm_cli.HelmRunner(worker, kubeconfig=read_spec["kubeconfig"] or None, context=read_spec["context"] or None)
         namespace = read_spec["namespace"]
-        listed = helm_cli.only_named(helm.json(helm_cli.list_args(namespace, False, True)) or [], read_spec["names"])
-        entries = sorted(listed, key=lambda item: item.get("name") or "")
+        names = sorted(set(read_spec["names"]))
 
-        def status(entry):
-            return lambda: helm.json(helm_cli.status_args(entry["name"], entry.get("namespace") or namespace))
-        found, failures = threads.run_all(dict((index, status(entry)) for index, entry in enumerate(entries)), HELM_WORKERS)
+        def status(name):
+            return lambda: helm.json(helm_cli.status_args(name, namespace), missing_ok=True)
+        found, failures = threads.run_all(dict((name, status(name)) for name in names), HELM_WORKERS)
         if failures:
             threads.fail_from(worker, failures)
         current = dict(((namespace, name), None) for name in read_spec["names"])
-        for index, entry in enumerate(entries):
-            current[(namespace, entry["name"])] = helm_cli.release_summary(found[index])
-        return {"releases": [helm_cli.release_from(entry, found[index]) for index, entry in enumerate(entries)], "current": current}
+        releases = []
+        for name in names:
+            if found[name]:
+                current[(namespace, name)] = helm_cli.release_summary(found[name])
+                releases.append(helm_cli.release_from(helm_cli.listed_from_status(found[name]), found[name]))
+        return {"releases": releases, "current": current}
     return read
 
 
@@ -221,6 +242,7 @@ def main():
             sides=dict(type="list", elements="str", default=[]),
             project_dir=dict(type="path", required=True),
             require_target_healthy=dict(type="bool", default=True),
+            settings=dict(type="dict", default={}),
             binary_path=dict(type="path"),
         ),
         supports_check_mode=True,
@@ -231,7 +253,7 @@ def main():
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=helm_upgrade.YAML_IMPORT_ERROR)
     started = time.monotonic()
     cluster_map = p["eks"] or {}
-    problems = deploy.request_problems(p["services"], cluster_map, p["version"], p["service"], p["sides"])
+    problems = deploy.request_problems(p["services"], cluster_map, p["version"], p["service"], p["sides"], p["settings"])
     if problems:
         module.fail_json(msg=REFUSED + " ".join(problems))
     selected = deploy.select(p["services"], p["service"], p["sides"])
@@ -258,6 +280,7 @@ def main():
     results, failures = threads.run_all(tasks)
     if failures:
         _fail_reads(module, failures)
+    read_seconds = round(time.monotonic() - started, 3)
 
     clusters = [value for key, value in results.items() if key[0] == "eks"]
     alb = [results.get(("alb", pair["side"], "%s:%d" % (pair["service"]["name"], index)), {}) for index, pair in enumerate(pairs)]
@@ -291,8 +314,14 @@ def main():
             "colour): %s. Give the gate dimensions, or the service traffic.<side>.load_balancer_name and target_group." % ", ".join(undimensioned)))
     seconds = round(time.monotonic() - started, 3)
     summary = steps.summary(detail="; ".join(deploy.plan_lines(plan)),
-                            measures={"routes": len(plan), "to_deploy": len([r for r in plan if r["action"] == "deploy"]), "read_seconds": seconds})
-    module.exit_json(changed=False, plan=plan, records=records, step_summary=summary)
+                            measures={"routes": len(plan), "to_deploy": len([r for r in plan if r["action"] == "deploy"]), "read_seconds": seconds,
+                                      "live_read_seconds": read_seconds, "check_seconds": round(seconds - read_seconds, 3)})
+    waves = deploy.plan_waves(plan, p["services"], p["settings"])
+    lines = deploy.plan_lines(plan)
+    if any(len(wave) > 1 for wave in waves):
+        lines.append("waves (shipped together): " + " | ".join(", ".join(wave) for wave in waves))
+        summary["detail"] += "; " + lines[-1]
+    module.exit_json(changed=False, plan=plan, waves=waves, plan_lines=lines, records=records, step_summary=summary)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,23 @@ description:
   - With O(finish) and a step that passed, writes the deploy records of the service (outcome V(deployed), the
     revisions and the traffic after), as the deploy runbook does after its last step.
   - Check mode predicts the switch and the records and reads no gate and no health (no new traffic to observe).
+  - With O(wave) instead of O(step), one step of several services shipped together (a wave of the deploy runbook) -
+    each service switched, observed for its own C(pause_seconds) and gated side by side in the same process;
+    with O(finish), the records of each service whose schedule ends at this step are written when every service of
+    the step passed.
 options:
   step:
-    description: The step, C({percent, sides, switches}) (an entry of the P(cloudops.runbooks.traffic_shift_schedule#filter) filter).
+    description:
+      - The step, C({percent, sides, switches}) (an entry of the P(cloudops.runbooks.traffic_shift_schedule#filter) filter).
+      - Exactly one of O(step) and O(wave) is required.
     type: dict
-    required: true
+  wave:
+    description:
+      - One step of several services, one entry each - C({service, step, index, count, pause_seconds, gates, health_groups}),
+        the keys as the options of the same names for one service (an entry of a wave's C(traffic) list of the
+        P(cloudops.runbooks.deploy_wave#filter) filter).
+    type: list
+    elements: dict
   index:
     description: The step's index in the schedule (0 for the first).
     type: int
@@ -56,7 +68,7 @@ options:
   finish:
     description:
       - After a step that passed, write the service's deploy records - C({todo, helm_deploy_results, started_at}), C(todo)
-        the service's plan entries to deploy.
+        the service's plan entries to deploy (with O(wave), the wave's - the records of the services whose last step this is).
     type: dict
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -92,6 +104,13 @@ failure:
 restore:
   description: The switches that put every route back as it was before this step (as M(cloudops.runbooks.alb_traffic_switch) returns).
   returned: always
+  type: list
+  elements: dict
+services:
+  description:
+    - With O(wave), one entry per service C({service, step, passed, failure, restore, changed}) (the keys as the
+      top-level ones for one service); on a failure, those the step got.
+  returned: with O(wave)
   type: list
   elements: dict
 records:
@@ -150,10 +169,108 @@ def write_records(module, worker, entries, check_mode):
     return threads.run_all(dict(((entry["side"], "record", index), write(entry)) for index, entry in enumerate(entries)))
 
 
+def one_service(worker, entry, require_healthy, health_timeout, check_mode, diff, region, found):
+    """One service's part of a wave step: switch, observe, gates and health. Keeps what it got in `found`."""
+    def run():
+        step = entry["step"]
+        found.update(switch={}, gates=[], health=[])
+        if step.get("switches"):
+            try:
+                found["switch"] = traffic_switch.switch(worker, traffic_switch.with_defaults(step["switches"]), require_healthy, False,
+                                                        check_mode, diff, region)
+            except threads.WorkerFailed as failed:
+                found["switch"] = dict((k, v) for k, v in failed.kwargs.items() if k in ("changed", "switches", "restore"))
+                raise
+        if check_mode:
+            return found
+        pause, count, index = int(entry.get("pause_seconds") or 0), int(entry.get("count") or 1), int(entry.get("index") or 0)
+        gates, groups = entry.get("gates") or [], entry.get("health_groups") or []
+        if pause > 0 and (gates or index + 1 < count):
+            time.sleep(pause)
+        tasks = {}
+        for n, gate in enumerate(gates):
+            tasks[(gate.get("side"), "gate", gate.get("name"), n)] = gate_read(worker, gate)
+        for n, group in enumerate(groups):
+            tasks[(group.get("side"), "health", group.get("name"), n)] = health_read(worker, group, health_timeout)
+        got, failures = threads.run_all(tasks)
+        if failures:
+            first = next(iter(failures.values()))
+            raise threads.WorkerFailed("; ".join("%s: %s" % (_label(k), threads._text(f)) for k, f in failures.items()),  # pylint: disable=protected-access
+                                       {}, first.exception)
+        found["gates"] = [dict(got[key], item=gate) for key, gate in zip([k for k in tasks if k[1] == "gate"], gates)]
+        found["health"] = [dict(got[key], item=group) for key, group in zip([k for k in tasks if k[1] == "health"], groups)]
+        return found
+    return run
+
+
+def run_wave(module, p, check_mode):
+    """One step of several services side by side (O(wave)); ends the module."""
+    started = time.monotonic()
+    worker = threads.WorkerModule(module)
+    entries = p["wave"]
+    founds = [{} for entry in entries]
+    failures = threads.run_all(dict(((entry.get("service"), "step", index), one_service(
+        worker, entry, p["require_healthy"], p["health_timeout"], check_mode, module._diff, module.region, founds[index]))
+        for index, entry in enumerate(entries)))[1]
+    services, diffs = [], []
+    for index, (entry, found) in enumerate(zip(entries, founds)):
+        switch = found.get("switch") or {}
+        record = deploy.shift_step(int(entry.get("index") or 0), entry["step"], switch, found.get("gates") or [], found.get("health") or [],
+                                   check_mode)
+        failed = failures.get((entry.get("service"), "step", index))
+        count = int(entry.get("count") or 1)
+        if failed is not None:
+            record["passed"] = False
+            failure = threads._text(failed)  # pylint: disable=protected-access
+        else:
+            failure = "" if record["passed"] else deploy.shift_failure(record, count)
+        services.append({"service": entry.get("service"), "step": record, "passed": record["passed"], "failure": failure,
+                         "restore": switch.get("restore") or [], "changed": bool(switch.get("changed")), "last": record["step"] == count})
+        diffs.extend(switch.get("diff") or [])
+    passed = all(s["passed"] for s in services)
+    failure = "; ".join("%s: %s" % (s["service"], s["failure"]) for s in services if not s["passed"])
+    result = dict(changed=any(s["changed"] for s in services), services=services, passed=passed, failure=failure, records=[])
+    if diffs:
+        result["diff"] = diffs
+    if p["finish"] and passed:
+        finish = p["finish"]
+        todo = [r for r in finish.get("todo") or [] if any(s["service"] == r["service"] and s["last"] for s in services)]
+        entries_ = []
+        for s in services:
+            mine = [r for r in todo if r["service"] == s["service"]]
+            if mine:
+                helm = [h for h in finish.get("helm_deploy_results") or []
+                        if any(h.get("side") == r["side"] and h.get("release") == r["release"] for r in mine)]
+                sides = deploy.side_reports(mine, helm, {}, {"steps": [s["step"]]}, "")
+                now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                entries_.extend(deploy.deploy_records(mine, finish.get("started_at"), "deployed", sides, "", now))
+        if entries_:
+            written, failed = write_records(module, threads.WorkerModule(module), entries_, check_mode)
+            result["records"] = [{"service": r["service"], "side": r["side"], "changed": r["changed"]} for r in written.values()]
+            result["changed"] = result["changed"] or any(r["changed"] for r in result["records"])
+            if failed:
+                result["passed"] = False
+                result["failure"] = "; ".join("%s: %s" % (_label(k), threads._text(f)) for k, f in failed.items())  # pylint: disable=protected-access
+    shown = ", ".join("%s step %s of %s (%s): %s" % (
+        s["service"], s["step"]["step"], entry.get("count"), ("%s%%" % s["step"]["percent"]) if s["step"]["percent"] is not None else "in place",
+        "passed" if s["passed"] else "FAILED") for s, entry in zip(services, entries))
+    result["step_summary"] = steps.summary(
+        detail=shown, measures={"services": len(services), "switches": sum(len(s["step"]["switches"]) for s in services),
+                                "gates": sum(len(s["step"]["gates"]) for s in services),
+                                "pause_seconds": max([int(e.get("pause_seconds") or 0) for e in entries] or [0]) if not check_mode else 0,
+                                "seconds": round(time.monotonic() - started, 3)},
+        gates=[steps.gate(s["service"] + " " + g["side"] + " " + g["name"], g["passed"], g["reason"],
+                          {"value": g["value"], "threshold": g["threshold"]}) for s in services for g in s["step"]["gates"]])
+    if not result["passed"]:
+        module.fail_json(msg="Traffic step failed: " + result["failure"], **result)
+    module.exit_json(**result)
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
-            step=dict(type="dict", required=True),
+            step=dict(type="dict"),
+            wave=dict(type="list", elements="dict"),
             index=dict(type="int", default=0),
             count=dict(type="int", default=1),
             pause_seconds=dict(type="int", default=0),
@@ -163,10 +280,14 @@ def main():
             require_healthy=dict(type="bool", default=True),
             finish=dict(type="dict"),
         ),
+        required_one_of=[("step", "wave")],
+        mutually_exclusive=[("step", "wave")],
         supports_check_mode=True,
     )
     p = module.params
     check_mode = module.check_mode
+    if p["wave"] is not None:
+        run_wave(module, p, check_mode)
     step = p["step"]
     started = time.monotonic()
     switch = {}

@@ -408,3 +408,92 @@ def test_rollback_refuses_a_revision_without_a_service(sandbox, runbook):
     failed(proc)
     assert changed == 0
     assert "Rollback refused, nothing changed. rollback_revision needs rollback_service" in flat(proc.stdout)
+
+
+# -- waves: services shipped together ------------------------------------------------------------------------------------------
+def estate_services():
+    """cloudops_services of the sandbox inventory (web, catalog), to declare deploy_after on."""
+    import yaml
+
+    with open("inventories/sandbox/group_vars/all/estate.yml") as handle:
+        return yaml.safe_load(handle)["cloudops_services"]
+
+
+def test_a_wave_ships_two_services_together(fresh_sandbox, runbook):
+    sb = fresh_sandbox
+    proc, report, _ = runbook(sb, "playbooks/deploy.yml", {"deploy_version": "1.1.0", "cloudops_deploy": {"max_parallel": 2}})
+    ok(proc)
+
+    assert report["waves"] == [["web", "catalog"]]
+    assert [(s["service"], s["outcome"]) for s in report["services"]] == [("web", "deployed"), ("catalog", "deployed")]
+    for side in SIDES:
+        assert weights(sb, side, "shop-%s-alb" % side) == {"shop-%s-blue" % side: 0, "shop-%s-green" % side: 100}
+        assert record(sb, side, "shop", "web")["outcome"] == "deployed"
+    assert weights(sb, "primary", "shop-primary-alb", 10) == {"shop-primary-catalog-blue": 0, "shop-primary-catalog-green": 100}
+    assert record(sb, "primary", "catalog", "catalog")["outcome"] == "deployed"
+    web, catalog = report["services"]
+    assert [s["percent"] for s in web["steps"]] == [100] and [s["percent"] for s in catalog["steps"]] == [10, 50, 100]
+    assert web["sides"][0]["revision_after"] == 2 and catalog["sides"][0]["revision_after"] == 2
+    # One module process brings both new colours up; one per traffic step across the wave (catalog's schedule: 3).
+    assert proc.stdout.count("TASK [Deploy | bring the new colour up") == 1
+    assert proc.stdout.count("TASK [Deploy | traffic step") == 3
+    assert "waves (shipped together): web, catalog" in flat(proc.stdout)
+
+
+def test_a_failure_in_a_wave_rolls_the_whole_wave_back(fresh_sandbox, runbook):
+    sb = fresh_sandbox
+    before = snapshot(sb)
+    put_5xx(sb, 42)  # catalog's gate fails after its first step, when web has already flipped in the same step
+    proc, report, _ = runbook(sb, "playbooks/deploy.yml", {"deploy_version": "1.1.0", "cloudops_deploy": {"max_parallel": 2}})
+    failed(proc)
+
+    for side in SIDES:
+        assert actions(sb, side, "shop-%s-alb" % side) == before[side, "listener"]
+        green = release(sb, side, "shop", "shop-green")
+        assert (green["revision"], green["description"]) == (3, "Rollback to 1") and same_content(before[side, "shop-green"], green)
+        assert record(sb, side, "shop", "web")["outcome"] == "rolled_back"
+    assert actions(sb, "primary", "shop-primary-alb", 10) == before["primary", "rule10"]
+    assert release(sb, "primary", "catalog", "catalog-green")["description"] == "Rollback to 1"
+    assert record(sb, "primary", "catalog", "catalog")["outcome"] == "rolled_back"
+
+    web, catalog = report["services"]
+    assert (report["outcome"], web["outcome"], catalog["outcome"]) == ("failed", "rolled_back", "rolled_back")
+    assert "Gate failed after step 1 of 3" in catalog["error"]
+    assert web["error"] == "rolled back with its wave: catalog failed"
+    assert web["rollback"]["verified"] is True and catalog["rollback"]["verified"] is True
+    assert "Deploy failed: web rolled_back (rolled back with its wave: catalog failed); catalog rolled_back" in flat(proc.stdout)
+
+
+def test_deploy_after_orders_the_waves_and_a_failed_wave_skips_the_later_ones(fresh_sandbox, runbook):
+    sb = fresh_sandbox
+    before = snapshot(sb)
+    services = [dict(s, deploy_after=["catalog"]) if s["name"] == "web" else s for s in estate_services()]
+    put_5xx(sb, 42)
+    proc, report, _ = runbook(sb, "playbooks/deploy.yml", {"deploy_version": "1.1.0", "cloudops_services": services,
+                                                          "cloudops_deploy": {"max_parallel": 2}})
+    failed(proc)
+
+    assert report["waves"] == [["catalog"], ["web"]]  # after catalog, although declared first
+    catalog, web = report["services"]
+    assert (catalog["service"], catalog["outcome"], web["service"], web["outcome"]) == ("catalog", "rolled_back", "web", "skipped")
+    assert web["message"] == "not deployed: an earlier service failed and was rolled back"
+    for side in SIDES:  # web was never touched
+        assert actions(sb, side, "shop-%s-alb" % side) == before[side, "listener"]
+        assert release(sb, side, "shop", "shop-green") == before[side, "shop-green"]
+        assert record(sb, side, "shop", "web") == before[side, "record-web"]
+
+
+@pytest.mark.parametrize("deploy_after, settings, message", [
+    ({"web": ["nope"]}, {}, "Service web: deploy_after names nope, which cloudops_services does not declare (web, catalog)."),
+    ({"web": ["catalog"], "catalog": ["web"]}, {"max_parallel": 2},
+     "cloudops_services: deploy_after goes round in a cycle (web -> catalog -> web): no service of it could ship first."),
+    ({}, {"max_parallel": 0}, "cloudops_deploy.max_parallel must be a whole number of services shipped at once, 1 or more; got 0."),
+])
+def test_a_bad_wave_declaration_is_refused_before_any_change(sandbox, runbook, deploy_after, settings, message):
+    services = [dict(s, deploy_after=deploy_after[s["name"]]) if s["name"] in deploy_after else s for s in estate_services()]
+    proc, report, changed = runbook(sandbox, "playbooks/deploy.yml", {"deploy_version": "1.1.0", "cloudops_services": services,
+                                                                     "cloudops_deploy": settings})
+    failed(proc)
+    assert changed == 0 and report is None
+    assert "Deploy refused, nothing changed." in flat(proc.stdout) and message in flat(proc.stdout)
+    assert "take the runbook lock" not in proc.stdout  # refused before the lock

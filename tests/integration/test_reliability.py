@@ -43,11 +43,13 @@ RUNBOOKS = {
 # Where each runbook is killed: the start of each of its major steps (the previous one is done). The first point of
 # each runbook runs in `make test`; the others are marked `long` (`make integration-long`).
 KILL_POINTS = {
-    # The deploy's steps are coarse (one module process brings the new colour up, one per traffic step, the last one
-    # writing the records); the rollback is one module process (records read, restored, read back, recorded).
-    "deploy": ["TASK [Deploy | record the outcome of web]",
+    # The deploy's steps are coarse (one module process brings the wave's new colour up, one per traffic step across
+    # the wave, a service's last one writing its records); the rollback is one module process (records read,
+    # restored, read back, recorded).
+    "deploy": ["TASK [Deploy | the outcome of the wave]",
                "TASK [Deploy | bring the new colour up (record, Helm upgrade, healthy targets, smoke test)]",
-               "TASK [Deploy | keep the revisions and the smoke test results]", "TASK [Deploy | move the traffic and gate it]"],
+               "TASK [Deploy | move the traffic and gate it, one step across the wave at a time]",
+               "TASK [Deploy | traffic step across the wave 1 of 1]"],
     "rollback": ["TASK [Restore the traffic and the Helm revisions recorded before the deploy]", "TASK [Keep the rollback report]"],
     "backup": ["TASK [cloudops.runbooks.db_snapshot : Copy the snapshot to the other region]",
                "TASK [Prune old snapshots in both regions]"],

@@ -12,7 +12,8 @@ from ansible_collections.cloudops.runbooks.plugins.filter import deploy
 
 def test_filters_are_registered():
     filters = deploy.FilterModule().filters()
-    assert {"canary_schedule", "forward_diff", "idle_colour", "deploy_request", "deploy_plan", "rollback_request"} <= set(filters)
+    assert {"canary_schedule", "forward_diff", "idle_colour", "deploy_request", "deploy_wave", "rollback_request"} <= set(filters)
+    assert not {"deploy_plan", "deploy_routes", "rollback_plan", "traffic_shift_step", "helm_deploy_results"} & set(filters)  # logic in module_utils
     for name, function in filters.items():
         assert function.__name__ == name
 

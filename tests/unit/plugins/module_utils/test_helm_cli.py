@@ -476,3 +476,16 @@ def test_only_named_keeps_the_named_releases_in_listing_order():
     assert helm_cli.only_named(listed, ["shop-blue", "shop-green", "", None]) == [{"name": "shop-green"}, {"name": "shop-blue"}]
     assert helm_cli.only_named(listed, []) == []
     assert helm_cli.only_named(None, ["x"]) == []
+
+
+def test_listed_from_status_reads_as_a_helm_list_entry():
+    status = {"name": "shop-green", "namespace": "shop", "version": 3, "config": {"image": {"tag": "1.1.0"}},
+              "info": {"status": "deployed", "last_deployed": "2026-01-01T00:00:00Z", "description": "Upgrade complete"},
+              "chart": {"metadata": {"name": "sample-app", "version": "0.2.0", "appVersion": "1.0"}}}
+    listed = helm_cli.listed_from_status(status)
+    assert listed == {"name": "shop-green", "namespace": "shop", "revision": 3, "updated": "2026-01-01T00:00:00Z", "status": "deployed",
+                      "chart": "sample-app-0.2.0", "app_version": "1.0"}
+    release = helm_cli.release_from(listed, status)
+    assert (release["revision"], release["chart"], release["values"], release["description"]) == (
+        3, "sample-app-0.2.0", {"image": {"tag": "1.1.0"}}, "Upgrade complete")
+    assert helm_cli.listed_from_status({"name": "x"})["chart"] is None
