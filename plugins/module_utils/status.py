@@ -166,6 +166,10 @@ def status_table(report):
     elif dns:
         dns_title = "DNS  %s -> serving %s (primary healthy: %s)" % (dns.get("record_name"), dns.get("serving"), _text(dns.get("primary_healthy")))
     lines = ["STATUS of %s (collected %s)" % (_text(report.get("environment")), _text(report.get("collected_at")))]
+    production = report.get("production")
+    if isinstance(production, dict):
+        lines.append("PRODUCTION on %s%s" % ("DR" if production.get("side") == "dr" else "the primary region",
+                                             ": " + production["note"] if production.get("note") else ""))
     lines += _section("EKS", ["SIDE", "CLUSTER", "STATUS", "VERSION", "NODEGROUP", "NG_STATUS", "MIN", "DESIRED", "MAX"], _eks_rows(report.get("eks")))
     lines += _section("RDS", ["SIDE", "INSTANCE", "REGION", "ROLE", "STATUS", "ENGINE", "MULTI_AZ", "BACKUP_DAYS", "LAG_S", "RPO_S", "LAG_VERDICT"],
                       _rds_rows(report.get("rds")))
@@ -237,12 +241,13 @@ def build_report(reads, config):
     """The status report (no timestamps: drills diff it) from what the reads returned.
 
     reads: {"eks", "rds", "alb", "helm": {side: the info module's result}, "dns": route53_failover_info's result or
-      None}; the sides in the order they are to appear (eks/alb/helm: primary, dr; rds: primary, replica).
+      None, "production": failover_state.production() of the failover record, when it was read}; the sides in the
+      order they are to appear (eks/alb/helm: primary, dr; rds: primary, replica).
     config: the status inputs {"environment", "alb", "dns", "helm"} for names the reads do not echo.
     """
     alb_config = config.get("alb") or {}
     helm_config = config.get("helm") or {}
-    return {
+    report = {
         "environment": config.get("environment"),
         "eks": dict((side, _eks(result)) for side, result in (reads.get("eks") or {}).items()),
         "rds": dict((side, _rds(result)) for side, result in (reads.get("rds") or {}).items()),
@@ -252,6 +257,10 @@ def build_report(reads, config):
         "helm": dict((side, _helm(result, helm_config.get("releases"), helm_config.get("release_namespace")))
                      for side, result in (reads.get("helm") or {}).items()),
     }
+    if reads.get("production") is not None:
+        # Which side serves production, from the failover record (module_utils/failover_state.py).
+        report["production"] = reads["production"]
+    return report
 
 
 def status_report(results, config):

@@ -179,6 +179,17 @@ options:
       desired_size: {description: Desired size., type: int, required: true}
       max_size: {description: Maximum size., type: int, required: true}
       timeout: {description: Seconds to wait., type: int, default: 1800}
+  production_record:
+    description:
+      - Also read the failover's progress record (a ConfigMap on the DR cluster, through O(eks.dr.kubeconfig)) and
+        report which side serves production (RV(status_report.production)): DR after a real failover until a
+        failback completes. Ignored on a one-region estate.
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      namespace: {description: Namespace of the record (C(cloudops_failover.record.namespace))., type: str, required: true}
+      name: {description: The record's ConfigMap., type: str, default: cloudops-failover}
+      context: {description: Kubeconfig context of the DR cluster., type: str}
   replica_settled:
     description:
       - Before reading it, wait until O(rds.replica.instance_id) is C(available) and replicating from
@@ -269,6 +280,15 @@ status_report:
       description: Per side C({namespace, releases[{name, namespace, revision, status, chart, app_version, description, colour}]}).
       type: dict
       returned: success
+    production:
+      description:
+        - Which side serves production, from the failover record - C(side) (V(primary), or V(dr) after a real failover
+          until a failback completes), C(failed_over), C(run_id), C(since), C(failback) (the phase of a failback under
+          way) and C(note).
+      type: dict
+      returned: with O(production_record) on a two-region estate
+      sample: {side: dr, failed_over: true, run_id: failover-prod-20260131T120000, since: '2026-01-31T12:04:10Z', failback: null,
+               note: "production runs on DR since 2026-01-31T12:04:10Z (failover failover-prod-20260131T120000): ..."}
   sample:
     collected_at: '2026-01-31T12:00:00Z'
     environment: sandbox
@@ -323,8 +343,10 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import capacity
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_state
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
+from ansible_collections.cloudops.runbooks.plugins.module_utils import records
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status
@@ -338,6 +360,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.workloads import Workloads
 
 
@@ -387,6 +410,9 @@ def argument_spec():
             max_size=dict(type="int", required=True),
             timeout=dict(type="int", default=1800))),
         replica_settled=dict(type="dict", options=dict(timeout=dict(type="int", default=3600))),
+        production_record=dict(type="dict", options=dict(namespace=dict(type="str", required=True),
+                                                         name=dict(type="str", default=failover_state.FAILOVER_RECORD),
+                                                         context=dict(type="str"))),
     )
 
 
@@ -504,6 +530,15 @@ def reads(worker, params, shared=None):
         namespace = params["helm"]["release_namespace"]
         return lambda: {"releases": helm_cli.HelmRunner(worker, kubeconfig=kubeconfig).releases(namespace, workers=HELM_WORKERS)}
 
+    def production_read():
+        spec, dr = params["production_record"], params["eks"]["dr"]
+        api = k8s_retry.module_api_client(worker, dr.get("kubeconfig") or None, spec.get("context") or None)
+        found = ConfigMaps(worker, api, spec["namespace"]).read(spec["name"])
+        try:
+            return failover_state.production(records.parse(found) if found is not None else None)
+        except records.RecordError as e:
+            worker.fail_json(msg=str(e))
+
     def capacity_read():
         spec = params["capacity"]
         wanted = [dict(w) for w in spec["workloads"]]
@@ -536,6 +571,8 @@ def reads(worker, params, shared=None):
     for side in declared["sides"]:
         tasks[("alb", side)] = alb_read(side)
     tasks[("dns", None)] = dns_read
+    if params.get("production_record") and "dr" in declared["sides"]:
+        tasks[("production", None)] = production_read
     for side in declared["sides"]:
         tasks[("helm", side)] = helm_read(side)
     if params.get("capacity"):
@@ -578,7 +615,7 @@ def main():
         threads.fail_from(module, failures, label)
     seconds = round(time.monotonic() - started, 3)
 
-    found = {"dns": results[("dns", None)]}
+    found = {"dns": results[("dns", None)], "production": results.get(("production", None))}
     for (part, side), result in results.items():
         if side is not None and part != "capacity":
             found.setdefault(part, {})[side] = result

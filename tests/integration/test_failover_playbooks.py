@@ -266,6 +266,9 @@ def test_failover_promotes_scales_repoints_flips_and_reports_the_rto(rb):
     assert "RTO: cut to smoke test passing on DR" in proc.stdout
     record = rb.record("cloudops-failover")
     assert (record["outcome"], record["run_id"], record["cut_at"]) == ("failed_over", report["run_id"], report["cut_at"])
+    # The status runbook says production runs on DR now (from the failover record).
+    production = rb.status()["production"]
+    assert (production["side"], production["run_id"]) == ("dr", report["run_id"]) and "playbooks/failback.yml" in production["note"]
 
     # Done is done: a second run finds nothing to promote and says so before changing anything.
     proc, _, _ = rb.run("playbooks/failover.yml")

@@ -130,3 +130,12 @@ def test_step_summary_of_a_primary_without_lag_has_no_gate_and_no_read_time():
     summary = status.step_summary(report)
     assert summary["gates"] == [] and "read_seconds" not in summary["measures"]
     assert summary["detail"].startswith("dev: DNS serving -; replica - lag - (-); ALB ; EKS 0/0 active")
+
+
+def test_status_table_says_where_production_runs_when_the_record_was_read():
+    report = dict(status.status_report(RESULTS, CONFIG), collected_at="2026-01-01T00:00:00Z")
+    assert "PRODUCTION" not in status.status_table(report)  # not read
+    on_dr = status.build_report({"production": {"side": "dr", "note": "production runs on DR since X (failover Y): ..."}}, CONFIG)
+    assert status.status_table(on_dr).splitlines()[1] == "PRODUCTION on DR: production runs on DR since X (failover Y): ..."
+    at_home = status.build_report({"production": {"side": "primary", "note": ""}}, CONFIG)
+    assert status.status_table(at_home).splitlines()[1] == "PRODUCTION on the primary region"

@@ -353,3 +353,23 @@ def test_a_half_declared_dr_side_is_refused_naming_what_is_there_and_what_is_not
     assert result["failed"] is True and estate.clients == []
     assert result["msg"] == ("The DR side is half declared: cloudops_eks.dr is given but cloudops_rds.replica, cloudops_alb.dr are not. "
                              "Declare all of them (two regions) or none (a one-region estate, docs/one-region.md).")
+
+
+def test_the_report_says_which_side_serves_production_from_the_failover_record(monkeypatch, capsys):
+    estate = Judged(monkeypatch)
+    read = []
+
+    class ConfigMaps(object):
+        def __init__(self, module, api, namespace):
+            self.namespace = namespace
+
+        def read(self, name):
+            read.append((self.namespace, name))
+            return {"data": {"record.json": '{"run_id": "failover-sandbox-1", "outcome": "failed_over", "smoke_passed_at": "2026-01-31T12:04:10Z"}'}}
+    monkeypatch.setattr(estate_status, "ConfigMaps", ConfigMaps)
+    result = estate.run(capsys, dict(ARGS, production_record={"namespace": "shop"}))
+    assert "failed" not in result, result.get("msg")
+    assert read == [("shop", "cloudops-failover")]
+    production = result["status_report"]["production"]
+    assert (production["side"], production["failed_over"], production["run_id"]) == ("dr", True, "failover-sandbox-1")
+    assert "production" not in estate.run(capsys, ARGS)["status_report"]  # not asked: not read, not reported
