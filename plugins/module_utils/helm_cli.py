@@ -68,6 +68,9 @@ def global_args(kubeconfig=None, context=None):
     return args
 
 
+RELEASE_STATES = ("deployed", "failed", "pending", "superseded", "uninstalled", "uninstalling")
+
+
 def list_args(namespace=None, all_namespaces=False, all_statuses=False):
     """Arguments of `helm list` with JSON output."""
     args = ["list", "--output", "json"]
@@ -76,7 +79,9 @@ def list_args(namespace=None, all_namespaces=False, all_statuses=False):
     elif namespace:
         args += ["--namespace", namespace]
     if all_statuses:
-        args.append("--all")
+        # Every state by name: helm v3 has --all for this, helm v4 lists every state by default and has no --all;
+        # both take these flags.
+        args += ["--" + state for state in RELEASE_STATES]
     return args
 
 

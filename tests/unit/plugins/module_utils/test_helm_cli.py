@@ -19,7 +19,8 @@ def test_global_args_leave_out_empty_values():
         ({}, ["list", "--output", "json"]),
         ({"namespace": "shop"}, ["list", "--output", "json", "--namespace", "shop"]),
         ({"namespace": "shop", "all_namespaces": True}, ["list", "--output", "json", "--all-namespaces"]),
-        ({"all_statuses": True}, ["list", "--output", "json", "--all"]),
+        ({"all_statuses": True}, ["list", "--output", "json", "--deployed", "--failed", "--pending", "--superseded", "--uninstalled",
+                                  "--uninstalling"]),
     ],
 )
 def test_list_args(kwargs, expected):
