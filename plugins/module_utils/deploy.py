@@ -18,6 +18,7 @@ import json
 import os
 import re
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_state
 from ansible_collections.cloudops.runbooks.plugins.module_utils import traffic
 
 SWITCHED = ("bluegreen", "canary")
@@ -237,10 +238,11 @@ def _named(releases, name):
     return next((r for r in releases or [] if r.get("name") == name), None)
 
 
-def route(entry, side, eks, version, project_dir, alb, releases):
+def route(entry, side, eks, version, project_dir, alb, releases, production=None):
     """Where one service stands on one side, from alb_traffic_info's result (`alb`, {} or a skipped result when the
     side has no load balancer) and the side's helm releases: the colour to deploy, the release to upgrade, what
-    the traffic is now and how to put it back."""
+    the traffic is now and how to put it back. production: failover_state.production() of the failover record -
+    while production runs on DR, DR's releases get the primary's (production) values, not DR's standby ones."""
     route_in = _route_of(entry, side)
     cluster = _mapping(eks.get(side))
     alb = _mapping(alb)
@@ -269,7 +271,8 @@ def route(entry, side, eks, version, project_dir, alb, releases):
         "colour_value": entry.get("colour_value") or "",
         "chart": chart_path(entry.get("chart"), project_dir),
         "chart_version": str(entry.get("chart_version") or ""),
-        "values": combine(entry.get("values") or {}, _mapping(_mapping(entry.get("side_values")).get(side))),
+        "values": combine(entry.get("values") or {},
+                          _mapping(_mapping(entry.get("side_values")).get(failover_state.side_values_key(side, production)))),
         "values_files": values_file_paths(entry.get("values_files"), project_dir),
         "helm_timeout": entry.get("helm_timeout") or "5m0s",
         "health_timeout_seconds": int(entry.get("health_timeout_seconds") or 300),
@@ -303,13 +306,14 @@ def route(entry, side, eks, version, project_dir, alb, releases):
     }
 
 
-def routes(selected, eks, version, project_dir, alb_results, reads, helm_results):
+def routes(selected, eks, version, project_dir, alb_results, reads, helm_results, production=None):
     """route() of every pair: `alb_results` in pairs() order, `helm_results` in helm_reads() order."""
     out = []
     for index, pair in enumerate(pairs(selected)):
         entry, side = pair["service"], pair["side"]
         alb = alb_results[index] if index < len(alb_results or []) else {}
-        out.append(route(entry, side, eks, version, project_dir, alb, releases_read(reads, helm_results, side, entry["namespace"])))
+        out.append(route(entry, side, eks, version, project_dir, alb, releases_read(reads, helm_results, side, entry["namespace"]),
+                         production))
     return out
 
 

@@ -60,6 +60,17 @@ options:
         services whose wave must come first. A bad declaration is refused before any read.
     type: dict
     default: {}
+  production_record:
+    description:
+      - Also read the failover's progress record (a ConfigMap on the DR cluster, through O(eks.dr)) to know which side
+        serves production. While production runs on DR (a real failover, until a failback completes), the DR side's
+        releases get the production values - C(values) with the primary's C(side_values), not DR's standby ones - so a
+        deploy keeps DR at production size. Ignored without a DR side.
+    type: dict
+    version_added: 0.9.0
+    suboptions:
+      namespace: {description: Namespace of the record (C(cloudops_failover.record.namespace))., type: str, required: true}
+      name: {description: The record's ConfigMap., type: str, default: cloudops-failover}
   binary_path:
     description: The helm binary (default - C(helm) on E(PATH)).
     type: path
@@ -110,6 +121,13 @@ records:
   returned: success
   type: list
   elements: dict
+production:
+  description:
+    - Which side serves production (C(side), C(failed_over), C(run_id), C(since), C(note)); the primary when
+      O(production_record) is not given or the estate has no DR side.
+  returned: success
+  type: dict
+  sample: {side: dr, failed_over: true, run_id: failover-prod-20260131T120000, since: '2026-01-31T12:04:10Z', failback: null, note: "..."}
 step_summary:
   description: The standard step result of a runbook step.
   returned: success
@@ -123,10 +141,13 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, helm_cli, helm_upgrade, steps, threads
+from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, failover_state, helm_cli, helm_upgrade, steps, threads
+from ansible_collections.cloudops.runbooks.plugins.module_utils import records as records_mod
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks, elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps
 
 REFUSED = "Deploy refused, nothing changed. "
 # Releases of one namespace read side by side (helm processes mostly wait on the cluster's API).
@@ -192,6 +213,18 @@ def helm_read(worker, read_spec):
     return read
 
 
+def production_read(worker, dr, spec):
+    """Which side serves production, from the failover record on the DR cluster (module_utils/failover_state.py)."""
+    def read():
+        api = k8s_retry.module_api_client(worker, dr.get("kubeconfig") or None, dr.get("context") or None)
+        found = ConfigMaps(worker, api, spec["namespace"]).read(spec["name"])
+        try:
+            return failover_state.production(records_mod.parse(found) if found is not None else None)
+        except records_mod.RecordError as e:
+            worker.fail_json(msg=str(e))
+    return read
+
+
 def record_read(worker, source):
     def read():
         io = deploy_records.Records(worker, source["kubeconfig"], source["context"])
@@ -243,6 +276,8 @@ def main():
             project_dir=dict(type="path", required=True),
             require_target_healthy=dict(type="bool", default=True),
             settings=dict(type="dict", default={}),
+            production_record=dict(type="dict", options=dict(namespace=dict(type="str", required=True),
+                                                             name=dict(type="str", default=failover_state.FAILOVER_RECORD))),
             binary_path=dict(type="path"),
         ),
         supports_check_mode=True,
@@ -277,6 +312,8 @@ def main():
                for pair in pairs]
     for index, source in enumerate(sources):
         tasks[("record", source["side"], "%s:%d" % (source["service"], index))] = record_read(worker, source)
+    if p["production_record"] and "dr" in cluster_map:
+        tasks[("production", "dr", None)] = production_read(worker, cluster_map["dr"], p["production_record"])
     results, failures = threads.run_all(tasks)
     if failures:
         _fail_reads(module, failures)
@@ -286,7 +323,8 @@ def main():
     alb = [results.get(("alb", pair["side"], "%s:%d" % (pair["service"]["name"], index)), {}) for index, pair in enumerate(pairs)]
     helm = [results[("helm", read["side"], "%s:%d" % (read["namespace"], index))] for index, read in enumerate(reads_)]
     records = [results[("record", source["side"], "%s:%d" % (source["service"], index))] for index, source in enumerate(sources)]
-    routes = deploy.routes(selected, cluster_map, p["version"], p["project_dir"], alb, reads_, helm)
+    production = results.get(("production", "dr", None)) or failover_state.production(None)
+    routes = deploy.routes(selected, cluster_map, p["version"], p["project_dir"], alb, reads_, helm, production)
     problems = deploy.live_problems(clusters, routes, p["require_target_healthy"])
     if problems:
         module.fail_json(msg=REFUSED + " ".join(problems))
@@ -318,10 +356,13 @@ def main():
                                       "live_read_seconds": read_seconds, "check_seconds": round(seconds - read_seconds, 3)})
     waves = deploy.plan_waves(plan, p["services"], p["settings"])
     lines = deploy.plan_lines(plan)
+    if production["failed_over"] and any(r["side"] == "dr" for r in plan):
+        lines.append("DR is production: " + production["note"])
+        summary["detail"] += "; " + lines[-1]
     if any(len(wave) > 1 for wave in waves):
         lines.append("waves (shipped together): " + " | ".join(", ".join(wave) for wave in waves))
         summary["detail"] += "; " + lines[-1]
-    module.exit_json(changed=False, plan=plan, waves=waves, plan_lines=lines, records=records, step_summary=summary)
+    module.exit_json(changed=False, plan=plan, waves=waves, plan_lines=lines, records=records, production=production, step_summary=summary)
 
 
 if __name__ == "__main__":

@@ -125,3 +125,36 @@ def test_a_replica_that_does_not_catch_up_is_refused_before_the_writes_stop(rb):
     proc, report, _ = rb.run("playbooks/failback.yml")
     ok(proc)
     assert report["outcome"] == "failed_back" and report["rpo"]["rows"] == 0
+
+
+def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
+    """Failed over (DR's shop-blue at the production 2 replicas, its HPA raised to hold them), a deploy treats DR as
+    production: the new colour on DR gets the production values (replicaCount 2, not the standby 1), the HPA's
+    minimum stays; the failback then brings production home."""
+    from kubernetes import client as k8s_client
+    api = rb.dr_api()
+    try:
+        hpas = k8s_client.AutoscalingV2Api(api)
+        hpas.create_namespaced_horizontal_pod_autoscaler("shop", {
+            "metadata": {"name": "shop-blue"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "shop-blue"}, "minReplicas": 1, "maxReplicas": 6}})
+        ok(rb.run("playbooks/failover.yml")[0])
+        assert rb.dr_replicas("shop-blue") == 2 and hpas.read_namespaced_horizontal_pod_autoscaler("shop-blue", "shop").spec.min_replicas == 2
+
+        report_path = rb.tmp_path / "deploy.json"
+        proc, _, _ = rb.run("playbooks/deploy.yml", extra_vars={"deploy_version": "1.1.0", "deploy_service": "web",
+                                                                 "deploy_report_path": str(report_path)})
+        ok(proc)
+        deploy = json.loads(report_path.read_text())
+        assert deploy["outcome"] == "deployed" and deploy["production"]["side"] == "dr"
+        assert "DR is production: production runs on DR since" in flat(proc.stdout)
+        # The new colour on DR serves at the production size; the old one keeps the failover's size and HPA minimum.
+        assert rb.dr_replicas("shop-green") == 2
+        assert rb.dr_replicas("shop-blue") == 2 and hpas.read_namespaced_horizontal_pod_autoscaler("shop-blue", "shop").spec.min_replicas == 2
+    finally:
+        api.close()
+
+    proc, report, _ = rb.run("playbooks/failback.yml")
+    ok(proc)
+    assert report["outcome"] == "failed_back" and report["rpo"]["rows"] == 0
+    assert rb.status()["production"]["side"] == "primary"
