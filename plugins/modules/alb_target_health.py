@@ -9,7 +9,7 @@ version_added: 0.2.0
 short_description: Wait until the targets of ALB target groups are healthy
 description:
   - Reads the target health of each target group and, with O(wait=true), polls until every group is ready or
-    O(timeout) passes. Polls start 0.5 s apart and the pauses grow to 5 s, so a group that is already healthy
+    O(timeout) passes. Polls start 0.5 s apart and the pauses grow to 1.5 s, so a group that is already healthy
     returns at once and a long wait does not flood the API.
   - A group is ready when at least O(min_healthy) of its targets are healthy; by default when every registered
     target is healthy and there is at least one. Draining targets are not counted as registered.

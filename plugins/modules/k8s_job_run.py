@@ -10,7 +10,7 @@ short_description: Run a Kubernetes Job to completion (a smoke test) and report 
 description:
   - Creates a one-pod Job (never restarted, O(backoff_limit) retries), waits until it is C(Complete) or C(Failed),
     and fails the task when the Job failed or did not finish within O(timeout), with the exit codes.
-  - The wait polls adaptively (0.5 s growing to 5 s) and watches for both outcomes, so a failing Job is reported
+  - The wait polls adaptively (0.5 s growing to 1.5 s) and watches for both outcomes, so a failing Job is reported
     as soon as Kubernetes marks it failed, not at the timeout (C(kubernetes.core.k8s) waits for one condition).
   - A finished Job of the same name from an earlier run is deleted first (O(delete_previous)); a Job of that
     name that is still running is refused, so two runs never overlap.

@@ -22,7 +22,7 @@ description:
     backups, so a restore test leaves nothing behind) and waits until it is gone. By default only an instance that
     carries the C(cloudops:restored-from) tag is deleted (O(only_if_restored)), so a typo cannot delete a primary.
   - Why not M(amazon.aws.rds_instance)? Its waits use botocore waiters with fixed 30-60 s delays, which issue 8
-    measured as added recovery time; this module polls adaptively (0.5 s growing to 5 s) and validates the restore
+    measured as added recovery time; this module polls adaptively (0.5 s growing to 1.5 s) and validates the restore
     time before calling.
   - Check mode predicts the result (including the window check) without changing anything; C(--diff) shows the
     instance before and after.

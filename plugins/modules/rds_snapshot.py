@@ -21,7 +21,7 @@ description:
     hand or by another tool), not manual, or taken of another source - is refused before any change and never
     tagged, so a backup cannot adopt it (and retention can never prune it).
   - Why not M(amazon.aws.rds_instance_snapshot)? Its waits use botocore waiters with fixed 30-60 s delays, which add
-    to the recovery time; this module polls adaptively (0.5 s growing to 5 s) and returns how long it waited.
+    to the recovery time; this module polls adaptively (0.5 s growing to 1.5 s) and returns how long it waited.
   - Check mode reports whether a snapshot would be taken (or tags added) without doing it; C(--diff) shows the
     snapshot before and after.
 options:

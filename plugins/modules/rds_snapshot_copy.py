@@ -21,7 +21,7 @@ description:
     did not copy (without that tag, or not manual), or that RDS reports as copied from another snapshot, is refused
     before any change and never tagged.
   - Why not M(amazon.aws.rds_instance_snapshot)? Its waits use botocore waiters with fixed 30-60 s delays, which add
-    to the recovery time; this module polls adaptively (0.5 s growing to 5 s) and returns how long it waited.
+    to the recovery time; this module polls adaptively (0.5 s growing to 1.5 s) and returns how long it waited.
   - Check mode reports whether a copy would be made; C(--diff) shows the target before and after.
 options:
   source_snapshot:

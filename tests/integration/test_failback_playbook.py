@@ -132,6 +132,7 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
     production: the new colour on DR gets the production values (replicaCount 2, not the standby 1), the HPA's
     minimum stays; the failback then brings production home."""
     from kubernetes import client as k8s_client
+    before = rb.status()
     api = rb.dr_api()
     try:
         hpas = k8s_client.AutoscalingV2Api(api)
@@ -157,4 +158,8 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
     proc, report, _ = rb.run("playbooks/failback.yml")
     ok(proc)
     assert report["outcome"] == "failed_back" and report["rpo"]["rows"] == 0
-    assert rb.status()["production"]["side"] == "primary"
+    after = rb.status()
+    assert after["production"]["side"] == "primary"
+    # The estate is as before the failover but for what the deploy changed on purpose (the colours, the releases).
+    deployed = VOLATILE + (("alb",), ("helm",))
+    assert comparable(after, deployed) == comparable(before, deployed)
