@@ -14,7 +14,7 @@ import time
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import FACT, RUN_FACT, controller_run, previous_steps
+from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import add_recorded_steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
@@ -75,7 +75,5 @@ class ActionModule(ActionBase):
                 result.update(failed=True, msg="failback_plan: since must be an ISO 8601 time: %s" % exc)
                 return result
             recorded += [step for step in (a.get("steps") or []) if steps.is_step(step)]
-            run_token = controller_run()
-            facts.update({FACT: steps.steps_after(previous_steps(task_vars, run_token), recorded), RUN_FACT: run_token})
-            result.update(cloudops_step=recorded, results=[{"cloudops_step": step} for step in recorded])
+            add_recorded_steps(result, facts, task_vars, recorded)
         return result

@@ -16,7 +16,7 @@ import time
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import FACT, RUN_FACT, controller_run, previous_steps
+from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import add_recorded_steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_plan
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
@@ -81,8 +81,5 @@ class ActionModule(ActionBase):
                 result.update(failed=True, msg="failover_plan: since must be an ISO 8601 time: %s" % exc)
                 return result
             recorded += [step for step in (a.get("steps") or []) if steps.is_step(step)]
-            run = controller_run()
-            facts.update({FACT: steps.steps_after(previous_steps(task_vars, run), recorded), RUN_FACT: run})
-            # as runbook_step results carry them, one per step, for the run evidence
-            result.update(cloudops_step=recorded, results=[{"cloudops_step": step} for step in recorded])
+            add_recorded_steps(result, facts, task_vars, recorded)
         return result

@@ -55,6 +55,15 @@ def previous_steps(task_vars, run):
     return list(listed) if isinstance(listed, list) else []
 
 
+def add_recorded_steps(result, facts, task_vars, recorded):
+    """Record steps another action made (e.g. a plan action's preflight step): appended to the run's list in facts,
+    and on the result as runbook_step results carry them (cloudops_step, one per item of `results`) for the run
+    evidence."""
+    run = controller_run()
+    facts.update({FACT: steps.steps_after(previous_steps(task_vars, run), recorded), RUN_FACT: run})
+    result.update(cloudops_step=recorded, results=[{"cloudops_step": step} for step in recorded])
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True

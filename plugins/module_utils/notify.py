@@ -271,7 +271,7 @@ def build_message(event, runbook, environment, run_id="", summary=None, report=N
 
 # -- payloads ----------------------------------------------------------------------------------------------------------
 def slack_escape(text):
-    """Slack's three control characters escaped (an error text such as `<urlopen error ...>` would be a link)."""
+    """Slack's three control characters escaped (an error text such as `<Errno 111 ...>` would be read as a link)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -62,7 +62,7 @@ options:
     default: {}
   production_record:
     description:
-      - Also read the failover's progress record (a ConfigMap on the DR cluster, through O(eks.dr)) to know which side
+      - Also read the failover's progress record (a ConfigMap on the DR cluster, through the C(dr) entry of O(eks)) to know which side
         serves production. While production runs on DR (a real failover, until a failback completes), the DR side's
         releases get the production values - C(values) with the primary's C(side_values), not DR's standby ones - so a
         deploy keeps DR at production size. Ignored without a DR side.
@@ -142,12 +142,10 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, failover_state, helm_cli, helm_upgrade, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils import records as records_mod
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks, elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
-from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import configmaps
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
-from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps
 
 REFUSED = "Deploy refused, nothing changed. "
 # Releases of one namespace read side by side (helm processes mostly wait on the cluster's API).
@@ -215,14 +213,7 @@ def helm_read(worker, read_spec):
 
 def production_read(worker, dr, spec):
     """Which side serves production, from the failover record on the DR cluster (module_utils/failover_state.py)."""
-    def read():
-        api = k8s_retry.module_api_client(worker, dr.get("kubeconfig") or None, dr.get("context") or None)
-        found = ConfigMaps(worker, api, spec["namespace"]).read(spec["name"])
-        try:
-            return failover_state.production(records_mod.parse(found) if found is not None else None)
-        except records_mod.RecordError as e:
-            worker.fail_json(msg=str(e))
-    return read
+    return lambda: configmaps.failover_production(worker, dr.get("kubeconfig"), dr.get("context"), spec["namespace"], spec["name"])
 
 
 def record_read(worker, source):

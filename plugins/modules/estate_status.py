@@ -182,7 +182,7 @@ options:
   production_record:
     description:
       - Also read the failover's progress record (a ConfigMap on the DR cluster, through O(eks.dr.kubeconfig)) and
-        report which side serves production (RV(status_report.production)): DR after a real failover until a
+        report which side serves production (RV(status_report.production)) - DR after a real failover until a
         failback completes. Ignored on a one-region estate.
     type: dict
     version_added: 0.9.0
@@ -346,7 +346,6 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import capacity
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_state
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
-from ansible_collections.cloudops.runbooks.plugins.module_utils import records
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status
@@ -360,7 +359,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
-from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import configmaps
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.workloads import Workloads
 
 
@@ -531,13 +530,9 @@ def reads(worker, params, shared=None):
         return lambda: {"releases": helm_cli.HelmRunner(worker, kubeconfig=kubeconfig).releases(namespace, workers=HELM_WORKERS)}
 
     def production_read():
-        spec, dr = params["production_record"], params["eks"]["dr"]
-        api = k8s_retry.module_api_client(worker, dr.get("kubeconfig") or None, spec.get("context") or None)
-        found = ConfigMaps(worker, api, spec["namespace"]).read(spec["name"])
-        try:
-            return failover_state.production(records.parse(found) if found is not None else None)
-        except records.RecordError as e:
-            worker.fail_json(msg=str(e))
+        spec = params["production_record"]
+        return configmaps.failover_production(worker, params["eks"]["dr"].get("kubeconfig"), spec.get("context"), spec["namespace"],
+                                              spec["name"])
 
     def capacity_read():
         spec = params["capacity"]

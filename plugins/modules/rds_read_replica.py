@@ -299,6 +299,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_snapshots
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
+
 def summary(instance):
     """rds_restore's instance summary plus the replication fields."""
     if instance is None:

@@ -25,6 +25,7 @@ from importlib import resources as importlib_resources
 import yaml
 
 from . import resources
+from .protobuf import enc_varint
 
 KUBERNETES_VERSION = "v1.34.0"  # the definitions served (kubectl v1.34 / helm v4 are what the sandbox installs)
 SCHEMA_PACKAGE = "kubernetes_validate"
@@ -484,35 +485,23 @@ def schema_errors(res, obj, subresource=None):
 
 
 # ---------------------------------------------------------------- gnostic protobuf (openapi_v2.Document)
-def _varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _ld(num, payload):
     """A length-delimited field (string, bytes or sub-message)."""
     if isinstance(payload, str):
         payload = payload.encode()
-    return _varint((num << 3) | 2) + _varint(len(payload)) + payload
+    return enc_varint((num << 3) | 2) + enc_varint(len(payload)) + payload
 
 
 def _bool(num, value):
-    return _varint(num << 3) + _varint(1) if value else b""
+    return enc_varint(num << 3) + enc_varint(1) if value else b""
 
 
 def _int64(num, value):
-    return _varint(num << 3) + _varint(int(value) & 0xFFFFFFFFFFFFFFFF)
+    return enc_varint(num << 3) + enc_varint(int(value) & 0xFFFFFFFFFFFFFFFF)
 
 
 def _double(num, value):
-    return _varint((num << 3) | 1) + struct.pack("<d", float(value))
+    return enc_varint((num << 3) | 1) + struct.pack("<d", float(value))
 
 
 def _pb_any(value):
@@ -553,7 +542,7 @@ def _pb_schema(schema):
     if isinstance(extra, dict):
         out += _ld(21, _ld(1, _pb_schema(extra)))
     elif isinstance(extra, bool):
-        out += _ld(21, _varint((2 << 3)) + _varint(int(extra)))
+        out += _ld(21, enc_varint((2 << 3)) + enc_varint(int(extra)))
     kind = schema.get("type")
     if kind:
         out += _ld(22, b"".join(_ld(1, k) for k in ([kind] if isinstance(kind, str) else kind)))

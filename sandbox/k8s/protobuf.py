@@ -148,7 +148,8 @@ def decode(body: bytes) -> dict:
 
 
 # ---------------------------------------------------------------- encoder (used by tests and for completeness)
-def _enc_varint(n):
+def enc_varint(n):
+    """A protobuf varint (also the OpenAPI v2 document's encoder, openapi.py)."""
     out = bytearray()
     while True:
         b = n & 0x7F
@@ -163,10 +164,10 @@ def _enc_varint(n):
 def enc_field(num, value):
     """Encode one field: int -> varint, str/bytes -> length-delimited."""
     if isinstance(value, bool) or isinstance(value, int):
-        return _enc_varint(num << 3) + _enc_varint(int(value))
+        return enc_varint(num << 3) + enc_varint(int(value))
     if isinstance(value, str):
         value = value.encode()
-    return _enc_varint((num << 3) | 2) + _enc_varint(len(value)) + value
+    return enc_varint((num << 3) | 2) + enc_varint(len(value)) + value
 
 
 def enc_map(num, mapping):

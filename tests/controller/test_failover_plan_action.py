@@ -114,10 +114,11 @@ def test_plans_and_refusals_in_the_sandbox_inventory(playbook, sandbox_vars):
     assert lag["failed"] is True and "ansible_facts" not in lag and lag["readiness"]["failed_checks"] == ["replica_lag"]
     assert lag["msg"] == ("Failover drill refused, nothing changed. replica_lag: lag 95 s over the RPO budget 60 s. A drill must not lose "
                           "more than the RPO budget: wait for the replica to catch up and run it again.")
+    # Refused by the failover record itself, before the readiness (issue 16: the failback comes first).
     assert r["Drill after a real failover"]["msg"] == (
-        "Failover drill refused, nothing changed. replica_role: shop-db-dr is not a read replica. The DR instance must be a read replica of "
-        "the primary (after a real failover, rebuild the replica first). The progress record says this estate failed over for real (run "
-        "failover-sandbox-20260130T080000): production runs on us-west-2, and a drill would fail it back.")
+        "Failover drill refused, nothing changed: the failover record says this estate failed over for real (run "
+        "failover-sandbox-20260130T080000, ConfigMap shop/cloudops-failover on the DR cluster): production runs on us-west-2, and a drill "
+        "would fail it back without the writes made there. Return to the primary region with playbooks/failback.yml first.")
 
     # a drill interrupted before its failback is resumed whatever the readiness says: it only fails back
     resumed = r["Drill resumed"]

@@ -50,11 +50,11 @@ def test_there_are_roles_with_documented_defaults():
     assert len(DOCUMENTED) > 20
 
 
-@pytest.mark.parametrize("role, entry", sorted({(role, entry) for role, entry, _, _ in DOCUMENTED}))
+@pytest.mark.parametrize("role, entry", sorted({(item[0], item[1]) for item in DOCUMENTED}))
 def test_every_documented_default_of_a_role_is_in_its_defaults(role, entry):
     defaults = defaults_of(role, entry)
     wanted = [(name, value) for r, e, name, value in DOCUMENTED if (r, e) == (role, entry)]
-    missing = [name for name, _ in wanted if name not in defaults]
+    missing = [name for name, dummy in wanted if name not in defaults]
     assert not missing, "roles/%s (entry point %s): a default in meta/argument_specs.yml, missing from defaults/: %s" % (
         role, entry, ", ".join(missing))
     different = ["%s (spec %r, defaults %r)" % (name, value, defaults[name]) for name, value in wanted if defaults[name] != value]

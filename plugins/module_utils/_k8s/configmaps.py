@@ -5,6 +5,7 @@ writes a run's first record in the process that marks it unfinished). Decisions 
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_state
 from ansible_collections.cloudops.runbooks.plugins.module_utils import records
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
 
@@ -59,3 +60,13 @@ def write_record(module, io, name, record):
     if changed and not module.check_mode:
         io.write(name, record, existing)
     return {"changed": changed, "written": "%s/%s" % (io.namespace, name) if changed else None, "record": record, "before": before}
+
+
+def failover_production(module, kubeconfig, context, namespace, name=failover_state.FAILOVER_RECORD):
+    """Which side serves production (failover_state.production()), from the failover record on the DR cluster."""
+    api = k8s_retry.module_api_client(module, kubeconfig or None, context or None)
+    found = ConfigMaps(module, api, namespace).read(name)
+    try:
+        return failover_state.production(records.parse(found) if found is not None else None)
+    except records.RecordError as e:
+        module.fail_json(msg=str(e))

@@ -104,8 +104,8 @@ def test_normalise_workloads_keeps_hpa_bounds_and_refuses_impossible_ones():
     assert "workloads[0]: autoscaler needs 1 <= min_replicas <= max_replicas" in str(refused.value)
 
 
-HPA = {"metadata": {"name": "web"}, "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-                                           "minReplicas": 1, "maxReplicas": 4}}
+HPA = {"metadata": {"name": "web"},
+       "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "minReplicas": 1, "maxReplicas": 4}}
 WEB = {"kind": "Deployment", "name": "web", "namespace": "shop", "replicas": 3, "autoscaler": None}
 
 

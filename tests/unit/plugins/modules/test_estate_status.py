@@ -366,7 +366,7 @@ def test_the_report_says_which_side_serves_production_from_the_failover_record(m
         def read(self, name):
             read.append((self.namespace, name))
             return {"data": {"record.json": '{"run_id": "failover-sandbox-1", "outcome": "failed_over", "smoke_passed_at": "2026-01-31T12:04:10Z"}'}}
-    monkeypatch.setattr(estate_status, "ConfigMaps", ConfigMaps)
+    monkeypatch.setattr(estate_status.configmaps, "ConfigMaps", ConfigMaps)
     result = estate.run(capsys, dict(ARGS, production_record={"namespace": "shop"}))
     assert "failed" not in result, result.get("msg")
     assert read == [("shop", "cloudops-failover")]
