@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy
 
-from test_deploy_plan import CATALOG, EKS, SERVICES, WEB, alb, planned, release  # pylint: disable=import-error
+from ansible_collections.cloudops.runbooks.tests.unit.plugins.module_utils.test_deploy_plan import CATALOG, EKS, SERVICES, WEB, alb, planned, release
 
 
 def named(*names, **after):
