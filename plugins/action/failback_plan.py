@@ -10,11 +10,9 @@ module_utils/failback.py (unit-tested)."""
 
 from __future__ import annotations
 
-import time
-
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import add_recorded_steps
+from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import record_plan_step
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
@@ -67,13 +65,8 @@ class ActionModule(ActionBase):
         summary = "steps to run: %s" % ", ".join(plan["run"]) if progress.get("resumed") else "primary region ready, failed over by %s" % record.get("run_id")
         result.update(changed=False, msg="Failback planned: %s" % summary, ansible_facts=facts)
         if a.get("since"):
-            try:
-                recorded = [steps.make_step("preflight", steps.epoch(a["since"]), time.time(), phase="preflight",
-                                            title="failover record, primary region, plan%s" % (", resume" if progress.get("resumed") else ""),
-                                            detail=summary)]
-            except ValueError as exc:
-                result.update(failed=True, msg="failback_plan: since must be an ISO 8601 time: %s" % exc)
-                return result
-            recorded += [step for step in (a.get("steps") or []) if steps.is_step(step)]
-            add_recorded_steps(result, facts, task_vars, recorded)
+            title = "failover record, primary region, plan%s" % (", resume" if progress.get("resumed") else "")
+            record_plan_step(result, facts, task_vars, a, "failback_plan",
+                             lambda started, finished: steps.make_step("preflight", started, finished, phase="preflight", title=title,
+                                                                       detail=summary))
         return result

@@ -12,13 +12,10 @@ in runbook_steps as runbook_step does."""
 
 from __future__ import annotations
 
-import time
-
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import add_recorded_steps
+from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import record_plan_step
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_plan
-from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 
 class ActionModule(ActionBase):
@@ -75,11 +72,6 @@ class ActionModule(ActionBase):
         facts = {"failover_plan": plan, "failover_readiness": readiness, "failover_progress": progress}
         result.update(changed=False, msg="%s planned: %s" % (failover_plan.what(operation), readiness["summary"]), ansible_facts=facts)
         if a.get("since"):  # the preflight ends here: its step, then the steps its reads recorded (the status before)
-            try:
-                recorded = [failover_plan.preflight_step(steps.epoch(a["since"]), time.time(), progress["resumed"], readiness["summary"])]
-            except ValueError as exc:
-                result.update(failed=True, msg="failover_plan: since must be an ISO 8601 time: %s" % exc)
-                return result
-            recorded += [step for step in (a.get("steps") or []) if steps.is_step(step)]
-            add_recorded_steps(result, facts, task_vars, recorded)
+            record_plan_step(result, facts, task_vars, a, "failover_plan",
+                             lambda started, finished: failover_plan.preflight_step(started, finished, progress["resumed"], readiness["summary"]))
         return result

@@ -64,6 +64,20 @@ def add_recorded_steps(result, facts, task_vars, recorded):
     result.update(cloudops_step=recorded, results=[{"cloudops_step": step} for step in recorded])
 
 
+def record_plan_step(result, facts, task_vars, args, plugin, make_step):
+    """A plan action's own step - make_step(started, finished), started at args["since"] - then the steps its reads
+    recorded (args["steps"]), recorded as add_recorded_steps does. Returns False, the result failed, when since is
+    not an ISO 8601 time."""
+    try:
+        recorded = [make_step(steps.epoch(args["since"]), time.time())]
+    except ValueError as exc:
+        result.update(failed=True, msg="%s: since must be an ISO 8601 time: %s" % (plugin, exc))
+        return False
+    recorded += [step for step in (args.get("steps") or []) if steps.is_step(step)]
+    add_recorded_steps(result, facts, task_vars, recorded)
+    return True
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
