@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The failback's record, report and the message that fails its run; the logic is in module_utils/runbook_reports.py."""
+"""The failback's record, report, the message that fails its run and DR's warm-standby arguments; the logic is in
+module_utils/runbook_reports.py and module_utils/failback.py."""
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
 from ansible_collections.cloudops.runbooks.plugins.module_utils import runbook_reports
 
 
@@ -19,6 +21,11 @@ def failback_fail_message(report):
     return runbook_reports.failback_fail_message(dict(report))
 
 
+def failback_standby_args(plan, writes_stop_result=None, state=None):
+    return failback.standby_args(dict(plan), writes_stop_result, state)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"failback_record": failback_record, "failback_report": failback_report, "failback_fail_message": failback_fail_message}
+        return {"failback_record": failback_record, "failback_report": failback_report, "failback_fail_message": failback_fail_message,
+                "failback_standby_args": failback_standby_args}

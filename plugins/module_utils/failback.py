@@ -115,6 +115,63 @@ def _workloads(items, namespace, colour=""):
     return out
 
 
+def _every_colour(items, namespace, colours):
+    """eks_capacity's workloads with a `{colour}` name once per colour (the active colour first), the others once: the
+    writes must stop in every colour, not only the one the load balancer forwards to (an idle colour's workers write too)."""
+    out, seen = [], set()
+    for colour in colours or [""]:
+        for w in _workloads(items, namespace, colour):
+            key = (w["kind"], w["name"], w["namespace"])
+            if key not in seen:
+                seen.add(key)
+                out.append(w)
+    return out
+
+
+def _standby_from_record(recorded, templates, namespace, colour, colours):
+    """The DR workloads' sizes before the failover (the record's, named in the colour active then) and, when a deploy on
+    DR has changed the active colour since, the same sizes for the active colour's workloads: DR's load balancer
+    forwards to them, so they are the warm standby now (their HPA's minimum follows the replicas)."""
+    out = _workloads(recorded, namespace)
+    if not colour:
+        return out
+    have = set((w["kind"], w["name"], w["namespace"]) for w in out)
+    for template in _workloads([t for t in _list(templates) if isinstance(t, dict) and failover_plan.COLOUR in str(t.get("name"))],
+                               namespace, failover_plan.COLOUR):
+        wanted = dict(template, name=template["name"].replace(failover_plan.COLOUR, colour))
+        if (wanted["kind"], wanted["name"], wanted["namespace"]) in have:
+            continue
+        for other in colours:
+            before = [w for w in out if (w["kind"], w["name"], w["namespace"]) ==
+                      (template["kind"], template["name"].replace(failover_plan.COLOUR, other), template["namespace"])]
+            if before:
+                wanted["replicas"] = before[0]["replicas"]
+                out.append(wanted)
+                break
+    return out
+
+
+def stopped_workloads(writes_stop_result, state=None):
+    """What the writes stop scaled down, at its sizes before ([{kind, name, namespace, replicas, autoscaler}]): from
+    this run's writes_stop step (eks_capacity's `restore`), else from the record of the run that stopped them."""
+    restore = _dict(_dict(writes_stop_result).get("restore"))
+    if restore.get("workloads"):
+        return _list(restore.get("workloads"))
+    return _list(_dict(state).get("stopped_workloads"))
+
+
+def standby_args(plan, writes_stop_result=None, state=None):
+    """The DR scale-down's arguments (plan's dr_scale_args): the planned warm standby, then each workload the writes
+    stop scaled down that the standby does not name (an idle colour) back to its size before the stop."""
+    args = dict(_dict(plan).get("dr_scale_args"))
+    planned = _list(args.get("workloads"))
+    named = set((w.get("kind"), w.get("name"), w.get("namespace")) for w in planned)
+    extra = [dict(w) for w in stopped_workloads(writes_stop_result, state) if (w.get("kind"), w.get("name"), w.get("namespace")) not in named]
+    if extra:
+        args["workloads"] = planned + extra
+    return args
+
+
 def plan_problems(settings, failback, record, check_standby=True):
     """What the inventory (cloudops_failover, cloudops_failback) lacks for a failback, each naming the variable; []
     when it is complete."""
@@ -140,11 +197,14 @@ def plan_problems(settings, failback, record, check_standby=True):
 
 
 def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, run_id, old_primary="", phase="started", colours=None,
-         started_at=None):
+         started_at=None, dr_colours=None):
     """The failback plan from cloudops_failover (settings), cloudops_failback (failback) and the estate: every step's
-    arguments and which steps still run (from the record's phase)."""
+    arguments and which steps still run (from the record's phase). colours: {side: active colour} as read now;
+    dr_colours: every colour of the DR load balancer (cloudops_alb.dr.target_groups)."""
     settings, failback, eks, record = _dict(settings), _dict(failback), _dict(eks), _dict(record)
     colours = _dict(colours)
+    every_dr_colour = [c for c in [colours.get("dr")] + sorted(str(c) for c in _list(dr_colours)) if c]
+    every_dr_colour = sorted(set(every_dr_colour), key=every_dr_colour.index)
     base = failover_plan.plan(failover_plan.DRILL, environment, settings, eks, rds, dns, budgets, False, colours.get("dr") or "", db=db)
     primary_side, dr_side = _dict(eks.get("primary")), _dict(eks.get("dr"))
     scale = _dict(settings.get("dr_scale"))
@@ -159,7 +219,6 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
     replica_spec = _dict(failback.get("replica"))
     replica_spec["tags"] = dict(_dict(replica_spec.get("tags")), **{RUN_TAG: run_id})
     dr_replica_spec = dict(base["drill"]["replica"], **_dict(failback.get("dr_replica")))
-    dr_workloads = base["workloads"]
     markers = _dict(failback.get("markers"))
     snapshot_id = re.sub("[^a-z0-9-]", "-", ("%s-final-%s" % (primary_db.get("instance_id"), run_id)).lower())[:255]
     out = {
@@ -179,8 +238,8 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
         "markers": {"table": markers.get("table") or base["drill"]["markers"]["table"]},
         "markers_login": failover_plan.markers_login(db, settings.get("drill")),
         "writes_stop": {"mode": stop.get("mode") or SCALE,
-                        "workloads": [dict(w, replicas=0) for w in (_workloads(stop.get("workloads"), scale.get("namespace"), colours.get("dr"))
-                                                                    or dr_workloads)],
+                        "workloads": [dict(w, replicas=0) for w in _every_colour(stop.get("workloads") or scale.get("workloads"),
+                                                                                 scale.get("namespace"), every_dr_colour)],
                         "maintenance": _dict(stop.get("maintenance")) or None},
         "primary_cluster": {"region": primary_side.get("region"), "cluster_name": primary_side.get("cluster_name"),
                             "nodegroup_name": primary_side.get("nodegroup_name") or "", "kubeconfig": primary_side.get("kubeconfig") or "",
@@ -190,7 +249,8 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
         "dr": base["dr"],
         "dr_standby": {"nodegroup": _sizes(standby.get("nodegroup") or restore.get("nodegroup")) if dr_side.get("nodegroup_name") else None,
                        "workloads": _workloads(standby.get("workloads"), scale.get("namespace"), colours.get("dr"))
-                       or _workloads(restore.get("workloads"), scale.get("namespace"))},
+                       or _standby_from_record(restore.get("workloads"), scale.get("workloads"), scale.get("namespace"), colours.get("dr"),
+                                               every_dr_colour)},
         "nodegroup_wait_timeout": base["nodegroup_wait_timeout"], "workloads_timeout": base["workloads_timeout"],
         "app_db": base["app_db"],
         "dns": dict(base["dns"], primary_records=_list(record.get("dns_before"))),

@@ -423,6 +423,10 @@ def failback_record(facts, phase):
         values["writes_stopped_at"] = (record.get("failback") or {}).get("writes_stopped_at") or now_iso()
     elif phase in ("served", "done"):
         values.update(dict((k, v) for k, v in measures.items() if k != "writes_stopped_at"))
+    # What the writes stop scaled down, at its sizes before: DR's warm standby puts an idle colour back from it.
+    stopped = (((facts.get("writes_stop") or {}).get("restore")) or {}).get("workloads")
+    if stopped and phase != "switchover":
+        values["stopped_workloads"] = stopped
     if phase == "done":
         outcome = failback.COMPLETED
         values["finished_at"] = now_iso()

@@ -53,6 +53,7 @@ def test_refused_without_a_failover(ro):
 
 def test_failover_then_failback_loses_nothing(rb):
     before = rb.status()
+    idle_before = rb.dr_replicas("shop-green")
     ok(rb.run("playbooks/failover.yml")[0])
     rb.rows_on_dr(["written-on-dr-1", "written-on-dr-2"])
 
@@ -85,6 +86,8 @@ def test_failover_then_failback_loses_nothing(rb):
     assert rb.record("cloudops-failover")["outcome"] == "failed_back"
     after = rb.status()
     assert comparable(after, VOLATILE) == comparable(before, VOLATILE)
+    # The writes stopped in DR's idle colour too; it is back at its size (warm standby as before the failover).
+    assert rb.dr_replicas("shop-blue") == 1 and rb.dr_replicas("shop-green") == idle_before
 
     # Back: a second failback is refused, a drill may run again (its progress check passes; not run here).
     proc, _, _ = rb.run("playbooks/failback.yml")
@@ -160,6 +163,16 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
     assert report["outcome"] == "failed_back" and report["rpo"]["rows"] == 0
     after = rb.status()
     assert after["production"]["side"] == "primary"
+    # DR is warm standby again in the colour its load balancer now forwards to (green, the deploy's), and blue as the
+    # failover found it: the writes stopped in both colours, then each came back.
+    assert after["alb"]["dr"]["active_colour"] == "green"
+    api = rb.dr_api()
+    try:
+        hpa = k8s_client.AutoscalingV2Api(api).read_namespaced_horizontal_pod_autoscaler("shop-blue", "shop")
+        assert rb.dr_replicas("shop-green") == 1 and rb.dr_replicas("shop-blue") == 1
+        assert (hpa.spec.min_replicas, hpa.spec.max_replicas) == (1, 6)
+    finally:
+        api.close()
     # The estate is as before the failover but for what the deploy changed on purpose (the colours, the releases).
     deployed = VOLATILE + (("alb",), ("helm",))
     assert comparable(after, deployed) == comparable(before, deployed)

@@ -141,3 +141,40 @@ def test_dr_standby_workloads_keep_the_hpa_bounds_the_failover_recorded():
     assert fb._workloads(recorded, "shop", "green") == [
         {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 6}},
         {"kind": "Deployment", "name": "shop-green-worker", "namespace": "shop", "replicas": 0}]
+
+
+def test_after_a_deploy_on_dr_the_writes_stop_in_every_colour_and_the_active_colour_is_the_warm_standby():
+    """Failed over with DR's blue active; a deploy on DR made green active. The writes stop in both colours (an idle
+    colour's workers write too); DR's warm standby is the sizes recorded at the failover, for blue (its HPA bounds put
+    back) and for green, which DR's load balancer now forwards to."""
+    recorded = dict(FAILOVER, scale_restore={"nodegroup": None, "workloads": [
+        {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 6}}]})
+    p = fb.plan("prod", SETTINGS, {}, EKS, RDS, {}, DB, {"rpo_seconds": 60, "rto_seconds": 900}, recorded, "r",
+                colours={"primary": "blue", "dr": "green"}, dr_colours=["blue", "green"])
+    assert p["writes_stop_args"]["workloads"] == [{"kind": "Deployment", "name": "shop-green", "namespace": "shop", "replicas": 0},
+                                                  {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 0}]
+    assert p["dr_scale_args"]["workloads"] == [
+        {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 6}},
+        {"kind": "Deployment", "name": "shop-green", "namespace": "shop", "replicas": 1}]
+    # No deploy since the failover: the same colour, nothing added.
+    same = fb.plan("prod", SETTINGS, {}, EKS, RDS, {}, DB, {"rpo_seconds": 60, "rto_seconds": 900}, recorded, "r",
+                   colours={"primary": "blue", "dr": "blue"}, dr_colours=["blue", "green"])
+    assert [w["name"] for w in same["dr_scale_args"]["workloads"]] == ["shop-blue"]
+    assert [w["name"] for w in same["writes_stop_args"]["workloads"]] == ["shop-blue", "shop-green"]
+
+
+def test_an_idle_colour_the_writes_stop_scaled_down_returns_to_its_size_before_the_stop():
+    p = fb.plan("prod", SETTINGS, {}, EKS, RDS, {}, DB, {"rpo_seconds": 60, "rto_seconds": 900}, FAILOVER, "r",
+                colours={"primary": "blue", "dr": "blue"}, dr_colours=["blue", "green"])
+    stop = {"restore": {"nodegroup": None, "workloads": [
+        {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 2},
+        {"kind": "Deployment", "name": "shop-green", "namespace": "shop", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 4}}]}}
+    expected = [{"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 1},
+                {"kind": "Deployment", "name": "shop-green", "namespace": "shop", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 4}}]
+    assert fb.standby_args(p, stop)["workloads"] == expected
+    # A resumed run: the writes were stopped by the run before, whose record kept what they were.
+    record = rr.failback_record({"record": FAILOVER, "run_id": "r", "plan": p, "writes_stop": stop, "steps": []}, "served")
+    assert record["failback"]["stopped_workloads"] == stop["restore"]["workloads"]
+    assert fb.standby_args(p, {"skipped": True}, record["failback"])["workloads"] == expected
+    # Nothing stopped (maintenance mode): the planned standby alone.
+    assert fb.standby_args(p, None, {})["workloads"] == expected[:1]
