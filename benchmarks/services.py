@@ -52,6 +52,9 @@ def build_inventory(estate: dict[str, Any], sandbox: dict[str, Any], count: int)
         services.append(svc)
         paths[name] = ["/%s" % name, "/%s/*" % name]
     estate["cloudops_services"] = services
+    # Only the kept services' rule paths: the sandbox refuses a path of a service the estate does not route by rule.
+    sandbox["sandbox_seed"]["listener_rule_paths"] = dict((name, rules) for name, rules in paths.items()
+                                                          if name in set(s["name"] for s in services))
     estate["cloudops_deploy"] = dict(estate.get("cloudops_deploy") or {}, max_parallel=count)
     return estate, sandbox
 

@@ -2,7 +2,10 @@
 inventory declares no DR side (no `cloudops_regions.dr`: no DR VPC, ALB, cluster or replica, and the application's
 Route 53 record a simple one to the primary ALB instead of a PRIMARY/SECONDARY failover pair; docs/one-region.md).
 
-Every name comes from the `cloudops_*` keys (estate.yml) and every size/level from `sandbox_seed` (sandbox.yml).
+Every name comes from the `cloudops_*` keys (estate.yml; the Route 53 set identifiers from failover.yml/failback.yml)
+and every size/level from `sandbox_seed` (sandbox.yml, checked and completed with its defaults by sandbox/schema.py):
+any number of services (each routed by a listener rule gets its rule and target groups), alarms in each side's
+region, the estate's own schema file.
 Seeding runs against a freshly started or freshly reset moto, after `POST /moto-api/seed`, so that IDs and ARNs
 are the same on every run (deterministic); the calls are sequential for the same reason.
 
@@ -27,7 +30,7 @@ AMI_ID = "ami-04681a1dbd79675a5"  # amzn2-ami-hvm-2.0.20180810-x86_64-gp2 in mot
 HEALTH_CHECK_PATH = "/healthz"
 REPLICA_LAG_METRIC = {"Namespace": "AWS/RDS", "MetricName": "ReplicaLag"}
 MASTER_PASSWORD = "sandbox-only-password"  # the sandbox's PostgreSQL servers really check it (over 127.0.0.1 only)
-SCHEMA_SQL = Path(__file__).resolve().parent / "rdsdata" / "shop.sql"
+SCHEMA_SQL = Path(__file__).resolve().parent / "rdsdata" / "shop.sql"  # sandbox_seed.rds.schema_file's default
 
 
 def moto_post(endpoint: str, path: str) -> None:
@@ -117,7 +120,8 @@ class Seeder:
             az = f"{region}{'abcdef'[i]}"
             subnets.append(ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az, TagSpecifications=[
                 {"ResourceType": "subnet", "Tags": self.tags(Name=f"{prefix}-{az}")}])["Subnet"]["SubnetId"])
-        sg_id = ec2.create_security_group(GroupName=f"{prefix}-alb", Description="shop ALB", VpcId=vpc_id,
+        sg_id = ec2.create_security_group(GroupName=f"{prefix}-alb", VpcId=vpc_id,
+                                          Description=f"{self.common_tags['Application']} ALB",
                                           TagSpecifications=[{"ResourceType": "security-group",
                                                               "Tags": self.tags(Name=f"{prefix}-alb")}])["GroupId"]
         # One of moto's bundled Amazon Linux 2 AMIs (a constant: describe_images costs ~0.5 s per region in moto).
@@ -194,7 +198,8 @@ class Seeder:
                 tg_arns[colour] = tg["TargetGroupArn"]
             rule = elb.create_rule(
                 ListenerArn=listener_arn, Priority=int(route["rule_priority"]),
-                Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": paths[svc["name"]]}}],
+                Conditions=[{"Field": "path-pattern", "PathPatternConfig": {
+                    "Values": paths.get(svc["name"]) or [f"/{svc['name']}", f"/{svc['name']}/*"]}}],
                 Actions=[{"Type": "forward", "ForwardConfig": {
                     "TargetGroups": [{"TargetGroupArn": tg_arns[active], "Weight": 1}]}}],
                 Tags=self.tags(Service=svc["name"]),
@@ -225,13 +230,19 @@ class Seeder:
                                                 "nodegroup": spec["nodegroup_name"], "nodegroup_arn": ng["nodegroupArn"]}
 
     def rds(self) -> None:
+        from sandbox.rdsdata import aurora
+
+        if aurora.is_aurora(self.inv):  # an Aurora global database instead of an instance and its replica
+            aurora.seed(self, MASTER_PASSWORD)
+            return
         rds_spec = self.inv["cloudops_rds"]
         s = self.seed["rds"]
         subnet_groups = {}
         for side in self.sides:
             name = f"{self.common_tags['Application']}-{side}-db-subnets"
             self.client("rds", side).create_db_subnet_group(
-                DBSubnetGroupName=name, DBSubnetGroupDescription=f"shop {side} database subnets",
+                DBSubnetGroupName=name,
+                DBSubnetGroupDescription=f"{self.common_tags['Application']} {side} database subnets",
                 SubnetIds=self.out["network"][side]["subnet_ids"], Tags=self.tags())
             subnet_groups[side] = name
         primary = self.client("rds", rds_spec["primary"]["region"]).create_db_instance(
@@ -267,7 +278,7 @@ class Seeder:
 
         with psycopg.connect(host="127.0.0.1", port=int(instance["Endpoint"]["Port"]), user=user,
                              password=MASTER_PASSWORD, dbname=db_name, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(SCHEMA_SQL.read_text())
+            conn.execute(Path(self.seed["rds"].get("schema_file") or SCHEMA_SQL).read_text())
 
     def master_secret(self, instance: dict[str, Any], s: dict[str, Any]) -> None:
         """The master credentials in Secrets Manager, in each region (replicated for the DR side, as teams do)."""
@@ -277,7 +288,8 @@ class Seeder:
         arns = {}
         for side in self.sides:
             arns[side] = self.client("secretsmanager", side).create_secret(
-                Name=s["master_secret_name"], SecretString=body, Description="shop database master credentials",
+                Name=s["master_secret_name"], SecretString=body,
+                Description=f"{self.common_tags['Application']} database master credentials",
                 Tags=self.tags())["ARN"]
         self.out["db_secret"] = {"name": s["master_secret_name"], "arns": arns}
 
@@ -289,30 +301,41 @@ class Seeder:
                         timestamps=[now - dt.timedelta(seconds=60 * i) for i in range(9, -1, -1)])
 
     def alarms(self) -> None:
-        cw = self.client("cloudwatch", "primary")
-        alb = self.out["alb"]["primary"]
-        # CloudWatch's LoadBalancer dimension is the ARN suffix "app/<name>/<id>".
-        lb_dimension = alb["arn"].split(":loadbalancer/", 1)[1]
-        names = []
+        """sandbox_seed.alarms, each in its side's region on the side's ALB (AWS/ApplicationELB) or database (AWS/RDS:
+        the primary's instance, the replica's on DR), in state OK."""
+        names, regions = [], {}
         for a in self.seed.get("alarms", []):
+            side = a.get("side", "primary")
+            if a.get("namespace", "AWS/ApplicationELB") == "AWS/RDS":
+                rds = self.inv["cloudops_rds"]
+                db = rds["primary"] if side == "primary" else (rds.get("replica") or rds["primary"])
+                dimension = {"Name": "DBInstanceIdentifier", "Value": db.get("instance_id") or db.get("cluster_id")}
+            else:
+                # CloudWatch's LoadBalancer dimension is the ARN suffix "app/<name>/<id>".
+                lb_suffix = self.out["alb"][side]["arn"].split(":loadbalancer/", 1)[1]
+                dimension = {"Name": "LoadBalancer", "Value": lb_suffix}
+            cw = self.client("cloudwatch", side)
             cw.put_metric_alarm(
                 AlarmName=a["name"], AlarmDescription=f"sandbox alarm on {a['metric']}",
-                Namespace="AWS/ApplicationELB", MetricName=a["metric"], Statistic=a["statistic"],
-                Dimensions=[{"Name": "LoadBalancer", "Value": lb_dimension}], Period=60, EvaluationPeriods=1,
-                Threshold=float(a["threshold"]), ComparisonOperator="GreaterThanThreshold",
+                Namespace=a.get("namespace", "AWS/ApplicationELB"), MetricName=a["metric"], Statistic=a["statistic"],
+                Dimensions=[dimension], Period=int(a.get("period", 60)),
+                EvaluationPeriods=int(a.get("evaluation_periods", 1)), Threshold=float(a["threshold"]),
+                ComparisonOperator=a.get("comparison", "GreaterThanThreshold"),
                 TreatMissingData="notBreaching", ActionsEnabled=False, Tags=self.tags(),
             )
             # moto never evaluates alarms; a calm estate starts in OK rather than INSUFFICIENT_DATA.
             cw.set_alarm_state(AlarmName=a["name"], StateValue="OK", StateReason="sandbox seed: estate healthy")
             names.append(a["name"])
-        self.out["alarms"] = {"region": self.regions["primary"], "names": names}
+            regions.setdefault(self.regions[side], []).append(a["name"])
+        self.out["alarms"] = {"region": self.regions["primary"], "names": names, "by_region": regions}
 
     def route53(self) -> None:
         r53 = self.client("route53", "primary")
         dns = self.inv["cloudops_dns"]
         dseed = self.seed["dns"]
         zone = r53.create_hosted_zone(Name=dns["zone_name"], CallerReference="cloudops-sandbox-zone",
-                                      HostedZoneConfig={"Comment": "shop sandbox", "PrivateZone": False})["HostedZone"]
+                                      HostedZoneConfig={"Comment": f"{self.common_tags['Application']} sandbox",
+                                                        "PrivateZone": False})["HostedZone"]
         zone_id = zone["Id"].split("/")[-1]
         r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id, AddTags=self.tags())
         if "dr" not in self.sides:  # one region: a simple record to the primary ALB, no failover pair, no health check
@@ -324,6 +347,7 @@ class Seeder:
                                    "health_checks": {}}
             return
         changes, checks = [], {}
+        set_ids = set_identifiers(self.inv)
         for side, failover in (("primary", "PRIMARY"), ("dr", "SECONDARY")):
             alb = self.out["alb"][side]
             hc = r53.create_health_check(CallerReference=f"cloudops-sandbox-{side}-hc", HealthCheckConfig={
@@ -337,13 +361,13 @@ class Seeder:
                                          AddTags=self.tags(Name=f"{self.common_tags['Application']}-{side}"))
             checks[side] = hc["Id"]
             changes.append({"Action": "UPSERT", "ResourceRecordSet": {
-                "Name": dns["record_name"], "Type": "CNAME", "SetIdentifier": side, "Failover": failover,
+                "Name": dns["record_name"], "Type": "CNAME", "SetIdentifier": set_ids[side], "Failover": failover,
                 "TTL": int(dseed["ttl"]), "ResourceRecords": [{"Value": alb["dns_name"]}], "HealthCheckId": hc["Id"],
             }})
         r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Comment": "sandbox seed",
                                                                            "Changes": changes})
         self.out["route53"] = {"zone_id": zone_id, "zone_name": dns["zone_name"], "record_name": dns["record_name"],
-                               "health_checks": checks}
+                               "health_checks": checks, "set_identifiers": set_ids}
 
     def lock_table(self) -> None:
         # The runbook lock (cloudops_lock): one item per environment, in the DR region as in production, TTL on
@@ -358,6 +382,16 @@ class Seeder:
         ddb.update_time_to_live(TableName=lock["table_name"],
                                 TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_epoch"})
         self.out["lock"] = {"table_name": lock["table_name"], "region": lock["region"]}
+
+
+def set_identifiers(inv: dict[str, Any]) -> dict[str, str]:
+    """The Route 53 failover pair's set identifiers the runbooks look for: the primary's is
+    cloudops_failback.primary_set_identifier, DR's cloudops_failover.dns.dr_set_identifier (each defaulting to the
+    side's name, as the collection does)."""
+    failback = inv.get("cloudops_failback") or {}
+    dns = (inv.get("cloudops_failover") or {}).get("dns") or {}
+    return {"primary": str(failback.get("primary_set_identifier") or "primary"),
+            "dr": str(dns.get("dr_set_identifier") or "dr")}
 
 
 def put_replica_lag(endpoint: str, inv: dict[str, Any], seconds: float,

@@ -92,16 +92,32 @@ def resolve_inventory(arg: str | None) -> Path:
     return path.resolve()
 
 
+def inventory_files(inventory_dir: Path) -> list[Path]:
+    """The files Ansible reads for the group `all`: group_vars/all.yml (or .yaml), then group_vars/all/*.yml|yaml in
+    name order (sandbox.yml among them)."""
+    group_vars = Path(inventory_dir) / "group_vars"
+    files = [group_vars / f"all{ext}" for ext in (".yml", ".yaml") if (group_vars / f"all{ext}").is_file()]
+    if (group_vars / "all").is_dir():
+        files += sorted(p for p in (group_vars / "all").iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+    return files
+
+
 def load_inventory(inventory_dir: Path) -> dict[str, Any]:
-    """Merge group_vars/all/*.yml into one dict (estate `cloudops_*` keys plus `sandbox_seed`)."""
+    """Merge the group `all`'s variables (every file of group_vars/all: estate, failover, failback, sandbox.yml ...)
+    into one dict, then check them against the sandbox's schema (sandbox/schema.py): ValueError naming each missing or
+    wrong key. `sandbox_seed` comes back with every default filled in."""
+    from sandbox import schema
+
     merged: dict[str, Any] = {}
-    group_vars = Path(inventory_dir) / "group_vars" / "all"
-    for name in ("estate.yml", "sandbox.yml"):
-        data = yaml.safe_load((group_vars / name).read_text()) or {}
+    files = inventory_files(Path(inventory_dir))
+    if not files:
+        raise ValueError(f"{inventory_dir}: no group_vars/all.yml or group_vars/all/*.yml: not an inventory directory")
+    for path in files:
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: not a mapping of variables")
         merged.update(_drop_templated(data))
-    missing = [k for k in ("cloudops_regions", "cloudops_alb", "cloudops_rds", "sandbox_seed") if k not in merged]
-    if missing:
-        raise ValueError(f"{group_vars}: missing keys {missing}")
+    merged["sandbox_seed"] = schema.validate(merged, Path(inventory_dir))
     return merged
 
 

@@ -13,6 +13,8 @@ else .sandbox): its sandbox.json holds the endpoints.
   source's WAL `seconds` late, or holds all of it while paused (writes made meanwhile are missing on the replica,
   and stay missing if it is promoted). It also puts a ReplicaLag datapoint now (the level, plus the time spent
   paused) and the daemon's ticker keeps publishing it every 60 s (moto never publishes ReplicaLag).
+- global_lag(seconds, paused, cluster_id): the same for an Aurora global database's secondary cluster
+  (rdsdata/aurora.py); publishes AuroraGlobalDBReplicationLag / AuroraGlobalDBRPOLag (milliseconds).
 - rollout(cluster, namespace, name, ready): Kubernetes emulator rule (POST /sandbox/rollout) that keeps the named
   Deployment/StatefulSet/Job from ever becoming ready (ready=False), forces it ready even over the
   `sandbox.cloudops.io/never-ready` annotation (ready=True), makes a Job fail (ready="fail": its pod exits 1, the
@@ -140,6 +142,35 @@ def replica_lag(sb: Sandbox, seconds: float | None = None, paused: bool | None =
         knobs["replication_paused"] = state["replication"]["paused"]
         write_json(sb.paths.knobs, knobs)
     return {"replica": instance_id, "region": region, "replica_lag_seconds": level, **state["replication"]}
+
+
+def global_lag(sb: Sandbox, seconds: float | None = None, paused: bool | None = None,
+               cluster_id: str | None = None) -> dict[str, Any]:
+    """Aurora global database: the secondary cluster receives the writer's commits `seconds` late, or nothing while
+    paused (what it has not received is lost by a failover with AllowDataLoss; a switchover is refused while paused).
+    The current secondary unless `cluster_id` names one (after a switchover it is the other cluster). Publishes
+    AuroraGlobalDBReplicationLag / AuroraGlobalDBRPOLag now; the daemon's ticker keeps publishing them."""
+    from sandbox.rdsdata.aurora import cluster_of, put_global_lag
+
+    if seconds is None and paused is None:
+        raise ValueError("give a lag in seconds, pause or resume")
+    if seconds is not None and seconds < 0:
+        raise ValueError("lag seconds must be >= 0")
+    secondaries = [i for i in http_json(sb.control + "/rds")["instances"]
+                   if cluster_of(i["instance_id"]) and i.get("replication")]
+    if cluster_id:
+        secondaries = [i for i in secondaries if cluster_of(i["instance_id"]) == cluster_id.lower()]
+    if len(secondaries) != 1:
+        raise ValueError(f"no secondary Aurora cluster {cluster_id or ''} with a live replication link "
+                         "(an Aurora global database: cloudops_rds.engine aurora-postgresql)" if not secondaries else
+                         "several secondary clusters: name one (cluster_id)")
+    target = secondaries[0]
+    state = _control(sb, "/rds/replication", {"region": target["region"], "instance_id": target["instance_id"],
+                                              "lag_seconds": seconds, "paused": paused})
+    level = state["replication"]["replica_lag_seconds"]
+    put_global_lag(sb.endpoint, target["region"], cluster_of(target["instance_id"]), float(level))
+    return {"cluster_id": cluster_of(target["instance_id"]), "region": target["region"],
+            "replica_lag_seconds": level, **state["replication"]}
 
 
 def _region_of_instance(sb: Sandbox, instance_id: str) -> str:

@@ -12,6 +12,9 @@ Modelled (moto patches installed in the daemon process by `install()`):
   `deleting` (the instance stays listed until the deadline, then DBInstanceNotFound). A mutating call on an
   instance that is not `available` because of one of these fails with InvalidDBInstanceState, as on AWS.
 - RDS snapshots: `creating` / `copying` with a growing PercentProgress, then `available`.
+- Aurora global databases (rdsdata/aurora.py starts these transitions): SwitchoverGlobalCluster /
+  FailoverGlobalCluster leave the global cluster `switching-over` / `failing-over` with its FailoverState, the members'
+  IsWriter as before, until the deadline (rds.global_switchover / rds.global_failover); then `available`, swapped.
 - Route 53: ChangeResourceRecordSets answers a fresh change id, PENDING; GetChange reads PENDING until INSYNC.
 - EKS: UpdateNodegroupConfig leaves the node group UPDATING and the update InProgress (DescribeUpdate, which moto
   lacks, is added), then ACTIVE / Successful.

@@ -6,6 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 python=${VENV_BIN:-$root/.venv/bin}/python
 state=$1
 shift
+# The sandbox runs the real helm and kubectl: install them if they are not there yet (a checksum check otherwise).
+"$root/tools/install-k8s-tools.sh" >/dev/null
 "$python" -m sandbox up --state-dir "$state" --inventory "$root/inventories/sandbox"
 trap '"$python" -m sandbox down --state-dir "$state"' EXIT
 # shellcheck disable=SC1091

@@ -24,7 +24,8 @@ def test_web_is_kept_and_copies_get_their_own_rule_groups_releases_and_paths():
     assert third["releases"] == {"blue": "web-03-blue", "green": "web-03-green"}
     assert third["traffic"]["dr"]["rule_priority"] == 103
     assert third["traffic"]["dr"]["target_groups"] == {"blue": "shop-dr-web-03-blue", "green": "shop-dr-web-03-green"}
-    assert new_sandbox["sandbox_seed"]["listener_rule_paths"]["web-02"] == ["/web-02", "/web-02/*"]
+    assert new_sandbox["sandbox_seed"]["listener_rule_paths"] == {"web-02": ["/web-02", "/web-02/*"],
+                                                                  "web-03": ["/web-03", "/web-03/*"]}  # not catalog's
     assert estate["cloudops_services"] == [WEB, CANARY] and "web-02" not in sandbox["sandbox_seed"]["listener_rule_paths"]
     assert new_estate["cloudops_deploy"] == {"max_parallel": 3} and "cloudops_deploy" not in estate  # independent: one wave
     assert max(len(g) for s in new_estate["cloudops_services"] for r in s["traffic"].values()

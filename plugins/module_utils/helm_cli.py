@@ -90,6 +90,12 @@ def status_args(release, namespace):
     return ["status", release, "--namespace", namespace, "--output", "json"]
 
 
+def get_metadata_args(release, namespace):
+    """Arguments of `helm get metadata` with JSON output (chart name, version and appVersion of the current revision;
+    helm 3.13+ and 4)."""
+    return ["get", "metadata", release, "--namespace", namespace, "--output", "json"]
+
+
 def history_args(release, namespace):
     """Arguments of `helm history` with JSON output."""
     return ["history", release, "--namespace", namespace, "--output", "json"]
@@ -119,12 +125,28 @@ def set_value_args(set_values):
     return args
 
 
+def version_args():
+    """Arguments of `helm version` printing the bare version (v3.19.0, v4.1.4): helm 3 and 4 both take --template."""
+    return ["version", "--template", "{{ .Version }}"]
+
+
+def major_version(text):
+    """helm's major version (3, 4) from `helm version` output ("v4.1.4", "v3.19.0+g3d8990f",
+    'version.BuildInfo{Version:"v4.1.4", ...'); ValueError when there is none."""
+    match = re.search(r"\bv?([0-9]+)\.[0-9]+\.[0-9]+", text or "")
+    if not match:
+        raise ValueError("cannot tell helm's version from %r" % (text or "").strip()[:200])
+    return int(match.group(1))
+
+
 def upgrade_args(release, chart, namespace, chart_version=None, wait=True, atomic=False, timeout=None,
-                 values_files=None, set_values=None, create_namespace=False, dry_run=False):
+                 values_files=None, set_values=None, create_namespace=False, dry_run=False, helm_major=3):
     """Arguments of `helm upgrade --install`.
 
     --reset-values always: the release ends with exactly the values given (helm would otherwise reuse the old
     ones when none are given). A dry run leaves out wait/atomic/timeout: it renders and validates only.
+    helm_major: 4 spells atomic --rollback-on-failure and the dry run --dry-run=client (helm 4 deprecates --atomic
+    and a bare --dry-run); 3 keeps --atomic and --dry-run (client side in both), which helm 3.8+ takes.
     """
     args = ["upgrade", release, chart, "--install", "--namespace", namespace, "--reset-values"]
     if chart_version:
@@ -132,12 +154,12 @@ def upgrade_args(release, chart, namespace, chart_version=None, wait=True, atomi
     if create_namespace:
         args.append("--create-namespace")
     if dry_run:
-        args.append("--dry-run")
+        args.append("--dry-run=client" if helm_major >= 4 else "--dry-run")
     else:
         if wait:
             args.append("--wait")
         if atomic:
-            args.append("--atomic")
+            args.append("--rollback-on-failure" if helm_major >= 4 else "--atomic")
         if timeout:
             args += ["--timeout", timeout]
     for path in values_files or []:
@@ -210,6 +232,16 @@ def release_from(listed, status=None):
         release["last_deployed"] = info.get("last_deployed")
         release["values"] = status.get("config") or {}
     return release
+
+
+def with_chart(status, metadata):
+    """`helm status -o json` with the chart's metadata where helm 3 prints it (chart.metadata: name, version,
+    appVersion): helm 4 leaves the chart out of status, so it comes from `helm get metadata -o json` (chart, version,
+    appVersion). The status as it is when it has the chart already, or when there is no metadata."""
+    if not status or ((status.get("chart") or {}).get("metadata") or {}).get("name") or not metadata:
+        return status
+    return dict(status, chart={"metadata": {"name": metadata.get("chart"), "version": metadata.get("version"),
+                                            "appVersion": metadata.get("appVersion")}})
 
 
 def listed_from_status(status):
@@ -292,7 +324,9 @@ def summarise_error(err, out=""):
     lines = []
     for line in text.splitlines():
         line = line.strip()
-        if not line or line.startswith(("WARNING:", "walk.go:", "coalesce.go:")):
+        if not line or line.startswith(("WARNING:", "walk.go:", "coalesce.go:", "level=WARN ", "level=INFO ", "level=DEBUG ")):
+            continue
+        if line.startswith("Flag --") and " has been deprecated" in line:  # helm 4 on a renamed flag
             continue
         lines.append(line[len("Error: "):] if line.startswith("Error: ") else line)
     summary = " ".join(lines) or "no output"
@@ -678,6 +712,19 @@ class HelmRunner:
         if not self.binary:
             module.fail_json(msg=MISSING_HELM)
         self.globals = global_args(kubeconfig or module.params.get("kubeconfig"), context or module.params.get("context"))
+        self._major = None
+
+    def major(self):
+        """helm's major version (3 or 4), asked once (`helm version`) and only where a flag depends on it."""
+        if self._major is None:
+            rc, out, err = self.module.run_command([self.binary] + version_args())
+            try:
+                if rc != 0:
+                    raise ValueError(summarise_error(err, out))
+                self._major = major_version(out)
+            except ValueError as e:
+                self.module.fail_json(msg="helm version failed: %s" % e, command=[self.binary] + version_args())
+        return self._major
 
     def command(self, args):
         return [self.binary] + args + self.globals
@@ -702,9 +749,17 @@ class HelmRunner:
         except ValueError as e:
             self.module.fail_json(msg=str(e), command=self.command(args))
 
+    def status(self, name, namespace, missing_ok=False):
+        """`helm status -o json` of a release with its chart's metadata (with_chart: one `helm get metadata` more on
+        helm 4, whose status has no chart); None for a missing release when missing_ok."""
+        status = self.json(status_args(name, namespace), missing_ok=missing_ok)
+        if status and not ((status.get("chart") or {}).get("metadata") or {}).get("name"):
+            status = with_chart(status, self.json(get_metadata_args(name, namespace), missing_ok=True))
+        return status
+
     def release(self, name, namespace):
         """release_summary() of the current revision, or None when the release does not exist."""
-        status = self.json(status_args(name, namespace), missing_ok=True)
+        status = self.status(name, namespace, missing_ok=True)
         if not status:
             return None
         values = self.json(get_values_args(name, namespace))

@@ -140,10 +140,14 @@ class ValuesFile(object):
         return False
 
 
-def upgrade_args_for(spec, chart_arg, pin_version, values_files, dry_run=False):
-    """helm upgrade --install arguments of a release spec (name, namespace, wait, atomic, timeout, set_values...)."""
-    return helm_cli.upgrade_args(spec["name"], chart_arg, spec["namespace"], pin_version, spec.get("wait", True), spec.get("atomic", False),
-                                 spec.get("timeout"), values_files, spec.get("set_values") or [], spec.get("create_namespace", False), dry_run)
+def upgrade_args_for(spec, chart_arg, pin_version, values_files, dry_run=False, helm=None):
+    """helm upgrade --install arguments of a release spec (name, namespace, wait, atomic, timeout, set_values...).
+    helm: the HelmRunner, asked for helm's major version where a flag differs between helm 3 and 4 (a dry run, atomic)."""
+    atomic = spec.get("atomic", False)
+    major = helm.major() if helm is not None and (dry_run or atomic) else 3
+    return helm_cli.upgrade_args(spec["name"], chart_arg, spec["namespace"], pin_version, spec.get("wait", True), atomic,
+                                 spec.get("timeout"), values_files, spec.get("set_values") or [], spec.get("create_namespace", False), dry_run,
+                                 helm_major=major)
 
 
 def predict(module, helm, spec, current, validate=True):
@@ -157,12 +161,12 @@ def predict(module, helm, spec, current, validate=True):
     with ValuesFile(module, spec.get("values")) as values_file:
         values_files = list(spec.get("values_files") or []) + ([values_file] if values_file else [])
         result = dict(previous_revision=current["revision"] if current else None, changed=bool(reasons), reasons=reasons,
-                      command=helm.command(upgrade_args_for(spec, chart_arg, pin_version, values_files)), release=current,
+                      command=helm.command(upgrade_args_for(spec, chart_arg, pin_version, values_files, helm=helm)), release=current,
                       diff=dict(before=helm_cli.diff_state(current), after=helm_cli.diff_state(current)))
         if not reasons:
             return result
         if validate:
-            dry_run = upgrade_args_for(spec, chart_arg, pin_version, values_files, dry_run=True)
+            dry_run = upgrade_args_for(spec, chart_arg, pin_version, values_files, dry_run=True, helm=helm)
             rc, out, err = helm.run(dry_run, check=False)
             if rc != 0:
                 result.update(changed=False, command=helm.command(dry_run))
@@ -208,7 +212,7 @@ def upgrade(module, helm, params, current):
     result = dict(previous_revision=current["revision"] if current else None)
     with ValuesFile(module, params.get("values")) as values_file:
         values_files = list(params.get("values_files") or []) + ([values_file] if values_file else [])
-        args = upgrade_args_for(params, chart_arg, pin_version, values_files)
+        args = upgrade_args_for(params, chart_arg, pin_version, values_files, helm=helm)
         result.update(changed=bool(reasons), reasons=reasons, command=helm.command(args), release=current,
                       diff=dict(before=helm_cli.diff_state(current), after=helm_cli.diff_state(current)))
         if not reasons:

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: deploy_preflight
-version_added: 0.9.0
+version_added: 1.0.0
 short_description: The deploy runbook's preflight in one process - live state read side by side, then the plan
 description:
   - Checks the deploy request against the services (as the P(cloudops.runbooks.deploy_request#filter) filter does),
@@ -67,7 +67,7 @@ options:
         releases get the production values - C(values) with the primary's C(side_values), not DR's standby ones - so a
         deploy keeps DR at production size. Ignored without a DR side.
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       namespace: {description: Namespace of the record (C(cloudops_failover.record.namespace))., type: str, required: true}
       name: {description: The record's ConfigMap., type: str, default: cloudops-failover}
@@ -75,6 +75,8 @@ options:
     description: The helm binary (default - C(helm) on E(PATH)).
     type: path
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -188,7 +190,8 @@ def traffic_read(worker, route, region):
 
 def helm_read(worker, read_spec):
     """The releases of one side and namespace as helm_release_info returns them, and each one's current state as
-    helm_release compares it, from one `helm status` per release, side by side (the releases are known by name: no
+    helm_release compares it, from one `helm status` per release (and its `helm get metadata` on helm 4, whose status
+    has no chart), side by side (the releases are known by name: no
     `helm list` of the namespace first; a release that does not exist reads None); its `config` is the user-supplied
     values `helm get values` would print, so the release checks read nothing again."""
     def read():
@@ -197,7 +200,7 @@ def helm_read(worker, read_spec):
         names = sorted(set(read_spec["names"]))
 
         def status(name):
-            return lambda: helm.json(helm_cli.status_args(name, namespace), missing_ok=True)
+            return lambda: helm.status(name, namespace, missing_ok=True)
         found, failures = threads.run_all(dict((name, status(name)) for name in names), HELM_WORKERS)
         if failures:
             threads.fail_from(worker, failures)

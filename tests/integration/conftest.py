@@ -39,8 +39,10 @@ def site_collections() -> str:
 
 
 def clean_env() -> dict:
-    """The caller's environment without AWS credentials or endpoints, so a test can never reach real AWS."""
-    return dict((key, value) for key, value in os.environ.items() if not key.startswith(("AWS_", "KUBECONFIG")))
+    """The caller's environment without AWS credentials or endpoints, so a test can never reach real AWS, nor
+    kubeconfigs or helm settings (HELM_NAMESPACE, HELM_KUBECONTEXT, ...) of the caller's own clusters."""
+    return dict((key, value) for key, value in os.environ.items()
+                if not key.startswith(("AWS_", "KUBECONFIG", "HELM_", "KUBECACHEDIR")))
 
 
 def sandbox_cli(state: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -58,7 +60,8 @@ def read_env_file(path: Path) -> dict:
 
 def ansible_env(collections_path: str, sandbox_env: dict, **extra: str) -> dict:
     """The environment ansible runs with: no real AWS credentials, the sandbox's env, this collection, no colour,
-    the sandbox's bin (helm) first and then the venv on PATH."""
+    the sandbox's bin first (<state>/bin/helm and kubectl: the real helm v4 and kubectl, `make k8s-tools`) and then
+    the venv on PATH; helm's cache, config and data dirs are the sandbox's (its env file sets HELM_*_HOME)."""
     env = dict(clean_env(), **sandbox_env)
     # The runbooks' run evidence (the run_evidence callback) goes to build/, not to the checkout's runs/.
     env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",

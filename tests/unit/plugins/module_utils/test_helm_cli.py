@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
@@ -108,6 +110,27 @@ def test_upgrade_args_minimal_and_dry_run():
     assert dry == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values", "--dry-run", "--set", "a=1"]
 
 
+def test_upgrade_args_spell_atomic_and_dry_run_as_helm_4_does():
+    args = helm_cli.upgrade_args("r", "c", "ns", wait=True, atomic=True, timeout="2m", helm_major=4)
+    assert args == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values", "--wait", "--rollback-on-failure",
+                    "--timeout", "2m"]
+    dry = helm_cli.upgrade_args("r", "c", "ns", atomic=True, dry_run=True, helm_major=4)
+    assert dry == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values", "--dry-run=client"]
+
+
+@pytest.mark.parametrize("text, major", [
+    ("v4.1.4", 4), ("v3.19.0+g3d8990f", 3), ("v3.8.2", 3),
+    ('version.BuildInfo{Version:"v4.1.4", GitCommit:"05fa379", GitTreeState:"clean", GoVersion:"go1.25.9"}', 4),
+])
+def test_major_version(text, major):
+    assert helm_cli.major_version(text) == major
+
+
+def test_major_version_without_a_version():
+    with pytest.raises(ValueError, match="cannot tell helm's version"):
+        helm_cli.major_version("Error: unknown command")
+
+
 def test_other_command_args():
     assert helm_cli.uninstall_args("r", "ns", True, "1m") == ["uninstall", "r", "--namespace", "ns", "--wait", "--timeout", "1m"]
     assert helm_cli.uninstall_args("r", "ns", False) == ["uninstall", "r", "--namespace", "ns"]
@@ -188,6 +211,13 @@ def test_summarise_error_drops_prefixes_and_warnings():
     assert helm_cli.summarise_error("", "Error: from stdout") == "from stdout"
     assert helm_cli.summarise_error("", "") == "no output"
     assert len(helm_cli.summarise_error("Error: " + "x" * 5000)) == 1000
+
+
+def test_summarise_error_drops_helm_4_log_lines_and_flag_deprecations():
+    err = ('level=WARN msg="--dry-run is deprecated and should be replaced with \'--dry-run=client\'"\n'
+           "Flag --atomic has been deprecated, use --rollback-on-failure instead\n"
+           "Error: UPGRADE FAILED: context deadline exceeded\n")
+    assert helm_cli.summarise_error(err) == "UPGRADE FAILED: context deadline exceeded"
 
 
 @pytest.mark.parametrize(
@@ -444,7 +474,8 @@ class FakeModule:
 
 
 def test_runner_reads_a_release():
-    module = FakeModule([(["status"], (0, '{"name": "r", "namespace": "ns", "version": 2, "info": {"status": "deployed"}}', "")),
+    module = FakeModule([(["status"], (0, '{"name": "r", "namespace": "ns", "version": 2, "info": {"status": "deployed"}, '
+                                          '"chart": {"metadata": {"name": "app", "version": "1.0.0"}}}', "")),
                          (["get", "values"], (0, "null", ""))])
     release = helm_cli.HelmRunner(module).release("r", "ns")
     assert (release["revision"], release["values"]) == (2, {})
@@ -463,6 +494,50 @@ def test_runner_fails_with_helms_error_summarised():
     with pytest.raises(RuntimeError) as error:
         helm_cli.HelmRunner(module).release("r", "ns")
     assert error.value.args[0]["msg"] == "helm status failed (rc=1): Kubernetes cluster unreachable"
+
+
+HELM4_STATUS = {"name": "r", "namespace": "ns", "version": 2, "info": {"status": "deployed", "description": "Upgrade complete"},
+                "config": {"a": 1}, "apply_method": "ssa"}  # helm 4: no "chart"
+HELM4_METADATA = {"name": "r", "chart": "sample-app", "version": "0.1.0", "appVersion": "1.0.0", "namespace": "ns",
+                  "revision": 2, "status": "deployed", "deployedAt": "2026-12-06T18:57:31Z", "applyMethod": "ssa"}
+
+
+def test_with_chart_puts_helm_4s_metadata_where_helm_3_has_it():
+    status = helm_cli.with_chart(HELM4_STATUS, HELM4_METADATA)
+    assert status["chart"] == {"metadata": {"name": "sample-app", "version": "0.1.0", "appVersion": "1.0.0"}}
+    summary = helm_cli.release_summary(status)
+    assert (summary["chart"], summary["chart_version"], summary["app_version"], summary["revision"]) == ("sample-app", "0.1.0", "1.0.0", 2)
+    helm3 = dict(HELM4_STATUS, chart={"metadata": {"name": "app", "version": "9.9.9"}})
+    assert helm_cli.with_chart(helm3, HELM4_METADATA) is helm3
+    assert helm_cli.with_chart(HELM4_STATUS, None) is HELM4_STATUS and helm_cli.with_chart(None, HELM4_METADATA) is None
+
+
+def test_runner_reads_helm_4s_chart_with_get_metadata():
+    module = FakeModule([(["status"], (0, json.dumps(HELM4_STATUS), "")), (["get", "metadata"], (0, json.dumps(HELM4_METADATA), "")),
+                         (["get", "values"], (0, '{"a": 1}', ""))])
+    release = helm_cli.HelmRunner(module).release("r", "ns")
+    assert (release["chart"], release["chart_version"], release["values"]) == ("sample-app", "0.1.0", {"a": 1})
+    assert module.commands[1] == ["/bin/helm", "get", "metadata", "r", "--namespace", "ns", "--output", "json", "--kubeconfig", "/k.yaml"]
+
+
+def test_runner_status_of_helm_3_needs_no_metadata():
+    helm3 = dict(HELM4_STATUS, chart={"metadata": {"name": "app", "version": "1.0.0"}})
+    module = FakeModule([(["status"], (0, json.dumps(helm3), ""))])
+    assert helm_cli.HelmRunner(module).status("r", "ns")["chart"]["metadata"]["name"] == "app"
+    assert len(module.commands) == 1
+
+
+def test_runner_asks_helms_major_version_once():
+    module = FakeModule([(["version"], (0, "v4.1.4", ""))])
+    runner = helm_cli.HelmRunner(module)
+    assert (runner.major(), runner.major(), runner.in_worker().major()) == (4, 4, 4)
+    assert module.commands == [["/bin/helm", "version", "--template", "{{ .Version }}"]]
+
+
+def test_runner_fails_when_helm_version_says_nothing_usable():
+    module = FakeModule([(["version"], (0, "garbage", ""))])
+    with pytest.raises(RuntimeError, match="helm version failed: cannot tell"):
+        helm_cli.HelmRunner(module).major()
 
 
 def test_runner_without_helm():
