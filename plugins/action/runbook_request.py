@@ -18,8 +18,9 @@ import yaml
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ansible_core_version
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import locking, runbook_request
+from ansible_collections.cloudops.runbooks.plugins.module_utils import evidence_upload, locking, runbook_request
 
 SPECS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                      "roles", "runbook_inputs", "meta", "argument_specs.yml")
@@ -54,6 +55,12 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="runbook_request: runbook must be one of %s, got %r" % (", ".join(runbook_request.RUNBOOKS), runbook))
             return result
 
+        # 0. An ansible-core the runbooks run on (older ones warn of requires_ansible only, then change the estate).
+        too_old = runbook_request.ansible_core_problem(ansible_core_version)
+        if too_old:
+            result.update(failed=True, changed=False, msg=too_old)
+            return result
+
         # 1. Types and choices, as Ansible's role argument validation says them.
         options = extra_var_specs(runbook)
         unreadable = []
@@ -70,6 +77,10 @@ class ActionModule(ActionBase):
             if name in task_vars:
                 values[name] = self._value(task_vars, name, unreadable)
         found = unreadable + runbook_request.problems(runbook, values, cwd=os.getcwd())
+        # Where the run evidence is copied (roles/runbook close): a wrong bucket name refuses the run, not its end.
+        bucket = self._value(task_vars, "cloudops_report_bucket", found) if "cloudops_report_bucket" in task_vars else ""
+        if bucket:
+            found += [problem for problem in [evidence_upload.bucket_problem(bucket)] if problem]
         result.update(changed=False, problems=found, checked=sorted(values))
         if found:
             result.update(failed=True, msg=runbook_request.refusal(runbook, found))

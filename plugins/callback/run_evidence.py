@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: run_evidence
 type: notification
 short_description: Write the evidence of a runbook run (JSON, Markdown, JUnit XML, HTML timeline) and show progress
-version_added: 0.5.0
+version_added: 1.0.0
 author:
   - cloudops platform team (@cloudops)
 description:
@@ -62,8 +62,14 @@ description:
     promoted instance available and writable, the change INSYNC, ...). No progress and no closing line are printed when
     the stdout callback is a JSON one.
   - The callback never fails a run - a problem is shown as a warning and the run goes on.
+  - B(Not enabled.) A project that does not enable this callback still gets the run directory, written by the close of every
+    runbook (the C(cloudops.runbooks.runbook_evidence) action) from the run summary, the runbook's report
+    and the steps the run recorded, without the task timeline (C(tasks) empty), the host counts and the progress
+    lines. Enabled, the callback writes it and the runbook's close writes none.
 requirements:
-  - Enabled in C(callbacks_enabled) (the collection's C(ansible.cfg) does; an AWX project uses the same file).
+  - "Enabled in C(callbacks_enabled) for the full evidence and the progress lines (this repository's C(ansible.cfg)
+    does; in your own project add C(callbacks_enabled = cloudops.runbooks.run_evidence) under C([defaults]) of its
+    C(ansible.cfg), or set E(ANSIBLE_CALLBACKS_ENABLED))."
 options:
   run_dir_root:
     description:
@@ -97,8 +103,8 @@ from ansible import constants as C
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils import evidence_model as model
+from ansible_collections.cloudops.runbooks.plugins.plugin_utils import evidence_files as files
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils import evidence_render as render
-from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_html import render_html
 from ansible_collections.cloudops.runbooks.plugins.plugin_utils.evidence_redact import Redactor
 
 _JSON_STDOUT = ("json", "ansible.builtin.json", "ansible.posix.json", "community.general.json", "ansible.posix.jsonl")
@@ -312,15 +318,5 @@ class CallbackModule(CallbackBase):
             hosts[str(host)] = dict((str(k), int(v)) for k, v in s.items() if isinstance(v, int))
         document = model.build_document(self._recorder, summary, report, host_stats=hosts, ansible_version=ansible_version,
                                         collection_version=_collection_version(), run_dir=directory, now=now)
-        doc = render.prepare(document, self._redactor)
-        files = (("report.json", render.render_json), ("report.md", render.render_markdown), ("junit.xml", render.render_junit),
-                 ("report.html", render_html))
-        os.makedirs(directory, exist_ok=True)
-        for name, renderer in files:
-            text = self._redactor.text(renderer(doc))
-            path = os.path.join(directory, name)
-            partial = path + ".partial"
-            with open(partial, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(partial, path)
-        self._say("Run evidence: %s/ (%s)" % (directory, ", ".join(name for name, renderer in files)))
+        names = files.write_run_dir(document, self._redactor, directory)
+        self._say("Run evidence: %s/ (%s)" % (directory, ", ".join(names)))

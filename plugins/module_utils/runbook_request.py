@@ -31,6 +31,27 @@ REPORT_PATHS = {"status": "status_report_path", "deploy": "deploy_report_path", 
                 "failover": "failover_report_path", "failover_drill": "drill_report_path", "failback": "failback_report_path", "backup": "backup_report_path",
                 "backup_restore": "restore_report_path", "release_lock": None}
 
+# The oldest ansible-core the runbooks run on (meta/runtime.yml's requires_ansible; `make versions` runs the sandbox
+# smoke on it). Older cores template differently (2.17 and 2.18: `default(none)` renders '', a report compares a float
+# with text after the drill changed the estate; 2.19.0: a drill's record fails on an undefined attribute), and 2.17 and
+# 2.18 are past their end of life: a runbook refuses them before the lock and any call.
+MIN_ANSIBLE_CORE = (2, 19, 1)
+
+
+def ansible_core_problem(version):
+    """Why this ansible-core cannot run the runbooks ('' when it can): older than MIN_ANSIBLE_CORE."""
+    numbers = []
+    for part in str(version or "").split(".")[:3]:
+        digits = re.match(r"[0-9]+", part)
+        numbers.append(int(digits.group(0)) if digits else 0)
+    if tuple(numbers + [0] * (3 - len(numbers))) >= MIN_ANSIBLE_CORE:
+        return ""
+    oldest = ".".join(str(n) for n in MIN_ANSIBLE_CORE)
+    return ("cloudops.runbooks needs ansible-core %s or later (meta/runtime.yml requires_ansible), this is %s: refused before "
+            "the lock and any call. Install a supported one (pip install 'ansible-core>=%s', or the ansible package 12 or "
+            "later) or run it in the collection's execution environment." % (oldest, version, oldest))
+
+
 UTC = datetime.timezone.utc
 EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 
