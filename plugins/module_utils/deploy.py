@@ -667,15 +667,23 @@ def deploy_outcome(services, halted):
     return "deployed" if "deployed" in outcomes else "unchanged"
 
 
+def shares_text(weights):
+    """Forward weights as a person reads them: each target group with traffic and its share in percent
+    ('shop-blue 90%, shop-green 10%'); 'none' without any."""
+    weights = _mapping(weights)
+    shown = ["%s %s%%" % (group, traffic.percent(weights, group)) for group, weight in weights.items() if weight]
+    return ", ".join(shown) or "none"
+
+
 def _side_line(d):
     if d["action"] == "skipped":
-        return "  %s: not deployed, traffic %s" % (d["side"], _json(d["traffic_before"]))
+        return "  %s: not deployed, traffic %s" % (d["side"], shares_text(d["traffic_before"]))
     if d["action"] == "none":
         return "  %s: already deployed, %straffic %s" % (d["side"], (d["from_colour"] + " serves, ") if d["from_colour"] else "",
-                                                         _json(d["traffic_before"]))
+                                                         shares_text(d["traffic_before"]))
     return "  %s: %s%s revision %s -> %s%s" % (
         d["side"], "%s -> %s, " % (d["from_colour"], d["to_colour"]) if d["to_colour"] else "", d["release"], d["revision_before"],
-        d["revision_after"], ", traffic %s -> %s" % (_json(d["traffic_before"]), _json(d["traffic_after"])) if d["traffic_after"] else "")
+        d["revision_after"], ", traffic %s -> %s" % (shares_text(d["traffic_before"]), shares_text(d["traffic_after"])) if d["traffic_after"] else "")
 
 
 def deploy_summary_lines(report):
@@ -892,12 +900,15 @@ def parse_records(reads):
 def shift_schedule(steps, routes_, gates_=None, health_groups=None):
     """traffic_shift's steps: per step the percent on the new colour and one alb_traffic_switch entry per route (all
     sides move together). A rolling deploy has no route: one observation step, gates only. ValueError for steps that
-    are not a canary schedule (traffic.canary_schedule)."""
+    are not a canary schedule (traffic.canary_schedule). A switch of a later step lists the earlier steps' forwards
+    (`earlier`): check mode predicts that step from them, not from the weights it reads (which check mode left as they
+    were), so `--check --diff` shows each step moving on from the previous one."""
     if routes_:
         weights = [traffic.canary_schedule(steps, r["from_group"], r["to_group"]) for r in routes_]
         return [{"percent": percent, "sides": [r["side"] for r in routes_],
-                 "switches": [{"load_balancer_name": r["load_balancer_name"], "port": int(r["listener_port"]),
-                               "rule_priority": r.get("rule_priority"), "region": r["region"], "forward": weights[n][index]}
+                 "switches": [dict({"load_balancer_name": r["load_balancer_name"], "port": int(r["listener_port"]),
+                                    "rule_priority": r.get("rule_priority"), "region": r["region"], "forward": weights[n][index]},
+                                   **({"earlier": weights[n][:index]} if index else {}))
                               for n, r in enumerate(routes_)]}
                 for index, percent in enumerate(steps)]
     if gates_ or health_groups:

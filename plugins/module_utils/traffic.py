@@ -197,12 +197,18 @@ def normalise_switch(item, index, default_region):
     region = arn_region or region or default_region
     if not region:
         raise ValueError("%s: no region: set region (on the entry or the module) or AWS_REGION" % where)
-    for group in weights:
+    earlier = item.get("earlier") or []
+    if not isinstance(earlier, (list, tuple)) or not all(isinstance(step, dict) for step in earlier):
+        raise ValueError("%s: earlier must be a list of forward weights ({group: weight}), one per earlier step" % where)
+    earlier = [dict((str(group), _weight(value, "%s.earlier[%s].%s" % (where, n, group))) for group, value in step.items())
+               for n, step in enumerate(earlier)]
+    for group in list(weights) + [group for step in earlier for group in step]:
         if is_arn(group) and region_of_arn(group) != region:
             raise ValueError("%s: target group %s is not in the listener's region %s" % (where, group, region))
     return {
         "region": region, "load_balancer_name": name, "port": port, "listener_arn": listener_arn, "rule_arn": rule_arn,
         "rule_priority": priority, "forward": weights, "purge_unlisted": bool(item.get("purge_unlisted")), "where": where,
+        "earlier": earlier,
     }
 
 
@@ -335,15 +341,41 @@ def refusal_message(refused):
 
 
 def restore_switches(plans):
-    """A switches list that puts every listener/rule back exactly as it was before (by ARN, unlisted groups removed)."""
-    return [{"listener_arn": plan["listener_arn"], "rule_arn": plan.get("rule_arn"), "forward": dict(plan["before_arns"]),
+    """A switches list that puts every listener/rule back exactly as it was before (by ARN, unlisted groups removed):
+    as read (`live_arns`) when check mode chained the before from earlier steps' predictions."""
+    return [{"listener_arn": plan["listener_arn"], "rule_arn": plan.get("rule_arn"), "forward": dict(plan.get("live_arns") or plan["before_arns"]),
              "purge_unlisted": True} for plan in plans]
 
 
+def chain_forward(current, earlier, purge_unlisted=False):
+    """The forward weights a listener/rule would have after the earlier steps' forwards (each {arn: weight}, in order)
+    were applied to `current`: what check mode shows as the before of a later canary step."""
+    for forward in earlier or []:
+        current = desired_forward(current, forward, purge_unlisted)
+    return current
+
+
+def weight_lines(weights):
+    """--diff text of forward weights, one line per target group, in percent of the traffic:
+    'shop-blue: 90%'; with the raw weight when the weights do not add up to 100 ('shop-blue: 100% (weight 1)')."""
+    total = sum(weights.values())
+    lines = []
+    for group, weight in weights.items():
+        line = "%s: %s%%" % (group, percent(weights, group))
+        if total != 100:
+            line += " (weight %s)" % weight
+        lines.append(line)
+    return "".join(line + "\n" for line in lines)
+
+
 def switch_diff(result):
-    """One --diff entry of a switch: weights by target group name, before and after."""
+    """One --diff entry of a switch: the share of each target group (by name) before and after, in percent. In check
+    mode a later canary step's before is the earlier steps' prediction (`predicted_after_step`), said in its header."""
     label = switch_label(result)
-    return {"before_header": label, "after_header": label, "before": dict(result["before"]), "after": dict(result["after"])}
+    step = result.get("predicted_after_step")
+    before_header = ("%s, as step %s would leave it (predicted)" % (label, step)) if step else label
+    return {"before_header": before_header, "after_header": label,
+            "before": weight_lines(result["before"]), "after": weight_lines(result["after"])}
 
 
 # --- Filters' logic ----------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: alb_target_health
-version_added: 0.2.0
+version_added: 1.0.0
 short_description: Wait until the targets of ALB target groups are healthy
 description:
   - Reads the target health of each target group and, with O(wait=true), polls until every group is ready or
@@ -43,6 +43,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -135,7 +137,7 @@ step_summary:
       <name>): ready or not, with its healthy, unhealthy, registered and needed counts)."
   returned: always
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: 1 of 1 target group(s) ready after 0.4 s
     measures: {elapsed_seconds: 0.4, polls: 1}

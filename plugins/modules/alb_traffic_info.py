@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: alb_traffic_info
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Describe where an ALB listener sends traffic and how healthy the targets are
 description:
   - Reads the default forward action of one listener of an Application Load Balancer, the health of each
@@ -37,6 +37,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: alb_traffic_switch
-version_added: 0.2.0
+version_added: 1.0.0
 short_description: Set the forward weights of ALB listeners and listener rules (blue-green flip, canary step, rollback)
 description:
   - Changes only the target group weights of the forward action of each listed listener default action or
@@ -17,8 +17,8 @@ description:
     (O(require_healthy)), unless O(force=true).
   - Returns the weights before and after each switch and RV(restore), a O(switches) list that puts every listener
     and rule back exactly as it was; feed it back to this module to roll back.
-  - Check mode predicts the result without changing anything; C(--diff) shows the weights before and after each
-    changed switch.
+  - Check mode predicts the result without changing anything; C(--diff) shows each target group's share of the
+    traffic (in percent, with the weight when the weights do not add up to 100) before and after each changed switch.
 options:
   switches:
     description:
@@ -77,7 +77,13 @@ options:
     default: false
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: cloudwatch_gate
-version_added: 0.2.0
+version_added: 1.0.0
 short_description: Pass or fail a deployment gate on a CloudWatch metric or alarm, with the numbers that decided
 description:
   - "Metric gate: reads the datapoints of one metric over the last O(window_seconds) and compares the worst of them
@@ -70,6 +70,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -166,7 +168,7 @@ step_summary:
       gate, named after the alarm or the statistic, with the value, threshold and comparison)."
   returned: always
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: p99 0.21 <= 0.5
     measures: {value: 0.21, threshold: 0.5}

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: db_cutover
-version_added: 0.8.0
+version_added: 1.0.0
 short_description: Point an application at another database through the endpoint in a Kubernetes Secret, or put it back
 description:
   - The application reads its database endpoint from keys O(host_key) and O(port_key) of the Secret O(secret_name). A
@@ -90,7 +90,13 @@ options:
     default: playbooks/backup_restore.yml -e restore_cutover_rollback=true
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.kubernetes
 """
 

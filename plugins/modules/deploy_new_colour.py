@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: deploy_new_colour
-version_added: 0.9.0
+version_added: 1.0.0
 short_description: Bring the new colour of a service up on every side at once - record, Helm upgrade, healthy targets, smoke test
 description:
   - The deploy runbook's "the new colour is up" step in one module process, every side at once (one worker thread per
@@ -183,7 +183,13 @@ options:
   binary_path:
     description: The helm binary (default - C(helm) on E(PATH)).
     type: path
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: deploy_record
-version_added: 0.9.0
+version_added: 1.0.0
 short_description: Read or write the deploy records of services (ConfigMaps cloudops-deploy-<service>), all in one process
 description:
   - The record of a service on a side is the ConfigMap C(cloudops-deploy-<service>) in the service's namespace of that
@@ -31,6 +31,13 @@ options:
     type: list
     elements: dict
     default: []
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
 author:
   - cloudops platform team (@cloudops)
 """

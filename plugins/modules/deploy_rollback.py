@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: deploy_rollback
-version_added: 0.9.0
+version_added: 1.0.0
 short_description: Put a deploy's traffic and Helm revisions back, read them back, and record it - in one process
 description:
   - The rollback of the deploy runbook's rescue, of the C(deploy_rollback) role and of playbooks/rollback.yml in one
@@ -81,7 +81,13 @@ options:
   binary_path:
     description: The helm binary (default - C(helm) on E(PATH)).
     type: path
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

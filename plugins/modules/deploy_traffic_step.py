@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: deploy_traffic_step
-version_added: 0.9.0
+version_added: 1.0.0
 short_description: One traffic step of a deploy in one process - switch, observe, gates, health, and the records at the end
 description:
   - The C(traffic_shift) role's step (one per canary step; a blue-green flip is one step) in one module process.
@@ -17,7 +17,10 @@ description:
     that does not pass does not fail the module (the role fails with RV(failure)), so RV(restore) is kept.
   - With O(finish) and a step that passed, writes the deploy records of the service (outcome V(deployed), the
     revisions and the traffic after), as the deploy runbook does after its last step.
-  - Check mode predicts the switch and the records and reads no gate and no health (no new traffic to observe).
+  - Check mode predicts the switch and the records and reads no gate and no health (no new traffic to observe). A
+    later step of a canary schedule is predicted from the earlier steps' weights (its switches' C(earlier), as the
+    P(cloudops.runbooks.traffic_shift_schedule#filter) filter gives them), so C(--check --diff) shows each step moving
+    on from the previous one, each target group's share in percent.
   - With O(wave) instead of O(step), one step of several services shipped together (a wave of the deploy runbook) -
     each service switched, observed for its own C(pause_seconds) and gated side by side in the same process;
     with O(finish), the records of each service whose schedule ends at this step are written when every service of
@@ -70,7 +73,13 @@ options:
       - After a step that passed, write the service's deploy records - C({todo, helm_deploy_results, started_at}), C(todo)
         the service's plan entries to deploy (with O(wave), the wave's - the records of the services whose last step this is).
     type: dict
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

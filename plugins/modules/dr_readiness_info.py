@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: dr_readiness_info
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Audit whether the estate can fail over to its DR region within its RPO and RTO budgets
 description:
   - Read-only. Checks the DR side of the estate and returns one finding per check (RV(findings)), each with its
@@ -89,6 +89,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -160,7 +162,7 @@ step_summary:
       check, with its numbers)."
   returned: always
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: 3 check(s) passed
     measures: {checks: 3, failed: 0}

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: eks_capacity
-version_added: 0.8.0
+version_added: 1.0.0
 short_description: Scale an EKS node group and the Kubernetes workloads on it in one step, in the safe order, and wait
 description:
   - What M(cloudops.runbooks.eks_nodegroup_scale) and M(cloudops.runbooks.k8s_workload_scale) do, in one process - a
@@ -76,7 +76,7 @@ options:
             that when lower), so the HPA holds the scale instead of undoing it; for 0 replicas the HPA is left as it is
             (an HPA whose target runs no pod is inactive). Ignored for a workload without an HPA.
         type: dict
-        version_added: 0.9.0
+        version_added: 1.0.0
         suboptions:
           min_replicas: {description: C(spec.minReplicas)., type: int, required: true}
           max_replicas: {description: C(spec.maxReplicas)., type: int, required: true}
@@ -95,7 +95,13 @@ notes:
   - The Kubernetes client (O(kubeconfig), O(context)) is only needed with O(workloads).
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.kubernetes
   - amazon.aws.common.modules
   - amazon.aws.region.modules

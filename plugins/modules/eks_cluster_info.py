@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: eks_cluster_info
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Describe an EKS cluster and its managed node groups
 description:
   - Reads the status, Kubernetes version and endpoint of one EKS cluster and the status and scaling
@@ -26,6 +26,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

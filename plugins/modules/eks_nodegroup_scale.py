@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: eks_nodegroup_scale
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Set an EKS managed node group's minimum, desired and maximum size and wait until it is ACTIVE
 description:
   - Sets the scaling configuration of one managed node group (C(UpdateNodegroupConfig)) and waits until the node group
@@ -57,7 +57,13 @@ options:
     default: 1800
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -123,7 +129,7 @@ step_summary:
   description: The call as a runbook step - C(detail), C(measures), C(gates) (none).
   returned: success
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample: {detail: "node group workers 1/1/6 -> 3/3/6 (ACTIVE)", measures: {duration_seconds: 12.5}, gates: []}
 """
 

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: failback_plan
 short_description: Judge the failover record for a failback and plan it, or refuse it before any change
-version_added: 0.9.0
+version_added: 1.0.0
 description:
   - With O(stage=progress) (before the runbook lock), from the progress records read on the DR cluster, refuses a
     failback when there is no failover record (C(cloudops-failover)), when it does not say C(failed_over), or when the
@@ -44,6 +44,20 @@ options:
     description: With O(since), recorded steps to add after the preflight step.
     type: list
     elements: dict
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Runs the same in check mode.
+  diff_mode:
+    support: none
+    details:
+      - Changes nothing.
+  action:
+    support: full
+    description: Runs on the controller (an action plugin).
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
 author:
   - cloudops platform team (@cloudops)
 """

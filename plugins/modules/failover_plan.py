@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: failover_plan
 short_description: Plan a failover or failover drill from the readiness audit, or refuse it before any change
-version_added: 0.8.0
+version_added: 1.0.0
 description:
   - From the readiness audit (the result of M(cloudops.runbooks.dr_readiness_info)), the DR load balancer's traffic
     when a name of C(cloudops_failover) uses C({colour}) (the result of M(cloudops.runbooks.alb_traffic_info)), and the
@@ -83,6 +83,8 @@ attributes:
   action:
     support: full
     description: Runs on the controller.
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
 author:
   - cloudops platform team (@cloudops)
 """

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: failover_serving
-version_added: 0.9.0
+version_added: 1.0.0
 short_description: DR serves - the smoke-test Job on DR and the Route 53 change INSYNC, side by side, as two steps
 description:
   - The end of a failover's RTO path in one module process. Two things run at once, each in its own worker thread - the
@@ -53,7 +53,13 @@ options:
     default: failover
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: helm_release_check
-version_added: 0.3.0
+version_added: 1.0.0
 short_description: Predict the upgrade of several Helm releases of one cluster, in one process, changing nothing
 description:
   - For each release of O(releases), what M(cloudops.runbooks.helm_release) in check mode says about it, without
@@ -92,6 +92,9 @@ requirements:
   - PyYAML
 seealso:
   - module: cloudops.runbooks.helm_release
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
 author:
   - cloudops platform team (@cloudops)
 """

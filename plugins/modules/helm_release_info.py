@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: helm_release_info
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: List Helm releases with their status
 description:
   - Runs C(helm list --output json) and, for each release, C(helm status --output json), and returns the
@@ -26,7 +26,7 @@ options:
       - Mutually exclusive with O(release_name).
     type: list
     elements: str
-    version_added: 0.3.0
+    version_added: 1.0.0
   release_namespace:
     description:
       - Namespace to list. Without it and without O(all_namespaces), helm uses the namespace of the kubeconfig context.
@@ -47,7 +47,7 @@ options:
       - Add each release's revision history (C(helm history)), oldest first, as RV(releases[].history).
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 1.0.0
   binary_path:
     description:
       - Path of the helm binary.
@@ -64,6 +64,9 @@ options:
     aliases: [kube_context]
 requirements:
   - helm (the CLI) on the control node
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
 author:
   - cloudops platform team (@cloudops)
 """
@@ -164,7 +167,7 @@ releases:
       type: list
       elements: dict
       returned: when O(history=true)
-      version_added: 0.2.0
+      version_added: 1.0.0
       contains:
         revision:
           description: Revision number.

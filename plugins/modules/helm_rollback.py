@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: helm_rollback
-version_added: 0.2.0
+version_added: 1.0.0
 short_description: Roll a Helm release back to a chosen revision or the previous one
 description:
   - Runs C(helm rollback) over the helm CLI. Helm records the rollback as a new revision with the chart and
@@ -64,6 +64,13 @@ requirements:
 seealso:
   - module: cloudops.runbooks.helm_release
   - module: cloudops.runbooks.helm_release_info
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
 author:
   - cloudops platform team (@cloudops)
 """

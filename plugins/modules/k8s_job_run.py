@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: k8s_job_run
-version_added: 0.2.0
+version_added: 1.0.0
 short_description: Run a Kubernetes Job to completion (a smoke test) and report how it ended
 description:
   - Creates a one-pod Job (never restarted, O(backoff_limit) retries), waits until it is C(Complete) or C(Failed),
@@ -64,7 +64,13 @@ options:
     default: true
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.kubernetes
 """
 
@@ -131,7 +137,7 @@ step_summary:
       <name>): complete passes, failed or timeout fails, skipped in check mode is no verdict)."
   returned: when the Job ran or was predicted
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: 'job web-smoke: complete in 4.2 s'
     measures: {duration_seconds: 4.2, succeeded: 1, failed: 0}

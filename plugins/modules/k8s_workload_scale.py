@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: k8s_workload_scale
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Scale several Deployments and StatefulSets in one task and wait until all their pods are ready
 description:
   - Sets C(spec.replicas) of each listed workload through its C(scale) subresource (a plain patch when the API
@@ -54,7 +54,7 @@ options:
             that when lower), so the HPA holds the scale instead of undoing it; for 0 replicas the HPA is left as it is
             (an HPA whose target runs no pod is inactive). Ignored for a workload without an HPA.
         type: dict
-        version_added: 0.9.0
+        version_added: 1.0.0
         suboptions:
           min_replicas: {description: C(spec.minReplicas)., type: int, required: true}
           max_replicas: {description: C(spec.maxReplicas)., type: int, required: true}
@@ -71,7 +71,13 @@ options:
     default: 300
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.kubernetes
 """
 
@@ -168,7 +174,7 @@ step_summary:
   description: The call as a runbook step - C(detail), C(measures), C(gates) (none).
   returned: success
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample: {detail: "shop-blue 1 -> 3", measures: {duration_seconds: 12.5}, gates: []}
 """
 

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_cluster_failover
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Fail an Aurora DB cluster over to another instance in its region and wait for the new writer
 description:
   - Calls C(FailoverDBCluster) so that O(target_instance_id) (a reader of the cluster) becomes the writer, and waits
@@ -40,7 +40,13 @@ options:
     default: 1800
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_data_info
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Fingerprint the data of the PostgreSQL database behind an RDS instance
 description:
   - Opens the database of an RDS PostgreSQL instance and reads, per table, the row count and an order-independent
@@ -49,6 +49,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - cloudops.runbooks.database
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_data_verify
-version_added: 0.3.0
+version_added: 1.0.0
 short_description: Prove by SQL that the database behind an RDS instance holds the expected data
 description:
   - Connects to the PostgreSQL database of an RDS instance (a restored one, typically) and runs the checks the
@@ -125,6 +125,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - cloudops.runbooks.database
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -262,7 +264,7 @@ step_summary:
       passed, message, and the expected and actual values)."
   returned: when the checks ran
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: 2 of 2 data check(s) passed on shop-db-restore
     measures: {checks: 2, failed: 0}

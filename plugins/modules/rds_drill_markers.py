@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_drill_markers
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Write sequence-numbered marker rows to an RDS PostgreSQL database and measure the RPO by the ones a copy lacks
 description:
   - A failover drill measures its recovery point by data, not by a lag metric. Before the cut it writes marker rows to
@@ -63,7 +63,7 @@ options:
         them back to back). The runbooks pass O(count) - 1 times their marker interval (C(interval_seconds), 0.5 by
         default).
     type: float
-    version_added: 0.8.0
+    version_added: 1.0.0
   table:
     description:
       - Table of the markers, as C(name) (in the C(public) schema) or C(schema.name).
@@ -76,7 +76,7 @@ options:
         drill's verification both measures and cleans up (and the rows are gone before the replica is re-created from
         the primary). RV(deleted_count) and RV(purged) say what was deleted (in check mode, would be).
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       instance_id: {description: Identifier of the instance to purge the rows from., type: str, required: true}
       region: {description: Its region (default the module's)., type: str}
@@ -88,7 +88,13 @@ options:
     elements: dict
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.database
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -301,7 +307,7 @@ step_summary:
       counts and the RPO).
   returned: success
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample: {detail: 8 markers written, seq 1-8, over 3.5s, measures: {markers: 8, first_seq: 1, last_seq: 8, spread_seconds: 3.5}, gates: []}
 """
 

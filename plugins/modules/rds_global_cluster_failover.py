@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_global_cluster_failover
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Switch or fail an Aurora global database over to a secondary region's cluster
 description:
   - Makes O(target_cluster_arn), a secondary cluster of the Aurora global database O(global_cluster_id), its writer,
@@ -61,7 +61,13 @@ options:
     default: 1800
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

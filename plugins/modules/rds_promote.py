@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_promote
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Promote an RDS read replica to a standalone writable instance, gated on its lag against the RPO budget
 description:
   - Reads the replica (its replication role, as M(cloudops.runbooks.rds_replication_info) decides it, and the
@@ -68,7 +68,13 @@ options:
     default: 1800
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -223,7 +229,7 @@ step_summary:
       allowed or not, with the lag, the budget, whether it was overridden)."
   returned: when the lag gate was applied (not when there was nothing to promote)
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: 'promoted: lag 2.0 s within the RPO budget 60 s'
     measures: {lag_at_promotion_seconds: 2.0, rpo_budget_seconds: 60}

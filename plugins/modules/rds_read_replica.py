@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_read_replica
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Have an RDS read replica of a given source (in this or another region), or delete a replica or promoted replica
 description:
   - With O(state=present), makes sure O(instance_id) is a read replica of O(source_instance) in the module's region; it
@@ -90,13 +90,13 @@ options:
       - V(false) (the default) refuses such an instance and changes nothing.
     type: bool
     default: false
-    version_added: 0.8.0
+    version_added: 1.0.0
   refusal_hint:
     description:
       - With O(state=present), what to do about an existing instance that is refused, said in the refusal instead of
         the module's own advice (the failover_replica role names the drill record).
     type: str
-    version_added: 0.8.0
+    version_added: 1.0.0
   skip_final_snapshot:
     description:
       - With O(state=absent) (or O(replace)), V(true) deletes without a final snapshot. No default on purpose; give it
@@ -127,7 +127,13 @@ options:
     default: 3600
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -265,25 +271,25 @@ found:
   description: The instance of that name before the run - C(exists), C(role), C(source).
   returned: O(state=present)
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample: {exists: true, role: standalone, source: null}
 action:
   description: V(kept) (already a replica of the source), V(created), or V(rebuilt) (deleted, then created; O(replace)).
   returned: O(state=present)
   type: str
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample: rebuilt
 delete_seconds:
   description: With O(replace), seconds the deletion took until the instance was gone; null when nothing was deleted.
   returned: O(state=present)
   type: float
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample: 240.5
 step_summary:
   description: The run as a runbook step - C(detail), C(measures) (C(delete_seconds), C(create_seconds)), C(gates) (none).
   returned: success
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample: {detail: shop-db-dr rebuilt as a replica of shop-db, measures: {delete_seconds: 240.5, create_seconds: 570.375}, gates: []}
 """
 

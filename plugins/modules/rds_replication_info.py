@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_replication_info
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Describe the replication state of an RDS instance
 description:
   - Reads one RDS instance (status, engine, endpoint, backups, Multi-AZ), decides its replication role
@@ -40,6 +40,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -160,7 +162,7 @@ step_summary:
       <instance>), a gate with no pass/fail: the lag and its verdict against the RPO budget, for a replica)."
   returned: success
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: shop-db-dr is replica, lag 2.0 s (within)
     measures: {replica_lag_seconds: 2.0, rpo_budget_seconds: 60}

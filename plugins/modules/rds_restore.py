@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_restore
-version_added: 0.3.0
+version_added: 1.0.0
 short_description: Restore an RDS instance from a snapshot or to a point in time, wait until available, or delete it
 description:
   - With O(state=present), restores a new DB instance O(instance_id) from a snapshot (O(snapshot_id)) or to a point
@@ -131,7 +131,13 @@ options:
     default: 3600
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -237,7 +243,7 @@ created:
   returned: with O(state=present), also when the task failed after the restore request
   type: bool
   sample: true
-  version_added: 0.8.0
+  version_added: 1.0.0
 window:
   description: The source's restorable window the O(restore_time) was checked against (point-in-time restores only).
   returned: when a point-in-time restore was requested

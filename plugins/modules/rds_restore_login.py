@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_restore_login
-version_added: 0.7.0
+version_added: 1.0.0
 short_description: Make the current database credentials log in to a restored RDS instance
 description:
   - A restored instance has the master password of its restore point. When the password was changed since (rotated
@@ -47,7 +47,13 @@ options:
     default: 900
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.database
   - amazon.aws.common.modules
   - amazon.aws.region.modules

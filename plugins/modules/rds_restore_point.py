@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_restore_point
-version_added: 0.3.0
+version_added: 1.0.0
 short_description: Choose the restore point of an RDS instance and check it against its restorable window
 description:
   - Chooses what a restore of an RDS DB instance starts from, by O(mode)
@@ -51,6 +51,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -137,7 +139,7 @@ step_summary:
       pass/fail (C(restore point), with its kind, time and how far back it is)."
   returned: success
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: restore point latest_restorable at 2026-01-31T11:55:00Z, 300.0 s back
     measures: {gap_seconds: 300.0}

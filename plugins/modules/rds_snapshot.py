@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_snapshot
-version_added: 0.3.0
+version_added: 1.0.0
 short_description: Take a tagged manual snapshot of an RDS instance or Aurora cluster and wait until it is available
 description:
   - Takes a manual snapshot of an RDS DB instance (O(instance_id)) or an Aurora DB cluster (O(cluster_id)), tagged
@@ -61,7 +61,13 @@ options:
     default: 1800
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_snapshot_copy
-version_added: 0.3.0
+version_added: 1.0.0
 short_description: Copy an RDS snapshot into this region (or across regions) and wait until the copy is available
 description:
   - Copies an RDS DB snapshot, or an Aurora DB cluster snapshot, into the module's O(region) under O(snapshot_id),
@@ -72,7 +72,13 @@ options:
     default: 1800
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_snapshot_retention
-version_added: 0.3.0
+version_added: 1.0.0
 short_description: Prune the manual snapshots of an RDS instance or Aurora cluster by age and count
 description:
   - Deletes the manual snapshots of one DB instance (O(instance_id)) or Aurora cluster (O(cluster_id)) in the module's
@@ -53,7 +53,13 @@ options:
     default: {}
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: rds_switchover
-version_added: 0.9.0
+version_added: 1.0.0
 short_description: Prove by data that an RDS PostgreSQL read replica has caught up with its source, and switch over to it
 description:
   - A failback's planned switchover, with no data lost. The source (O(source_instance_id), the database production
@@ -65,7 +65,13 @@ options:
     default: true
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.database
   - amazon.aws.common.modules
   - amazon.aws.region.modules

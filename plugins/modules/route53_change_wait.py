@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: route53_change_wait
-version_added: 0.8.0
+version_added: 1.0.0
 short_description: Wait until a Route 53 change batch is INSYNC
 description:
   - Polls C(GetChange) of O(change_id) adaptively until Route 53 reports it C(INSYNC) on all its name servers, or
@@ -33,6 +33,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: route53_failover_info
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Describe the failover and weighted record sets of one DNS name
 description:
   - Reads every record set of O(record_name) in the hosted zone O(zone_name), the configuration and
@@ -32,6 +32,8 @@ options:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: route53_failover_switch
-version_added: 0.4.0
+version_added: 1.0.0
 short_description: Point a Route 53 failover pair or weighted set at another side, wait until INSYNC, return what restores it
 description:
   - Changes the record sets of one name in one change batch (all or nothing), waits until Route 53 reports the change
@@ -90,7 +90,13 @@ options:
     default: 300
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -225,7 +231,7 @@ step_summary:
       or a change sent with O(wait=false)."
   returned: when the records were read (not on a refusal or a wrong argument)
   type: dict
-  version_added: 0.8.0
+  version_added: 1.0.0
   sample:
     detail: serving dr
     change INSYNC after 0.4 s: null

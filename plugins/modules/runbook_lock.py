@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: runbook_lock
-version_added: 0.6.0
+version_added: 1.0.0
 short_description: Take or release the runbook lock of an environment (a DynamoDB item written on a condition)
 description:
   - One lock per environment, so that a second runbook started on the same environment while one runs is refused
@@ -129,7 +129,7 @@ options:
         failover and the drill mark themselves unfinished and record their start just before their first change).
       - Never written in check mode (RV(record) is what would be written).
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       namespace: {description: Namespace of the ConfigMap., type: str, required: true}
       name: {description: "The ConfigMap's name (V(cloudops-failover), V(cloudops-failover-drill))", type: str, required: true}
@@ -159,7 +159,13 @@ options:
     default: true
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: runbook_notify
-version_added: 0.10.0
+version_added: 1.0.0
 short_description: Tell a runbook's start, success or failure to Slack, Microsoft Teams, email, SNS and PagerDuty at once
 description:
   - One notification round of a runbook, as the runbook frame (role C(cloudops.runbooks.runbook)) sends it from the
@@ -164,7 +164,13 @@ options:
     description: The message that fails the run (the frame's C(runbook_fail_message)).
     type: str
     default: ""
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

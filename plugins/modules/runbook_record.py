@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: runbook_record
-version_added: 0.8.0
+version_added: 1.0.0
 short_description: Read and write a runbook's progress records (Kubernetes ConfigMaps) in one call
 description:
   - A failover or a failover drill keeps its progress in a ConfigMap of the DR cluster (it must be reachable when the
@@ -44,7 +44,13 @@ options:
         required: true
 author:
   - cloudops platform team (@cloudops)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
   - cloudops.runbooks.kubernetes
 """
 

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: runbook_request
 short_description: Refuse a runbook's request whose values cannot be right, before the lock and any call
-version_added: 0.7.0
+version_added: 1.0.0
 description:
   - Checks the extra vars and the estate settings a runbook reads, completely, before the runbook lock and any AWS
     or Kubernetes call, and fails with C(<Runbook> refused, nothing changed.) followed by every problem found, each
@@ -55,6 +55,8 @@ attributes:
   action:
     support: full
     description: Runs on the controller.
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
 author:
   - cloudops platform team (@cloudops)
 """

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: runbook_step
 short_description: Run one runbook step (one module process, or none) and record it as data
-version_added: 0.8.0
+version_added: 1.0.0
 description:
   - A runbook step is one idea of a runbook (the lag gate and promotion, the DNS switch, the smoke test). This task
     runs the step's O(module) once with O(args) (one module process; none without O(module)), times it, and returns
@@ -105,6 +105,8 @@ attributes:
   async:
     support: none
     description: Not supported; use the step module's own C(wait) option.
+extends_documentation_fragment:
+  - cloudops.runbooks.attributes
 author:
   - cloudops platform team (@cloudops)
 """

@@ -39,7 +39,7 @@ def job_template_surveys(rendered):
         if jt["survey_enabled"]:
             yield jt["name"], jt["playbook"].split("/")[-1][:-4], jt["survey_spec"]["spec"]
     for wf in rendered["workflow_job_template"]:
-        yield wf["name"], "deploy", wf["survey_spec"]["spec"]
+        yield wf["name"], "failover" if " failover (" in wf["name"] else "deploy", wf["survey_spec"]["spec"]
 
 
 def test_every_answer_a_survey_can_send_passes_the_runbook_inputs(rendered, entry_points):

@@ -6,15 +6,13 @@ playbook reads."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import BOOLEANS
 
-from awx_testlib import AWX_MODULES, BIN, REPO, RUNBOOKS, clean_env, load_yaml
+from awx_testlib import REPO, RUNBOOKS, load_yaml, validate_awx
 
 # AWX survey question type -> the argument spec types that accept what AWX sends for it.
 COMPATIBLE = {
@@ -163,20 +161,22 @@ def test_a_job_template_per_runbook_and_environment_with_its_playbook_and_survey
     project, ee = rendered["project"][0]["name"], rendered["execution_environment"][0]["name"]
     environments = [env["name"] for env in awx_vars["cloudops_awx_environments"]]
     assert sorted(rb["runbook"] for rb in awx_vars["cloudops_awx_runbooks"]) == sorted(RUNBOOKS)
-    assert len(templates) == len(environments) * len(RUNBOOKS)
+    checks = [rb for rb in awx_vars["cloudops_awx_runbooks"] if rb["check"]]
+    assert len(templates) == len(environments) * (len(RUNBOOKS) + len(checks))
     for env in environments:
         assert (REPO / "inventories" / env / "hosts.yml").is_file()
         for rb in awx_vars["cloudops_awx_runbooks"]:
-            jt = templates[f"{env} {rb['title']}"]
-            assert (REPO / jt["playbook"]).is_file() and jt["playbook"] == f"playbooks/{rb['runbook']}.yml"
-            assert jt["inventory"] in inventories and jt["project"] == project and jt["execution_environment"] == ee
-            assert jt["survey_enabled"] == bool(rb["survey"])
-            if rb["survey"]:
-                sent = dict((q["variable"], q) for q in jt["survey_spec"]["spec"])
-                for q in surveys[rb["survey"]]["spec"]:
-                    expected = dict(q, choices=[env]) if q["variable"] == CONFIRMATIONS.get(rb["runbook"]) else q
-                    assert sent.pop(q["variable"]) == expected
-                assert not sent
+            # The runbook's job template, and its dry run (job type check, --diff) where it has one.
+            for jt in [templates[f"{env} {rb['title']}"]] + ([templates[f"{env} {rb['title']} (check)"]] if rb["check"] else []):
+                assert (REPO / jt["playbook"]).is_file() and jt["playbook"] == f"playbooks/{rb['runbook']}.yml"
+                assert jt["inventory"] in inventories and jt["project"] == project and jt["execution_environment"] == ee
+                assert jt["survey_enabled"] == bool(rb["survey"])
+                if rb["survey"]:
+                    sent = dict((q["variable"], q) for q in jt["survey_spec"]["spec"])
+                    for q in surveys[rb["survey"]]["spec"]:
+                        expected = dict(q, choices=[env]) if q["variable"] == CONFIRMATIONS.get(rb["runbook"]) else q
+                        assert sent.pop(q["variable"]) == expected
+                    assert not sent
     for source in rendered["inventory_source"]:
         assert source["inventory"] in inventories and source["source_project"] == project
         assert (REPO / source["source_path"]).is_file()
@@ -196,7 +196,7 @@ def test_prod_failover_and_drill_ask_for_the_confirmation(rendered, runbook):
 
 def test_the_deploy_workflow_rolls_the_same_service_back_when_the_deploy_fails(rendered, awx_vars, entry_points):
     templates = by_name(rendered["job_template"])
-    workflows = by_name(rendered["workflow_job_template"])
+    workflows = by_name(wf for wf in rendered["workflow_job_template"] if wf["name"].endswith("(rollback on failure)"))
     expected = [(env["name"], service) for env in awx_vars["cloudops_awx_environments"] for service in env["deploy_services"]]
     assert len(workflows) == len(expected) > 0
     for env, service in expected:
@@ -238,28 +238,19 @@ def test_schedules_nightly_backup_and_monthly_drill_launch_with_every_required_a
     assert ("backup", "DAILY") in kinds and ("failover_drill", "MONTHLY") in kinds
 
 
-def awx_module_specs() -> dict:
-    """module -> argument spec, from the real awx.awx modules' documentation (ansible-doc)."""
-    proc = subprocess.run([str(BIN / "ansible-doc"), "-j", *(f"awx.awx.{m}" for m in AWX_MODULES)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120, env=clean_env())
-    assert proc.returncode == 0, proc.stderr
-
-    def spec(options):
-        out = {}
-        for name, doc in options.items():
-            out[name] = dict((k, doc[k]) for k in ("type", "elements", "choices", "required", "aliases") if k in doc)
-            if doc.get("suboptions"):
-                out[name]["options"] = spec(doc["suboptions"])
-        return out
-
-    return dict((name.rsplit(".", 1)[-1], spec(doc["doc"]["options"])) for name, doc in json.loads(proc.stdout).items())
-
-
 def test_every_call_of_configure_yml_fits_its_awx_awx_module(rendered):
-    specs = awx_module_specs()
-    assert sorted(specs) == sorted(AWX_MODULES)
+    """Each call's arguments pass the argument validation of the real awx.awx module (its argument_spec and
+    constraints as main() builds them, with the controller connection options), as the module would run it."""
     for module, calls in rendered.items():
         assert calls, f"configure.yml never calls awx.awx.{module}"
         for args in calls:
-            errors = ArgumentSpecValidator(specs[module]).validate(dict(args)).error_messages
-            assert not errors, f"awx.awx.{module} {args.get('name')}: {errors}"
+            errors = validate_awx(module, args)
+            assert not errors, f"awx.awx.{module} {args.get('name') or args.get('team')}: {errors}"
+
+
+def test_the_real_argument_validation_refuses_what_the_controller_would():
+    """The validation above is the modules' own: an unknown option, a wrong choice, a missing required option."""
+    assert "timeout_s. Supported parameters include" in " ".join(validate_awx("job_template", {"name": "x", "timeout_s": 1}))
+    assert "must be one of" in " ".join(validate_awx("job_template", {"name": "x", "job_type": "dry"}))
+    assert "missing required arguments: role" in " ".join(validate_awx("role", {"team": "t"}))
+    assert "must be one of" in " ".join(validate_awx("notification_template", {"name": "n", "notification_type": "teams"}))

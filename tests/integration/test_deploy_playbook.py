@@ -24,13 +24,13 @@ def runbook(run_playbook, tmp_path):
     """Run deploy.yml or rollback.yml with a JSON report; returns (process, report, changed count)."""
     counter = {"n": 0}
 
-    def run(sandbox, playbook, extra_vars=None, check=False, inventory="inventories/sandbox"):
+    def run(sandbox, playbook, extra_vars=None, check=False, inventory="inventories/sandbox", diff=False):
         counter["n"] += 1
         report = tmp_path / ("report-%d.json" % counter["n"])
         key = "deploy_report_path" if playbook.endswith("deploy.yml") else "rollback_report_path"
         variables = dict(extra_vars or {}, **{key: str(report)})
         proc, _ = run_playbook(playbook, inventory=inventory, env=sandbox["env"], extra_vars=variables,
-                               args=["--check"] if check else [])
+                               args=(["--check"] if check else []) + (["--diff"] if diff else []))
         recap = re.search(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)", proc.stdout)
         return proc, (json.loads(report.read_text()) if report.exists() else None), (int(recap.group(1)) if recap else None)
 
@@ -319,9 +319,10 @@ def test_check_mode_changes_nothing_and_reports_the_plan(fresh_sandbox, runbook)
     sb = fresh_sandbox
     before = snapshot(sb)
     # The literal command of the README: the sandbox inventory's default version (1.1.0), every service.
-    proc, report, _ = runbook(sb, "playbooks/deploy.yml", {}, check=True)
+    proc, report, _ = runbook(sb, "playbooks/deploy.yml", {}, check=True, diff=True)
     ok(proc)
     assert snapshot(sb) == before
+    check_diff_chains_the_canary_steps_in_percent(proc.stdout)
 
     assert (report["check_mode"], report["outcome"]) == (True, "would_deploy")
     web, catalog = report["services"]
@@ -332,6 +333,24 @@ def test_check_mode_changes_nothing_and_reports_the_plan(fresh_sandbox, runbook)
     assert [s["percent"] for s in catalog["steps"]] == [10, 50, 100]
     assert all(s["checked"] is False and s["gates"] == [] for s in catalog["steps"])  # nothing to observe in check mode
     assert "DEPLOY 1.1.0 to sandbox: would_deploy (check mode: nothing changed)" in proc.stdout
+
+
+def check_diff_chains_the_canary_steps_in_percent(stdout):
+    """`--check --diff` at 3 a.m.: each canary step's before is the previous step's prediction (check mode changed
+    nothing, so a step reading the listener would show blue at 100% every time), each group's share in percent.
+    (Checked in the check-mode test's run, which already deploys the canary catalog with --check: no run of its own.)"""
+    rule = "shop-primary-alb:80 rule 10 (us-east-1)"
+    steps = [step for step in re.findall(r"^--- before: (.*)\n\+\+\+ after: (.*)\n@@[^\n]*\n((?:[-+ ].*\n)+)", stdout, re.M)
+             if step[1] == rule]
+    assert [(b, a) for b, a, _ in steps] == [(rule, rule), (rule + ", as step 1 would leave it (predicted)", rule),
+                                              (rule + ", as step 2 would leave it (predicted)", rule)], stdout[-6000:]
+    blue, green = "shop-primary-catalog-blue", "shop-primary-catalog-green"
+    assert [lines.splitlines() for _, _, lines in steps] == [
+        ["-%s: 100%% (weight 1)" % blue, "+%s: 90%%" % blue, "+%s: 10%%" % green],
+        ["-%s: 90%%" % blue, "-%s: 10%%" % green, "+%s: 50%%" % blue, "+%s: 50%%" % green],
+        ["-%s: 50%%" % blue, "-%s: 50%%" % green, "+%s: 0%%" % blue, "+%s: 100%%" % green]]
+    # The blue-green flip of web, in percent too.
+    assert "-shop-primary-blue: 100% (weight 1)\n+shop-primary-blue: 0%\n+shop-primary-green: 100%" in stdout
 
 
 # -- rolling ------------------------------------------------------------------------------------------------------------------

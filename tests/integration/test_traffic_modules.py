@@ -82,7 +82,7 @@ def test_blue_green_flip_of_both_sides_check_idempotence_and_restore(fresh_sandb
         ("shop-primary-alb", {"shop-primary-blue": 1}, {"shop-primary-blue": 0, "shop-primary-green": 100}, True),
         ("shop-dr-alb", {"shop-dr-blue": 1}, {"shop-dr-blue": 0, "shop-dr-green": 100}, True)]
     assert "before: shop-primary-alb:80 default action (us-east-1)" in proc.stdout
-    assert "+    shop-dr-green: 100" in proc.stdout
+    assert "-shop-dr-blue: 100% (weight 1)\n+shop-dr-blue: 0%\n+shop-dr-green: 100%" in proc.stdout  # the --diff, in percent
     assert dict((side, listener(fresh_sandbox, side)["DefaultActions"]) for side in SIDES) == seeded
 
     # The flip: both ALBs' listeners in one task; AWS reads back green.

@@ -67,10 +67,12 @@ def locate(request, reads, fail):
     }
 
 
-def plan_switches(requests, reads_of, fail):
+def plan_switches(requests, reads_of, fail, chain=False):
     """Describe what the requests point at (each thing once), resolve target group names, decide the weights.
 
-    reads_of(region) gives that region's elbv2.Reads. Returns (plans, {region: {arn: name}}).
+    reads_of(region) gives that region's elbv2.Reads. With `chain` (check mode), a request's `earlier` forwards (the
+    earlier steps of its canary schedule) are applied to the weights read first, so the plan's before is what those
+    steps would leave (`live_arns` keeps what was read). Returns (plans, {region: {arn: name}}).
     """
     located = [dict(locate(request, reads_of(request["region"]), fail), request=request) for request in requests]
     seen = {}
@@ -83,8 +85,10 @@ def plan_switches(requests, reads_of, fail):
 
     for region in sorted(set(item["region"] for item in located)):
         mine = [item for item in located if item["region"] == region]
-        names = [group for item in mine for group in item["request"]["forward"] if not traffic.is_arn(group)]
-        arns = [group for item in mine for group in item["request"]["forward"] if traffic.is_arn(group)]
+        asked = [group for item in mine for forward in [item["request"]["forward"]] + (item["request"].get("earlier") if chain else [])
+                 for group in forward]
+        names = [group for group in asked if not traffic.is_arn(group)]
+        arns = [group for group in asked if traffic.is_arn(group)]
         arns += [arn for item in mine for arn in traffic.forward_action(item["actions"])[1]]
         reads_of(region).target_groups(names=names, arns=arns)
 
@@ -102,24 +106,32 @@ def plan_switches(requests, reads_of, fail):
             if arn in requested:
                 fail("%s: forward names target group %s twice (by name and by ARN)" % (where, reads.group_names().get(arn, group)))
             requested[arn] = weight
+        live, earlier = current, (item["request"].get("earlier") or []) if chain else []
         try:
+            current = traffic.chain_forward(current, [dict((reads.group_arn(group), weight) for group, weight in forward.items())
+                                                      for forward in earlier], item["request"]["purge_unlisted"])
             desired = traffic.desired_forward(current, requested, item["request"]["purge_unlisted"])
         except ValueError as e:
             fail("%s: %s" % (where, e))
         plan = dict((key, value) for key, value in item.items() if key != "request")
         plan.update(index=index, before_arns=current, after_arns=desired, changed=desired != current, label=traffic.switch_label(item))
+        if earlier:
+            plan.update(live_arns=live, predicted_after_step=len(earlier))
         plans.append(plan)
     return plans, dict((region, reads_of(region).group_names()) for region in set(plan["region"] for plan in plans))
 
 
 def result_of(plan, names):
     name_of = names.get(plan["region"], {})
-    return {
+    out = {
         "region": plan["region"], "load_balancer_name": plan["load_balancer_name"], "port": plan["port"],
         "listener_arn": plan["listener_arn"], "rule_arn": plan["rule_arn"], "rule_priority": plan["rule_priority"],
         "before": traffic.named(plan["before_arns"], name_of), "after": traffic.named(plan["after_arns"], name_of),
         "before_arns": dict(plan["before_arns"]), "after_arns": dict(plan["after_arns"]), "changed": plan["changed"],
     }
+    if plan.get("predicted_after_step"):
+        out.update(predicted_after_step=plan["predicted_after_step"], live=traffic.named(plan["live_arns"], name_of))
+    return out
 
 
 def health_of_gaining(module, plans, names, conn_of):
@@ -143,7 +155,7 @@ def with_defaults(switches):
     out = []
     for entry in switches or []:
         spec = dict(dict.fromkeys(SWITCH_SPEC), purge_unlisted=False)
-        spec.update((key, value) for key, value in entry.items() if key in SWITCH_SPEC or key == "listener_port")
+        spec.update((key, value) for key, value in entry.items() if key in SWITCH_SPEC or key in ("listener_port", "earlier"))
         if spec.get("port") is None and entry.get("listener_port") is not None:
             spec["port"] = entry["listener_port"]
         spec.pop("listener_port", None)
@@ -177,7 +189,7 @@ def switch(module, switches, require_healthy=True, force=False, check_mode=False
             reads[region] = elbv2.Reads(module, conn_of(region), region)
         return reads[region]
 
-    plans, names = plan_switches(requests, reads_of, fail)
+    plans, names = plan_switches(requests, reads_of, fail, chain=check_mode)
 
     if require_healthy and not force:
         refused = traffic.health_refusals(plans, health_of_gaining(module, plans, names, conn_of))

@@ -344,8 +344,8 @@ def test_deploy_outcome_summary_and_failure():
                             "error": "boom"}]}
     assert deploy.deploy_summary_lines(report) == [
         "DEPLOY 1.1.0 to sandbox: failed (check mode: nothing changed)", "web [canary]: rolled_back - m",
-        '  primary: blue -> green, shop-green revision 1 -> 2, traffic {"b": 100} -> {"g": 100}',
-        '  dr: already deployed, blue serves, traffic {"b": 100}', "  x: not deployed, traffic {}",
+        '  primary: blue -> green, shop-green revision 1 -> 2, traffic b 100% -> g 100%',
+        '  dr: already deployed, blue serves, traffic b 100%', "  x: not deployed, traffic none",
         "  step 1 (10%) primary gate 5xx: FAIL - too many", "  after the upgrade primary gate a: pass - ok", "  error: boom"]
     assert deploy.deploy_failure(report) == ("Deploy failed: web rolled_back (boom). Traffic and Helm revisions are as before the deploy. "
                                              "Fix the cause and run the deploy again (services already deployed are skipped).")
@@ -417,13 +417,21 @@ def test_rollback_result_verifies_what_was_read_back():
 
 # -- traffic_shift, helm_deploy, deploy_record ---------------------------------------------------------------------------
 
+def test_shares_text_in_percent_without_the_groups_that_get_nothing():
+    assert deploy.shares_text({"shop-blue": 1}) == "shop-blue 100%"
+    assert deploy.shares_text({"shop-blue": 0, "shop-green": 100}) == "shop-green 100%"
+    assert deploy.shares_text({"shop-blue": 90, "shop-green": 10}) == "shop-blue 90%, shop-green 10%"
+    assert (deploy.shares_text({}), deploy.shares_text(None)) == ("none", "none")
+
+
 def test_shift_schedule_steps_and_failure():
     routes_ = [{"side": "primary", "region": "r", "load_balancer_name": "lb", "listener_port": "80", "from_group": "b", "to_group": "g"}]
     schedule = deploy.shift_schedule([10, 100], routes_)
     assert schedule == [{"percent": 10, "sides": ["primary"], "switches": [{"load_balancer_name": "lb", "port": 80, "rule_priority": None,
                                                                             "region": "r", "forward": {"b": 90, "g": 10}}]},
                         {"percent": 100, "sides": ["primary"], "switches": [{"load_balancer_name": "lb", "port": 80, "rule_priority": None,
-                                                                             "region": "r", "forward": {"g": 100}}]}]
+                                                                             "region": "r", "forward": {"g": 100},
+                                                                             "earlier": [{"b": 90, "g": 10}]}]}]
     assert deploy.shift_schedule([100], [], [{"name": "g"}]) == [{"percent": None, "sides": [], "switches": []}]
     assert deploy.shift_schedule([100], []) == []
     with pytest.raises(ValueError):

@@ -238,8 +238,45 @@ def test_switch_label_and_diff():
     result = {"load_balancer_name": "shop-alb", "port": 443, "region": "us-east-1", "rule_arn": RULE, "rule_priority": 10,
               "listener_arn": LISTENER, "before": {"shop-blue": 1}, "after": {"shop-blue": 0, "shop-green": 100}}
     assert traffic.switch_diff(result) == {"before_header": "shop-alb:443 rule 10 (us-east-1)", "after_header": "shop-alb:443 rule 10 (us-east-1)",
-                                           "before": {"shop-blue": 1}, "after": {"shop-blue": 0, "shop-green": 100}}
+                                           "before": "shop-blue: 100% (weight 1)\n", "after": "shop-blue: 0%\nshop-green: 100%\n"}
     assert traffic.switch_label(dict(result, rule_arn=None)) == "shop-alb:443 default action (us-east-1)"
+
+
+def test_switch_diff_of_a_later_check_mode_step_says_its_before_is_predicted():
+    result = {"load_balancer_name": "shop-alb", "port": 443, "region": "us-east-1", "rule_arn": RULE, "rule_priority": 10,
+              "listener_arn": LISTENER, "before": {"shop-blue": 90, "shop-green": 10}, "after": {"shop-blue": 50, "shop-green": 50},
+              "predicted_after_step": 1}
+    diff = traffic.switch_diff(result)
+    assert diff["before_header"] == "shop-alb:443 rule 10 (us-east-1), as step 1 would leave it (predicted)"
+    assert (diff["before"], diff["after"]) == ("shop-blue: 90%\nshop-green: 10%\n", "shop-blue: 50%\nshop-green: 50%\n")
+
+
+def test_weight_lines_in_percent_with_the_weight_when_not_out_of_100():
+    assert traffic.weight_lines({"a": 1, "b": 3}) == "a: 25% (weight 1)\nb: 75% (weight 3)\n"
+    assert traffic.weight_lines({"a": 90, "b": 10}) == "a: 90%\nb: 10%\n"
+    assert traffic.weight_lines({}) == ""
+
+
+def test_chain_forward_applies_the_earlier_steps_in_order():
+    steps = traffic.canary_schedule([10, 50, 100], BLUE, GREEN)
+    assert traffic.chain_forward({BLUE: 1}, []) == {BLUE: 1}
+    assert traffic.chain_forward({BLUE: 1}, steps[:1]) == {BLUE: 90, GREEN: 10}
+    assert traffic.chain_forward({BLUE: 1}, steps[:2]) == {BLUE: 50, GREEN: 50}
+    # Each prediction is what the step's own switch makes of the previous one's.
+    assert traffic.desired_forward(traffic.chain_forward({BLUE: 1}, steps[:2]), steps[2]) == {BLUE: 0, GREEN: 100}
+    # A restore entry is what was read, not the prediction.
+    chained = dict(plan({BLUE: 50, GREEN: 50}, {BLUE: 0, GREEN: 100}), live_arns={BLUE: 1})
+    assert traffic.restore_switches([chained])[0]["forward"] == {BLUE: 1}
+
+
+def test_normalise_switch_keeps_and_checks_the_earlier_forwards():
+    request = traffic.normalise_switch(switch(listener_arn=LISTENER, earlier=[{BLUE: "90", GREEN: 10}]), 0, None)
+    assert request["earlier"] == [{BLUE: 90, GREEN: 10}]
+    assert traffic.normalise_switch(switch(listener_arn=LISTENER), 0, None)["earlier"] == []
+    with pytest.raises(ValueError, match=r"switches\[0\].earlier\[0\].x: weight 'ten'"):
+        traffic.normalise_switch(switch(listener_arn=LISTENER, earlier=[{"x": "ten"}]), 0, None)
+    with pytest.raises(ValueError, match="earlier must be a list"):
+        traffic.normalise_switch(switch(listener_arn=LISTENER, earlier={"x": 1}), 0, None)
 
 
 def test_named_and_percent():

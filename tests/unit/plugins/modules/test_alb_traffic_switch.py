@@ -134,3 +134,22 @@ def test_a_listener_that_does_not_forward_is_refused():
     conn.listeners[0]["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS"}}]
     with pytest.raises(Failed, match="does not forward .its action types: redirect."):
         plan([{"load_balancer_name": "shop-alb", "port": 80, "forward": {"shop-green": 1}}], conn)
+
+
+def test_check_mode_chains_a_later_canary_step_from_the_earlier_steps_predictions():
+    """Check mode changes nothing, so step 2 would read blue 100%: it predicts from step 1's weights (`earlier`),
+    keeps what it read as the restore, and the --diff says the before is predicted."""
+    steps = traffic.canary_schedule([10, 50, 100], "cat-blue", "cat-green")
+    item = {"load_balancer_name": "shop-alb", "port": 80, "rule_priority": 10, "forward": steps[2], "earlier": steps[:2]}
+    conn = FakeElb()
+    requests = [traffic.normalise_switch(dict(dict.fromkeys(alb_traffic_switch.SWITCH_SPEC), purge_unlisted=False, **item), 0, "us-east-1")]
+    reads = elbv2.Reads(object(), conn, "us-east-1")
+    [chained], names = alb_traffic_switch.plan_switches(requests, lambda region: reads, fail, chain=True)
+    result = alb_traffic_switch.result_of(chained, names)
+    assert (result["live"], result["before"], result["after"]) == (
+        {"cat-blue": 1}, {"cat-blue": 50, "cat-green": 50}, {"cat-blue": 0, "cat-green": 100})
+    assert traffic.restore_switches([chained])[0]["forward"] == {TG["cat-blue"]: 1}
+    assert traffic.switch_diff(result)["before_header"] == "shop-alb:80 rule 10 (us-east-1), as step 2 would leave it (predicted)"
+    # Run for real (no chain), the step reads what the earlier steps left: `earlier` is not applied.
+    real = alb_traffic_switch.plan_switches(requests, lambda region: reads, fail)[0][0]
+    assert traffic.named(real["before_arns"], names["us-east-1"]) == {"cat-blue": 1} and "predicted_after_step" not in real
