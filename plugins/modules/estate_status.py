@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: estate_status
-version_added: 0.8.0
+version_added: 1.0.0
 short_description: The status of an AWS + EKS estate, both sides read at once, as one report
 description:
   - Reads the EKS clusters and their node groups (as M(cloudops.runbooks.eks_cluster_info) does), the replication of
@@ -47,6 +47,7 @@ options:
           cluster_name: {description: EKS cluster name., type: str, required: true}
           nodegroup_name: {description: Managed node group the runbooks scale (not read here; every node group is)., type: str}
           kubeconfig: {description: "Kubeconfig for Helm on this side; empty uses helm's default.", type: path}
+          context: {description: "Context of the kubeconfig for Helm on this side; empty uses its current context.", type: str}
       dr:
         description: The DR side (omit it for a one-region estate).
         type: dict
@@ -127,7 +128,7 @@ options:
         failed check, not a failed read.
       - The replica's lag is the latest datapoint within O(lag_lookback_seconds).
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       rto_budget_seconds:
         description: Recovery time objective the DNS failover time is compared with.
@@ -140,7 +141,7 @@ options:
       - A workload name may hold C({colour}), the DR load balancer's active colour (read here); when the DR side has no
         single active colour, RV(capacity_restore) is null.
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       nodegroup:
         description: Return the sizes of O(eks.dr.nodegroup_name).
@@ -163,7 +164,7 @@ options:
         steps where it belongs (the drill - after its preflight step, by M(cloudops.runbooks.failover_plan) O(cloudops.runbooks.failover_plan#module:steps), or
         with C(cloudops.runbooks.runbook_step) O(cloudops.runbooks.runbook_step#module:record)).
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       step: {description: "The step's id, such as C(status_before).", type: str, required: true}
       phase: {description: Its phase., type: str}
@@ -173,7 +174,7 @@ options:
       - Before reading it, wait until O(eks.dr.nodegroup_name) is C(ACTIVE) with these sizes (a scale-down asked for
         without a wait, such as a drill's failback); fails when it is not within O(nodegroup_settled.timeout) seconds.
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       min_size: {description: Minimum size., type: int, required: true}
       desired_size: {description: Desired size., type: int, required: true}
@@ -185,7 +186,7 @@ options:
         report which side serves production (RV(status_report.production)) - DR after a real failover until a
         failback completes. Ignored on a one-region estate.
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       namespace: {description: Namespace of the record (C(cloudops_failover.record.namespace))., type: str, required: true}
       name: {description: The record's ConfigMap., type: str, default: cloudops-failover}
@@ -197,7 +198,7 @@ options:
         puts the rest back); fails at once when the replica failed or is gone, and when it is not replicating within
         O(replica_settled.timeout) seconds. The other reads run meanwhile.
     type: dict
-    version_added: 0.9.0
+    version_added: 1.0.0
     suboptions:
       timeout: {description: Seconds to wait., type: int, default: 3600}
 requirements:
@@ -208,6 +209,8 @@ notes:
 author:
   - cloudops platform team (@cloudops)
 extends_documentation_fragment:
+  - cloudops.runbooks.attributes
+  - cloudops.runbooks.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -379,7 +382,7 @@ def _dr_side(**options):
 
 def argument_spec():
     eks_side = dict(region=dict(type="str", required=True), cluster_name=dict(type="str", required=True),
-                    nodegroup_name=dict(type="str"), kubeconfig=dict(type="path"))
+                    nodegroup_name=dict(type="str"), kubeconfig=dict(type="path"), context=dict(type="str"))
     rds_side = dict(region=dict(type="str", required=True), instance_id=dict(type="str", required=True))
     alb_side = dict(region=dict(type="str", required=True), load_balancer_name=dict(type="str", required=True),
                     listener_port=dict(type="int", required=True), target_groups=dict(type="dict", required=True))
@@ -526,8 +529,9 @@ def reads(worker, params, shared=None):
 
     def helm_read(side):
         kubeconfig = params["eks"][side]["kubeconfig"] or None  # empty: helm's default
+        context = params["eks"][side].get("context") or None  # empty: the kubeconfig's current context
         namespace = params["helm"]["release_namespace"]
-        return lambda: {"releases": helm_cli.HelmRunner(worker, kubeconfig=kubeconfig).releases(namespace, workers=HELM_WORKERS)}
+        return lambda: {"releases": helm_cli.HelmRunner(worker, kubeconfig=kubeconfig, context=context).releases(namespace, workers=HELM_WORKERS)}
 
     def production_read():
         spec = params["production_record"]

@@ -89,7 +89,7 @@ class Estate(object):
         return {"zone_id": "Z1", "records": [], "weighted_records": [], "health_checks": {},
                 "failover": {"primary": "primary", "secondary": "dr", "primary_healthy": True, "serving": "PRIMARY"}}
 
-    def helm_runner(self, module, kubeconfig=None):
+    def helm_runner(self, module, kubeconfig=None, context=None):
         estate = self
         self.kubeconfigs.append(kubeconfig)
 
