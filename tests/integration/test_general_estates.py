@@ -68,9 +68,11 @@ def test_the_inventory_s_own_set_identifiers_alarms_schema_and_contexts(estate):
     import psycopg
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM services").fetchone()[0] == 49  # db/schema.sql, not the shop's
-    for side, cluster in (("primary", "shop-primary"), ("dr", "shop-dr")):
+    # The inventory names its contexts apart from its clusters (cloudops_eks.<side>.context): the kubeconfigs use them.
+    for side, cluster, context in (("primary", "shop-primary", "fifty-primary"), ("dr", "shop-dr", "fifty-dr")):
         kubeconfig = yaml.safe_load((estate["state"] / ("kubeconfig-%s.yaml" % side)).read_text())
-        assert kubeconfig["current-context"] == cluster and kubeconfig["clusters"][0]["name"] == cluster
+        assert kubeconfig["current-context"] == context and kubeconfig["contexts"][0]["name"] == context
+        assert kubeconfig["clusters"][0]["name"] == cluster
 
 
 def test_status_and_a_deploy_of_the_fiftieth_service(estate, collections_path, tmp_path):
