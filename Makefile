@@ -133,6 +133,7 @@ molecule: venv postgres k8s-tools
 # e.g. "--scenarios counts,drill --repeats 1" or "--scale 0.05 --deploy-services 10 --services 1,10,50,200".
 BENCH_FLAGS ?=
 bench: venv postgres k8s-tools
+	tools/install-k8s-tools.sh --helm3 >/dev/null
 	$(BIN)/python -m benchmarks.run $(BENCH_FLAGS)
 
 # The declared ansible-core range (meta/runtime.yml requires_ansible: >=2.19.1), tested: sanity, units and every other

