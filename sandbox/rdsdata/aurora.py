@@ -38,6 +38,7 @@ import datetime as dt
 import functools
 import logging
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from sandbox.rdsdata.link import ReplicationLink
@@ -619,7 +620,7 @@ def _load_schema(seeder: Any, port: int, s: dict[str, Any]) -> None:
 
     with psycopg.connect(host="127.0.0.1", port=port, user=s["master_username"], password=MASTER_PASSWORD,
                          dbname=s["db_name"], autocommit=True, connect_timeout=10) as conn:
-        conn.execute(SCHEMA_SQL.read_text())
+        conn.execute(Path(s.get("schema_file") or SCHEMA_SQL).read_text())  # the estate's own (sandbox/schema.py resolves it)
 
 
 def _master_secret(seeder: Any, s: dict[str, Any], password: str, cluster_id: str) -> None:
