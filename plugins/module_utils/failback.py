@@ -245,7 +245,10 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
                             "nodegroup_name": primary_side.get("nodegroup_name") or "", "kubeconfig": primary_side.get("kubeconfig") or "",
                             "context": primary_side.get("context") or ""},
         "primary_scale": {"nodegroup": _sizes(primary_scale.get("nodegroup")) if primary_side.get("nodegroup_name") else None,
-                          "workloads": _workloads(primary_scale.get("workloads"), scale.get("namespace"), colours.get("primary"))},
+                          # the primary's HPAs keep their bounds: traffic comes back within minutes, before their
+                          # scale-down window ends, and a raised minimum would stay after the failback
+                          "workloads": [dict(w, keep_autoscaler=True) for w in _workloads(primary_scale.get("workloads"), scale.get("namespace"),
+                                                                                          colours.get("primary"))]},
         "dr": base["dr"],
         "dr_standby": {"nodegroup": _sizes(standby.get("nodegroup") or restore.get("nodegroup")) if dr_side.get("nodegroup_name") else None,
                        "workloads": _workloads(standby.get("workloads"), scale.get("namespace"), colours.get("dr"))

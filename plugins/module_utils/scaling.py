@@ -86,6 +86,7 @@ def workload_options():
         replicas=dict(type="int", required=True),
         autoscaler=dict(type="dict", options=dict(min_replicas=dict(type="int", required=True),
                                                   max_replicas=dict(type="int", required=True))),
+        keep_autoscaler=dict(type="bool", default=False),
     )
 
 
@@ -119,11 +120,15 @@ def normalise_workloads(workloads, default_namespace=None):
             if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
                 problems.append("%s: autoscaler needs 1 <= min_replicas <= max_replicas, not %r" % (label, bounds))
             bounds = {"min_replicas": low, "max_replicas": high}
+        if bounds and item.get("keep_autoscaler"):
+            problems.append("%s: autoscaler and keep_autoscaler are exclusive (give the bounds, or keep the HPA's)" % label)
         key = (kind, namespace, name)
         if key in seen:
             problems.append("%s: %s %s/%s is listed twice" % (label, kind, namespace, name))
         seen.add(key)
         out.append({"kind": kind, "name": name, "namespace": namespace, "replicas": replicas, "autoscaler": bounds or None})
+        if item.get("keep_autoscaler"):
+            out[-1]["keep_autoscaler"] = True
     if not out:
         problems.append("workloads is empty: list the Deployments and StatefulSets to scale")
     if problems:
@@ -152,12 +157,15 @@ def autoscaler_bounds(hpa):
 
 def autoscaler_target(bounds, workload):
     """The bounds the workload's HPA must have for the scale to hold (bounds: autoscaler_bounds of it, None: no HPA,
-    nothing to do): the workload's `autoscaler` when given (a restore), else minReplicas = replicas and maxReplicas
-    at least that; unchanged for 0 replicas (an HPA whose target runs no pod is inactive)."""
+    nothing to do): the workload's `autoscaler` when given (a restore), its own bounds with `keep_autoscaler` (maxReplicas
+    raised to the replicas when lower), else minReplicas = replicas and maxReplicas at least that; unchanged for 0
+    replicas (an HPA whose target runs no pod is inactive)."""
     if bounds is None:
         return None
     if workload.get("autoscaler"):
         wanted = workload["autoscaler"]
+    elif workload.get("keep_autoscaler"):
+        wanted = {"min_replicas": bounds["min_replicas"], "max_replicas": max(bounds["max_replicas"], workload["replicas"])}
     elif workload["replicas"] == 0:
         wanted = bounds
     else:

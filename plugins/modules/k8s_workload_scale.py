@@ -58,6 +58,16 @@ options:
         suboptions:
           min_replicas: {description: C(spec.minReplicas)., type: int, required: true}
           max_replicas: {description: C(spec.maxReplicas)., type: int, required: true}
+      keep_autoscaler:
+        description:
+          - Leave the workload's HorizontalPodAutoscaler's bounds as they are (C(maxReplicas) raised to
+            O(workloads[].replicas) when lower), so the replicas are set and the HPA goes on from there. For a scale-up
+            right before traffic arrives (a failback's primary region), where the HPA's scale-down stabilization (5
+            minutes by default) holds the pods until the load comes, and its minimum must not stay raised afterwards.
+          - Exclusive with O(workloads[].autoscaler).
+        type: bool
+        default: false
+        version_added: 1.0.0
   namespace:
     description: Namespace of the workloads that do not name one.
     type: str

@@ -135,7 +135,17 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
     production: the new colour on DR gets the production values (replicaCount 2, not the standby 1), the HPA's
     minimum stays; the failback then brings production home."""
     from kubernetes import client as k8s_client
+    from kubernetes import config as k8s_config
     before = rb.status()
+    # The primary's HPAs (min 1, production's load needing 2 pods): the failback scales the primary up without raising
+    # their minimum for good.
+    primary_api = k8s_config.new_client_from_config(config_file=rb.sandbox["env"]["KUBECONFIG_PRIMARY"])
+    primary_hpas = k8s_client.AutoscalingV2Api(primary_api)
+    for colour in ("blue", "green"):
+        primary_hpas.create_namespaced_horizontal_pod_autoscaler("shop", {
+            "metadata": {"name": "shop-%s" % colour, "annotations": {"sandbox.cloudops.io/load-replicas": "2"}},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "shop-%s" % colour}, "minReplicas": 1,
+                     "maxReplicas": 6}})
     api = rb.dr_api()
     try:
         hpas = k8s_client.AutoscalingV2Api(api)
@@ -171,8 +181,14 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
         hpa = k8s_client.AutoscalingV2Api(api).read_namespaced_horizontal_pod_autoscaler("shop-blue", "shop")
         assert rb.dr_replicas("shop-green") == 1 and rb.dr_replicas("shop-blue") == 1
         assert (hpa.spec.min_replicas, hpa.spec.max_replicas) == (1, 6)
+        active = after["alb"]["primary"]["active_colour"]
+        assert k8s_client.AppsV1Api(primary_api).read_namespaced_deployment("shop-%s" % active, "shop").spec.replicas == 2
+        for colour in ("blue", "green"):
+            bounds = primary_hpas.read_namespaced_horizontal_pod_autoscaler("shop-%s" % colour, "shop").spec
+            assert (bounds.min_replicas, bounds.max_replicas) == (1, 6), colour
     finally:
         api.close()
+        primary_api.close()
     # The estate is as before the failover but for what the deploy changed on purpose (the colours, the releases).
     deployed = VOLATILE + (("alb",), ("helm",))
     assert comparable(after, deployed) == comparable(before, deployed)

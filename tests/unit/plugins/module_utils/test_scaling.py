@@ -127,3 +127,18 @@ def test_the_bounds_an_hpa_needs_for_a_scale_to_hold(workload, expected):
     target = scaling.autoscaler_target(scaling.autoscaler_bounds(HPA), workload)
     assert (target["name"], target["min_replicas"], target["max_replicas"]) == ("web",) + expected
     assert scaling.autoscaler_target(None, workload) is None  # no HPA, nothing to do
+
+
+def test_keep_autoscaler_sets_the_replicas_and_leaves_the_hpa_bounds():
+    """A failback's primary region: its HPA keeps min 1 (a raised minimum would stay after the failback); its maximum
+    is raised only when below the replicas."""
+    bounds = {"name": "web", "min_replicas": 1, "max_replicas": 6}
+    keep = scaling.normalise_workloads([{"name": "web", "namespace": "shop", "replicas": 4, "keep_autoscaler": True}])[0]
+    assert keep["keep_autoscaler"] is True
+    assert scaling.autoscaler_target(bounds, keep) == {"name": "web", "min_replicas": 1, "max_replicas": 6}
+    assert scaling.autoscaler_target(bounds, dict(keep, replicas=8)) == {"name": "web", "min_replicas": 1, "max_replicas": 8}
+    raised = scaling.normalise_workloads([{"name": "web", "namespace": "shop", "replicas": 4}])[0]
+    assert "keep_autoscaler" not in raised and scaling.autoscaler_target(bounds, raised)["min_replicas"] == 4
+    with pytest.raises(scaling.ScalingError, match="autoscaler and keep_autoscaler are exclusive"):
+        scaling.normalise_workloads([{"name": "web", "namespace": "shop", "replicas": 4, "keep_autoscaler": True,
+                                      "autoscaler": {"min_replicas": 1, "max_replicas": 6}}])
