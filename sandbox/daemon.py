@@ -24,7 +24,7 @@ import signal
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 from sandbox import faults, route53_batches, timing
 from sandbox.config import (StatePaths, load_inventory, read_json, replica, resolve_inventory, resolve_state_dir, sides,
@@ -107,6 +107,8 @@ class Daemon:
         # Set by a reset: the ReplicaLag ticker starts a new period, so no tick lands while the CLI seeds the estate
         # again (a tick then would publish the old level and draw from moto's seeded random generator mid-seed).
         self.lag_tick_restart = threading.Event()
+        # Held by a reset and by a tick: a tick never publishes the old estate's lag into the new one.
+        self.tick_lock = threading.Lock()
         self.moto = None
         self.emulators: dict[str, Any] = {}
         self.control: ThreadingHTTPServer | None = None
@@ -164,16 +166,17 @@ class Daemon:
 
     # -- operations the control server exposes ---------------------------------------------------------------------
     def reset(self) -> None:
-        timing.reset()  # first: its pending transitions hold moto objects the reset below discards
-        faults.STATE.reset()
-        self.plane.reset()
-        req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
-        urllib.request.urlopen(req, timeout=10).read()
-        for handle in self.emulators.values():
-            handle.reset()
-        HEALTH_OVERRIDES.clear()
-        release_memory()
-        self.lag_tick_restart.set()
+        with self.tick_lock:
+            timing.reset()  # first: its pending transitions hold moto objects the reset below discards
+            faults.STATE.reset()
+            self.plane.reset()
+            req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
+            urllib.request.urlopen(req, timeout=10).read()
+            for handle in self.emulators.values():
+                handle.reset()
+            HEALTH_OVERRIDES.clear()
+            release_memory()
+            self.lag_tick_restart.set()
 
     def replica_lag_level(self) -> float | None:
         """ReplicaLag as RDS would report it now: the data plane's link (growing while paused), else the knob."""
@@ -195,19 +198,25 @@ class Daemon:
                 continue
             if self.stop_event.is_set():
                 break
-            try:  # an Aurora global database's secondary clusters: their lag metrics (none on other estates)
-                from sandbox.rdsdata import aurora
+            with self.tick_lock:
+                if not self.lag_tick_restart.is_set():  # a reset came in meanwhile: a whole period from it
+                    self.publish_lags(put_replica_lag)
 
-                aurora.publish_lag(self.moto_url)
-            except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
-                logging.exception("aurora lag tick")
-            level = self.replica_lag_level()
-            if level is None:
-                continue
-            try:
-                put_replica_lag(self.moto_url, self.inventory, float(level))
-            except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
-                logging.exception("replica lag tick")
+    def publish_lags(self, put_replica_lag: Callable[..., None]) -> None:
+        """One tick: the Aurora secondaries' lag metrics and the replica's ReplicaLag (under the tick lock)."""
+        try:  # an Aurora global database's secondary clusters: their lag metrics (none on other estates)
+            from sandbox.rdsdata import aurora
+
+            aurora.publish_lag(self.moto_url)
+        except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
+            logging.exception("aurora lag tick")
+        level = self.replica_lag_level()
+        if level is None:
+            return
+        try:
+            put_replica_lag(self.moto_url, self.inventory, float(level))
+        except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
+            logging.exception("replica lag tick")
 
 
 def _handler_for(daemon: Daemon):
