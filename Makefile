@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv postgres k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests integration molecule build clean awx-tests ee-context bench integration-long versions
+.PHONY: help venv postgres k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests sandbox-tests-long integration molecule build clean awx-tests ee-context bench integration-long versions
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook, then a failover drill"
@@ -24,6 +24,7 @@ help:
 	@echo "make drill         run playbooks/failover_drill.yml on the sandbox"
 	@echo "make sanity | lint | units | sandbox-tests | integration | molecule | build"
 	@echo "make integration-long  the long integration variants (each runbook killed at each major step)"
+	@echo "make sandbox-tests-long  the long sandbox tests (the daemon's memory over 20 resets)"
 	@echo "make awx-tests     AWX surveys vs the runbooks' inputs, awx/configure.yml, the execution environment"
 	@echo "make versions      the installed collection's sandbox smoke on each other ansible-core of meta/runtime.yml's range"
 	@echo "make ee-context    the execution environment's build context in build/ee/context (then podman build)"
@@ -87,7 +88,11 @@ lint: venv
 	$(BIN)/ansible-lint
 
 sandbox-tests: venv postgres k8s-tools
-	$(BIN)/pytest $(PYTEST_FLAGS) sandbox/tests
+	$(BIN)/pytest $(PYTEST_FLAGS) -m "not long" sandbox/tests
+
+# The long sandbox tests: the daemon's memory over 20 resets (about 2 minutes).
+sandbox-tests-long: venv postgres k8s-tools
+	$(BIN)/pytest $(PYTEST_FLAGS) -m long sandbox/tests
 
 # No sandbox, no controller: surveys against the runbook_inputs argument specs, awx/configure.yml rendered against a
 # stand-in awx.awx, the first task of each playbook refusing bad extra vars, `ansible-builder create`.

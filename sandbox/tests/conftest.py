@@ -49,6 +49,10 @@ class RunningSandbox:
         return run_sandbox_cli(*args, "--state-dir", self.state_dir, env=self.env, check=check)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: the long sandbox tests (`make sandbox-tests-long`); `make test` leaves them out")
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
     """One sandbox (moto + two Kubernetes emulators, seeded) for the session, in a private state dir on free

@@ -11,6 +11,8 @@ from after the 2nd reset (caches, the allocator's pools warm) to after the 20th 
 """
 import time
 
+import pytest
+
 from sandbox import cli
 from sandbox.tests.conftest import run_sandbox_cli
 
@@ -25,6 +27,7 @@ def rss_mb(pid):
     raise AssertionError(f"no VmRSS for pid {pid}")
 
 
+@pytest.mark.long  # about 2 minutes: make sandbox-tests-long
 def test_twenty_resets_keep_the_daemon_s_memory_bounded(tmp_path):
     state = tmp_path / "state"
     run_sandbox_cli("up", "--no-k8s", "--state-dir", state, timeout=180)
