@@ -26,8 +26,21 @@ DB_PASSWORD = "sandbox-only-password"
 FILES = ["junit.xml", "report.html", "report.json", "report.md"]
 PROGRESS_INTERVAL = 2  # seconds between the callback's progress lines in these runs (10 by default)
 
-AWX_VARS = yaml.safe_load((REPO / "awx" / "vars" / "main.yml").read_text())
-CONFIGURE = yaml.safe_load((REPO / "awx" / "configure.yml").read_text())
+class _AnsibleYaml(yaml.SafeLoader):
+    """YAML as Ansible reads it here: `!unsafe` (configure.yml's credential injectors) is the plain value."""
+
+
+def _unsafe(loader, node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_AnsibleYaml.add_constructor("!unsafe", _unsafe)
+AWX_VARS = yaml.load((REPO / "awx" / "vars" / "main.yml").read_text(), Loader=_AnsibleYaml)  # noqa: S506 - a safe loader
+CONFIGURE = yaml.load((REPO / "awx" / "configure.yml").read_text(), Loader=_AnsibleYaml)  # noqa: S506 - a safe loader
 _JOB_IDS = itertools.count(4101)
 
 
