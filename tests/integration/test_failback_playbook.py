@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import psycopg
+import pytest
 
 from conftest import BIN, comparable, flat, ok, sandbox_fixtures
 from test_failover_playbooks import DB, DR, PASSWORD, PRIMARY, USER, Runbooks, failed
@@ -95,6 +96,7 @@ def test_failover_then_failback_loses_nothing(rb):
     assert "already failed back" in flat(proc.stdout)
 
 
+@pytest.mark.long  # about 85 s; make integration-long (make test keeps the failover -> failback and its refusals)
 def test_interrupted_failback_resumes(rb):
     before = rb.status()
     ok(rb.run("playbooks/failover.yml")[0])
