@@ -94,7 +94,6 @@ options:
         key: progress_interval
 """
 
-import json
 import os
 import threading
 import time
@@ -150,23 +149,6 @@ def _lineage(task):
     top = chain[-2] if len(chain) > 1 and not _name(root) else root
     top_name = _name(top) or (top.get_name() if hasattr(top, "get_name") else "")
     return named, (getattr(top, "_uuid", id(top)), top_name)
-
-
-def _collection_version():
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for name in ("MANIFEST.json", "galaxy.yml"):
-        path = os.path.join(here, name)
-        try:
-            with open(path) as handle:
-                text = handle.read()
-        except (IOError, OSError):
-            continue
-        if name.endswith(".json"):
-            return str(json.loads(text).get("collection_info", {}).get("version") or "") or None
-        for line in text.splitlines():
-            if line.startswith("version:"):
-                return line.split(":", 1)[1].strip().strip("'\"") or None
-    return None
 
 
 class CallbackModule(CallbackBase):
@@ -317,6 +299,6 @@ class CallbackModule(CallbackBase):
             s = stats.summarize(host)
             hosts[str(host)] = dict((str(k), int(v)) for k, v in s.items() if isinstance(v, int))
         document = model.build_document(self._recorder, summary, report, host_stats=hosts, ansible_version=ansible_version,
-                                        collection_version=_collection_version(), run_dir=directory, now=now)
+                                        collection_version=files.collection_version(), run_dir=directory, now=now)
         names = files.write_run_dir(document, self._redactor, directory)
         self._say("Run evidence: %s/ (%s)" % (directory, ", ".join(names)))
