@@ -229,6 +229,16 @@ class Seeder:
         self.out.setdefault("eks", {})[side] = {"cluster": spec["cluster_name"], "cluster_arn": cluster["arn"],
                                                 "nodegroup": spec["nodegroup_name"], "nodegroup_arn": ng["nodegroupArn"]}
 
+    def db_subnet_groups(self) -> dict[str, str]:
+        """A DB subnet group per side over its subnets: {side: its name} (RDS instances and Aurora clusters alike)."""
+        app, groups = self.common_tags["Application"], {}
+        for side in self.sides:
+            groups[side] = f"{app}-{side}-db-subnets"
+            self.client("rds", side).create_db_subnet_group(
+                DBSubnetGroupName=groups[side], DBSubnetGroupDescription=f"{app} {side} database subnets",
+                SubnetIds=self.out["network"][side]["subnet_ids"], Tags=self.tags())
+        return groups
+
     def rds(self) -> None:
         from sandbox.rdsdata import aurora
 
@@ -237,14 +247,7 @@ class Seeder:
             return
         rds_spec = self.inv["cloudops_rds"]
         s = self.seed["rds"]
-        subnet_groups = {}
-        for side in self.sides:
-            name = f"{self.common_tags['Application']}-{side}-db-subnets"
-            self.client("rds", side).create_db_subnet_group(
-                DBSubnetGroupName=name,
-                DBSubnetGroupDescription=f"{self.common_tags['Application']} {side} database subnets",
-                SubnetIds=self.out["network"][side]["subnet_ids"], Tags=self.tags())
-            subnet_groups[side] = name
+        subnet_groups = self.db_subnet_groups()
         primary = self.client("rds", rds_spec["primary"]["region"]).create_db_instance(
             DBInstanceIdentifier=rds_spec["primary"]["instance_id"], Engine=s["engine"],
             EngineVersion=str(s["engine_version"]), DBInstanceClass=s["instance_class"],

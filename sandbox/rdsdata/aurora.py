@@ -561,14 +561,7 @@ def seed(seeder: Any, password: str) -> dict[str, Any]:
     the schema loaded on the writer, the master secret, 10 minutes of lag metrics. Called by aws_seed.Seeder.rds."""
     spec = seeder.inv["cloudops_rds"]
     s = seeder.seed["rds"]
-    app = seeder.common_tags["Application"]
-    subnet_groups = {}
-    for side in seeder.sides:
-        name = f"{app}-{side}-db-subnets"
-        seeder.client("rds", side).create_db_subnet_group(
-            DBSubnetGroupName=name, DBSubnetGroupDescription=f"{app} {side} database subnets",
-            SubnetIds=seeder.out["network"][side]["subnet_ids"], Tags=seeder.tags())
-        subnet_groups[side] = name
+    subnet_groups = seeder.db_subnet_groups()
     version = str(s.get("engine_version") or "15.4")
     p = spec["primary"]
     rds_p = seeder.client("rds", p["region"])
