@@ -14,6 +14,7 @@ import copy
 import functools
 import json
 import re
+import threading
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 
@@ -156,6 +157,8 @@ def upgrade_args(release, chart, namespace, chart_version=None, wait=True, atomi
     if dry_run:
         args.append("--dry-run=client" if helm_major >= 4 else "--dry-run")
     else:
+        # The release as it ends up, printed by the upgrade itself: no status read after it (HelmRunner.upgraded_release).
+        args += ["--output", "json"]
         if wait:
             args.append("--wait")
         if atomic:
@@ -260,6 +263,17 @@ def only_named(listed, names):
     applies), in listing order: what a reader of a few releases of a busy namespace runs `helm status` on."""
     wanted = set(name for name in names or [] if name)
     return [entry for entry in listed or [] if entry.get("name") in wanted]
+
+
+def listed_charts(listed):
+    """{(name, revision): the chart as `helm get metadata` gives it (chart, version, appVersion)} from `helm list -o
+    json` entries; an entry whose chart string has no version that can be told apart is left out."""
+    charts = {}
+    for entry in listed:
+        chart, version = split_chart(entry.get("chart"))
+        if version:
+            charts[(entry.get("name"), _int(entry.get("revision")))] = {"chart": chart, "version": version, "appVersion": entry.get("app_version")}
+    return charts
 
 
 def release_summary(status, values=None):
@@ -702,6 +716,11 @@ def predicted_rollback(release, namespace, current, target, target_values):
 
 # --- I/O ------------------------------------------------------------------------------------------------------------
 
+# helm's major version by binary path, for this module process (HelmRunner.major).
+_MAJOR_BY_BINARY = {}
+_MAJOR_LOCK = threading.Lock()
+
+
 class HelmRunner:
     """Runs helm for a module: finds the binary once, adds the cluster flags, fails with helm's error summarised."""
 
@@ -715,15 +734,19 @@ class HelmRunner:
         self._major = None
 
     def major(self):
-        """helm's major version (3 or 4), asked once (`helm version`) and only where a flag depends on it."""
+        """helm's major version (3 or 4), asked once per binary and module process (`helm version`; a wave's runners
+        for each release and side share the answer) and only where a flag depends on it."""
         if self._major is None:
-            rc, out, err = self.module.run_command([self.binary] + version_args())
-            try:
-                if rc != 0:
-                    raise ValueError(summarise_error(err, out))
-                self._major = major_version(out)
-            except ValueError as e:
-                self.module.fail_json(msg="helm version failed: %s" % e, command=[self.binary] + version_args())
+            with _MAJOR_LOCK:  # a wave's worker threads ask at once: the first asks helm, the others wait for it
+                self._major = _MAJOR_BY_BINARY.get(self.binary)
+                if self._major is None:
+                    rc, out, err = self.module.run_command([self.binary] + version_args())
+                    try:
+                        if rc != 0:
+                            raise ValueError(summarise_error(err, out))
+                        self._major = _MAJOR_BY_BINARY[self.binary] = major_version(out)
+                    except ValueError as e:
+                        self.module.fail_json(msg="helm version failed: %s" % e, command=[self.binary] + version_args())
         return self._major
 
     def command(self, args):
@@ -757,13 +780,49 @@ class HelmRunner:
             status = with_chart(status, self.json(get_metadata_args(name, namespace), missing_ok=True))
         return status
 
+    def statuses(self, namespace, names, workers):
+        """{name: status()} of several releases of one namespace (None for a missing one), read side by side. The
+        charts helm 4's status leaves out come from one `helm list` of the namespace instead of one `helm get metadata`
+        per release (listed_charts); `helm get metadata` still reads a release the listing shows at another revision."""
+        worker = self.in_worker()
+        found, failures = threads.run_all(
+            dict((name, functools.partial(worker.json, status_args(name, namespace), True)) for name in names), workers)
+        if failures:
+            threads.fail_from(self.module, failures)
+        chartless = [name for name in names if found[name] and not ((found[name].get("chart") or {}).get("metadata") or {}).get("name")]
+        listed = listed_charts(self.json(list_args(namespace, all_statuses=True)) or []) if len(chartless) > 1 else {}
+        for name in chartless:
+            metadata = listed.get((name, _int(found[name].get("version"))))
+            found[name] = with_chart(found[name], metadata or self.json(get_metadata_args(name, namespace), missing_ok=True))
+        return found
+
     def release(self, name, namespace):
         """release_summary() of the current revision, or None when the release does not exist."""
-        status = self.status(name, namespace, missing_ok=True)
+        return self.summary(name, namespace, self.status(name, namespace, missing_ok=True))
+
+    def summary(self, name, namespace, status):
+        """release_summary() of a status() (None for None); the values from its `config` (what `helm get values`
+        prints), with `helm get values` only where a helm leaves `config` out."""
         if not status:
             return None
-        values = self.json(get_values_args(name, namespace))
+        values = None if "config" in status else self.json(get_values_args(name, namespace))
         return release_summary(status, values)
+
+    def releases_now(self, namespace, names, workers):
+        """{name: release()} of several releases of one namespace, read as statuses() reads them."""
+        return dict((name, self.summary(name, namespace, status)) for name, status in self.statuses(namespace, names, workers).items())
+
+    def upgraded_release(self, name, namespace, upgrade_stdout):
+        """release_summary() after a successful `helm upgrade --output json`: its output is the release with its chart
+        (helm 3 and 4), so no read follows; read the release (release()) only when the output is not that."""
+        try:
+            printed = parse_json(upgrade_stdout, "upgrade")
+        except ValueError:
+            printed = None
+        if (isinstance(printed, dict) and printed.get("name") == name and "config" in printed
+                and ((printed.get("chart") or {}).get("metadata") or {}).get("name")):
+            return release_summary(printed)
+        return self.release(name, namespace)
 
     def history(self, name, namespace):
         """parse_history() of the release, or None when it does not exist."""

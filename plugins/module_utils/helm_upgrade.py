@@ -220,6 +220,6 @@ def upgrade(module, helm, params, current):
         rc, out, err = helm.run(args, check=False)
         if rc != 0:
             upgrade_failed(module, helm, params, current, result, helm_cli.summarise_error(err, out))
-    after = helm.release(params["name"], params["namespace"])
+    after = helm.upgraded_release(params["name"], params["namespace"], out)
     result.update(release=after, diff=dict(result["diff"], after=helm_cli.diff_state(after)))
     return result

@@ -272,6 +272,10 @@ SMOKE = dict(
                                         validate_certs=dict(type="bool", default=True))))
 
 
+# Release reads side by side per cluster and namespace (each a helm process that mostly waits on the API).
+HELM_WORKERS = 4
+
+
 def _label(key):
     """(side, step, index) -> 'side step'."""
     return " ".join(str(part) for part in key if isinstance(part, str) and part)
@@ -293,16 +297,37 @@ def write_records(module, worker, entries, check_mode):
     return [{"service": r["service"], "side": r["side"], "changed": r["changed"]} for r in done.values()]
 
 
-def bring_up(worker, spec, default_timeout, check_mode, found):
-    """One release: upgraded (or predicted), then its target group healthy. Keeps what it got in `found` (a failure
-    raises after that)."""
+def read_releases(module, worker, specs):
+    """{index: release()} of every release of `specs` before any upgrade: per cluster and namespace, one `helm status`
+    per release side by side and the charts from one `helm list` (HelmRunner.releases_now). Fails (nothing changed yet)
+    when a read fails; a release whose name or timeout helm would refuse is left to bring_up to refuse."""
+    groups = {}
+    for index, spec in enumerate(specs):
+        if not (helm_cli.release_name_problem(spec["name"]) or helm_cli.duration_problem(spec["timeout"])):
+            groups.setdefault((spec.get("kubeconfig") or "", spec.get("context") or "", spec["namespace"]), []).append(index)
+    keys = dict((group, (specs[indexes[0]]["side"], "helm read of namespace %s" % group[2], number))
+                for number, (group, indexes) in enumerate(groups.items()))
+
+    def read(group, indexes):
+        def run():
+            helm = helm_cli.HelmRunner(worker, kubeconfig=group[0] or None, context=group[1] or None)
+            return helm.releases_now(group[2], sorted(set(specs[i]["name"] for i in indexes)), HELM_WORKERS)
+        return run
+    found, failures = threads.run_all(dict((keys[group], read(group, indexes)) for group, indexes in groups.items()))
+    if failures:
+        threads.fail_from(module, failures, _label)
+    return dict((index, found[keys[group]][specs[index]["name"]]) for group, indexes in groups.items() for index in indexes)
+
+
+def bring_up(worker, spec, default_timeout, check_mode, found, current):
+    """One release (`current`: its release() before the deploy, from read_releases): upgraded (or predicted), then its
+    target group healthy. Keeps what it got in `found` (a failure raises after that)."""
     def run():
         params = dict(spec, chart_version=spec.get("chart_version") or None, wait=True, atomic=False, create_namespace=False, force=False)
         problem = helm_cli.release_name_problem(params["name"]) or helm_cli.duration_problem(params["timeout"])
         if problem:
             worker.fail_json(msg=problem)
         helm = helm_cli.HelmRunner(worker, kubeconfig=spec.get("kubeconfig") or None, context=spec.get("context") or None)
-        current = helm.release(params["name"], params["namespace"])
         found["upgrade"] = dict(previous_revision=current["revision"] if current else None, changed=False, release=current)
         try:
             if check_mode:
@@ -389,7 +414,9 @@ def main():
 
     record_seconds = round(time.monotonic() - started, 3)
     ups = [{} for spec in p["releases"]]
-    failures = threads.run_all(dict(((spec["side"], "helm", index), bring_up(worker, spec, p["health_timeout"], check_mode, ups[index]))
+    currents = read_releases(module, worker, p["releases"])
+    failures = threads.run_all(dict(((spec["side"], "helm", index),
+                                     bring_up(worker, spec, p["health_timeout"], check_mode, ups[index], currents.get(index)))
                                     for index, spec in enumerate(p["releases"])))[1]
     up_seconds = round(time.monotonic() - started - record_seconds, 3)
     smokes = [{} for run in p["smoke_runs"]]

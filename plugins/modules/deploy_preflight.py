@@ -190,20 +190,15 @@ def traffic_read(worker, route, region):
 
 def helm_read(worker, read_spec):
     """The releases of one side and namespace as helm_release_info returns them, and each one's current state as
-    helm_release compares it, from one `helm status` per release (and its `helm get metadata` on helm 4, whose status
-    has no chart), side by side (the releases are known by name: no
-    `helm list` of the namespace first; a release that does not exist reads None); its `config` is the user-supplied
-    values `helm get values` would print, so the release checks read nothing again."""
+    helm_release compares it, from one `helm status` per release side by side (the releases are known by name; a
+    release that does not exist reads None) and, on helm 4 whose status has no chart, one `helm list` of the namespace
+    for the charts (HelmRunner.statuses); its `config` is the user-supplied values `helm get values` would print, so
+    the release checks read nothing again."""
     def read():
         helm = helm_cli.HelmRunner(worker, kubeconfig=read_spec["kubeconfig"] or None, context=read_spec["context"] or None)
         namespace = read_spec["namespace"]
         names = sorted(set(read_spec["names"]))
-
-        def status(name):
-            return lambda: helm.status(name, namespace, missing_ok=True)
-        found, failures = threads.run_all(dict((name, status(name)) for name in names), HELM_WORKERS)
-        if failures:
-            threads.fail_from(worker, failures)
+        found = helm.statuses(namespace, names, HELM_WORKERS)
         current = dict(((namespace, name), None) for name in read_spec["names"])
         releases = []
         for name in names:

@@ -10,6 +10,12 @@ import pytest
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 
 
+@pytest.fixture(autouse=True)
+def _each_test_asks_helm_its_version():
+    """HelmRunner keeps helm's major version per binary for the module process; a test is one process of its own."""
+    helm_cli._MAJOR_BY_BINARY.clear()
+
+
 def test_global_args_leave_out_empty_values():
     assert helm_cli.global_args("/k.yaml", "ctx") == ["--kubeconfig", "/k.yaml", "--kube-context", "ctx"]
     assert helm_cli.global_args("", None) == []
@@ -100,20 +106,21 @@ def test_upgrade_args_full():
                                  set_values=[{"value": "a=1", "value_type": "raw"}, {"value": "b=2", "value_type": "string"},
                                              {"value": 'c={"x":1}', "value_type": "json"}, {"value": "d=/f", "value_type": "file"}])
     assert args == ["upgrade", "shop-green", "/c/app", "--install", "--namespace", "shop", "--reset-values", "--version", "1.2.3",
-                    "--create-namespace", "--wait", "--atomic", "--timeout", "2m", "--values", "/v1.yaml", "--values", "/tmp/values.yaml",
+                    "--create-namespace", "--output", "json", "--wait", "--atomic", "--timeout", "2m", "--values", "/v1.yaml", "--values", "/tmp/values.yaml",
                     "--set", "a=1", "--set-string", "b=2", "--set-json", 'c={"x":1}', "--set-file", "d=/f"]
 
 
 def test_upgrade_args_minimal_and_dry_run():
-    assert helm_cli.upgrade_args("r", "c", "ns", wait=False) == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values"]
+    assert helm_cli.upgrade_args("r", "c", "ns", wait=False) == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values",
+                                                                 "--output", "json"]
     dry = helm_cli.upgrade_args("r", "c", "ns", wait=True, atomic=True, timeout="5m0s", set_values=[{"value": "a=1"}], dry_run=True)
     assert dry == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values", "--dry-run", "--set", "a=1"]
 
 
 def test_upgrade_args_spell_atomic_and_dry_run_as_helm_4_does():
     args = helm_cli.upgrade_args("r", "c", "ns", wait=True, atomic=True, timeout="2m", helm_major=4)
-    assert args == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values", "--wait", "--rollback-on-failure",
-                    "--timeout", "2m"]
+    assert args == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values", "--output", "json", "--wait",
+                    "--rollback-on-failure", "--timeout", "2m"]
     dry = helm_cli.upgrade_args("r", "c", "ns", atomic=True, dry_run=True, helm_major=4)
     assert dry == ["upgrade", "r", "c", "--install", "--namespace", "ns", "--reset-values", "--dry-run=client"]
 
@@ -512,12 +519,29 @@ def test_with_chart_puts_helm_4s_metadata_where_helm_3_has_it():
     assert helm_cli.with_chart(HELM4_STATUS, None) is HELM4_STATUS and helm_cli.with_chart(None, HELM4_METADATA) is None
 
 
-def test_runner_reads_helm_4s_chart_with_get_metadata():
-    module = FakeModule([(["status"], (0, json.dumps(HELM4_STATUS), "")), (["get", "metadata"], (0, json.dumps(HELM4_METADATA), "")),
-                         (["get", "values"], (0, '{"a": 1}', ""))])
+def test_runner_reads_helm_4s_chart_with_get_metadata_and_the_values_from_the_status():
+    module = FakeModule([(["status"], (0, json.dumps(HELM4_STATUS), "")), (["get", "metadata"], (0, json.dumps(HELM4_METADATA), ""))])
     release = helm_cli.HelmRunner(module).release("r", "ns")
     assert (release["chart"], release["chart_version"], release["values"]) == ("sample-app", "0.1.0", {"a": 1})
     assert module.commands[1] == ["/bin/helm", "get", "metadata", "r", "--namespace", "ns", "--output", "json", "--kubeconfig", "/k.yaml"]
+    assert len(module.commands) == 2  # no `helm get values`: the status's config is the same values
+
+
+def test_the_release_an_upgrade_prints_needs_no_read():
+    printed = dict(HELM4_STATUS, version=3, chart={"metadata": {"name": "sample-app", "version": "0.2.0", "appVersion": "1.1.0"}})
+    module = FakeModule([])
+    release = helm_cli.HelmRunner(module).upgraded_release("r", "ns", json.dumps(printed))
+    assert (release["revision"], release["chart_version"], release["app_version"], release["values"]) == (3, "0.2.0", "1.1.0", {"a": 1})
+    assert module.commands == []
+
+
+@pytest.mark.parametrize("printed", ["", "Release \"r\" has been upgraded. Happy Helming!", json.dumps(HELM4_STATUS),
+                                     json.dumps(dict(HELM4_STATUS, name="other", chart={"metadata": {"name": "app"}}))])
+def test_an_upgrade_output_that_is_not_the_release_is_read_back(printed):
+    module = FakeModule([(["status"], (0, json.dumps(HELM4_STATUS), "")), (["get", "metadata"], (0, json.dumps(HELM4_METADATA), ""))])
+    release = helm_cli.HelmRunner(module).upgraded_release("r", "ns", printed)
+    assert (release["chart"], release["revision"]) == ("sample-app", 2)
+    assert [command[1] for command in module.commands] == ["status", "get"]
 
 
 def test_runner_status_of_helm_3_needs_no_metadata():
@@ -532,6 +556,8 @@ def test_runner_asks_helms_major_version_once():
     runner = helm_cli.HelmRunner(module)
     assert (runner.major(), runner.major(), runner.in_worker().major()) == (4, 4, 4)
     assert module.commands == [["/bin/helm", "version", "--template", "{{ .Version }}"]]
+    other_cluster = helm_cli.HelmRunner(module, kubeconfig="/dr.yaml")
+    assert other_cluster.major() == 4 and len(module.commands) == 1  # one `helm version` per binary and module process
 
 
 def test_runner_fails_when_helm_version_says_nothing_usable():
