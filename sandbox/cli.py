@@ -490,6 +490,18 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"{'' if inst['running'] else ' (stopped)'}{extra}")
     for err in rds["errors"]:
         print(f"  DATA PLANE ERROR {err['operation']} {err['target']}: {err['error']}")
+    cache = knobs.http_json(info["control"]["url"] + "/elasticache", timeout=10)
+    for group in cache["groups"]:
+        repl = group.get("replication")
+        extra = (f", lag {repl['lag_seconds']} s{' PAUSED' if repl['paused'] else ''}" if repl else "")
+        print(f"  redis {group['region']}/{group['replication_group_id']}: 127.0.0.1:{group['port']} {group['role']}"
+              f"{'' if group['running'] else ' (stopped)'}{extra}")
+    for err in cache["errors"]:
+        print(f"  CACHE DATA PLANE ERROR {err['operation']} {err['target']}: {err['error']}")
+    if (info.get("aws") or {}).get("buckets"):
+        crr = knobs.http_json(info["control"]["url"] + "/s3/replication", timeout=10)
+        print(f"  s3 replication: delay {crr['delay_seconds']} s{' PAUSED' if crr['paused'] else ''}, "
+              f"{len(crr['pending'])} pending, {crr['replicated']} copied, {crr['failed']} failed")
     overrides = health.get("target_health_overrides") or {}
     lag = (read_json(paths.knobs) or {}).get("replica_lag_seconds")
     print(f"  knobs: replica lag {'- (no replica: one region)' if lag is None else f'{lag} s'}; "
@@ -529,6 +541,11 @@ def cmd_knob(args: argparse.Namespace) -> int:
     elif args.knob == "replica-lag":
         seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
         out = knobs.replica_lag(sb, seconds, paused=args.paused, instance_id=args.instance)
+    elif args.knob == "cache-lag":
+        seconds = float(sb.inventory["sandbox_seed"]["cache"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
+        out = knobs.cache_lag(sb, seconds, paused=args.paused, replication_group_id=args.group)
+    elif args.knob == "s3-replication":
+        out = knobs.s3_replication(sb, args.delay, paused=args.paused)
     elif args.knob == "timing":
         out = knobs.timing(sb, args.profile, args.scale, timing.parse_durations(args.duration))
     elif args.knob == "faults":
@@ -660,6 +677,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hold all replication: writes from now on are missing on the replica")
     g.add_argument("--resume", dest="paused", action="store_const", const=False, help="deliver what was held")
     k.add_argument("--instance", help="replica to act on (default: the estate's cloudops_rds.replica)")
+    k = ksub.add_parser("cache-lag", parents=[common],
+                        help="the ElastiCache secondary group receives the primary's writes this late; or pause/resume")
+    lag = k.add_mutually_exclusive_group()
+    lag.add_argument("--seconds", type=float, help="lag in seconds (data and the GlobalDatastoreReplicationLag metric)")
+    lag.add_argument("--seeded", action="store_true",
+                     help="back to the seeded lag (sandbox_seed.cache.initial_replica_lag_seconds)")
+    g = k.add_mutually_exclusive_group()
+    g.add_argument("--pause", dest="paused", action="store_const", const=True,
+                   help="hold all replication: writes from now on are missing on the secondary")
+    g.add_argument("--resume", dest="paused", action="store_const", const=False, help="deliver what was held")
+    k.add_argument("--group", help="secondary replication group (default: the Global Datastore's current secondary)")
+    k = ksub.add_parser("s3-replication", parents=[common],
+                        help="S3 cross-region replication: its delay, or pause/resume; no option: show the state")
+    k.add_argument("--delay", type=float, help="seconds from a put to its copy in the destination bucket")
+    g = k.add_mutually_exclusive_group()
+    g.add_argument("--pause", dest="paused", action="store_const", const=True,
+                   help="hold every copy: new versions stay PENDING, missing in the DR bucket")
+    g.add_argument("--resume", dest="paused", action="store_const", const=False, help="copy what was held")
     k = ksub.add_parser("rollout", parents=[common])
     k.add_argument("--cluster", required=True, choices=CLUSTERS)
     k.add_argument("--namespace", required=True)

@@ -321,6 +321,7 @@ class CachePlane:
                 group.link.cut()
             group.server.stop()
             shutil.rmtree(group.server.dir, ignore_errors=True)
+            group.server.log.unlink(missing_ok=True)
 
     # -- knobs and metrics -----------------------------------------------------------------------------------------
     def set_replication(self, region: str, group_id: str, lag_seconds: float | None = None,
