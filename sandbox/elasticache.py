@@ -550,14 +550,14 @@ def failover_global(resp: Any, plane: CachePlane) -> Any:
     new = next((m for m in gds["Members"] if m["ReplicationGroupId"] == target_id
                 and m["ReplicationGroupRegion"] == region), None)
     old = next((m for m in gds["Members"] if m["Role"] == "PRIMARY"), None)
+    if gds["Status"] != "available":
+        raise _error("InvalidGlobalReplicationGroupState", f"Global datastore {gid} is {gds['Status']}: another "
+                                                           "operation is in progress.")
     if new is None:
         raise _error("InvalidParameterValue", f"Replication group {target_id} in {region} is not a member of global "
                                               f"datastore {gid}.")
     if new is old:
         raise _error("InvalidParameterValue", f"Replication group {target_id} is already the primary of {gid}.")
-    if gds["Status"] != "available":
-        raise _error("InvalidGlobalReplicationGroupState", f"Global datastore {gid} is {gds['Status']}: another "
-                                                           "operation is in progress.")
     assert old is not None
     old_key, new_key = (old["ReplicationGroupRegion"], old["ReplicationGroupId"]), (region, target_id)
     if plane.has(*old_key) and plane.has(*new_key):
