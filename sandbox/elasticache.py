@@ -337,12 +337,7 @@ class CachePlane:
 
     @staticmethod
     def lag_seconds(group: Group) -> float | None:
-        if group.link is None:
-            return None
-        lag = group.link.lag_seconds
-        if group.link.paused_at is not None:
-            lag += time.time() - group.link.paused_at
-        return round(lag, 3)
+        return None if group.link is None else group.link.lag_now()
 
     def describe(self, group: Group) -> dict[str, Any]:
         out: dict[str, Any] = {"region": group.region, "replication_group_id": group.group_id,

@@ -51,6 +51,11 @@ class ReplicationLink:
     def paused_at(self) -> float | None:
         return self._paused_at
 
+    def lag_now(self) -> float:
+        """The lag a replica's metric shows now: the configured lag, growing while paused."""
+        paused_at = self._paused_at
+        return round(self._lag + (time.time() - paused_at if paused_at is not None else 0.0), 3)
+
     def configure(self, lag_seconds: float | None = None, paused: bool | None = None) -> None:
         with self._cond:
             if lag_seconds is not None:
