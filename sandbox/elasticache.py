@@ -55,7 +55,8 @@ log = logging.getLogger("sandbox.elasticache")
 
 GLOBAL_REGION = "us-east-1"  # the account's Global Datastores live in this region's backend (as moto's RDS globals)
 LAG_METRICS = ("GlobalDatastoreReplicationLag", "ReplicationLag")
-DURATION_KEYS = {"failover": "elasticache.global_failover", "test_failover": "elasticache.test_failover"}
+DURATION_KEYS = {"failover": "elasticache.global_failover", "test_failover": "elasticache.test_failover",
+                 "create": "elasticache.create_replication_group", "delete": "elasticache.delete_replication_group"}
 START_TIMEOUT = 10.0
 SYNC_TIMEOUT = 30.0
 
@@ -462,20 +463,63 @@ class Hooks:
                     raise CacheError(f"Global datastore {gid} not found")
                 self.plane.make_secondary(region, group.replication_group_id, primary["ReplicationGroupRegion"],
                                           primary["ReplicationGroupId"])
-                gds["Members"].append({"ReplicationGroupId": group.replication_group_id,
-                                       "ReplicationGroupRegion": region, "Role": "SECONDARY",
-                                       "AutomaticFailover": group.automatic_failover, "Status": "associated"})
+                member = {"ReplicationGroupId": group.replication_group_id, "ReplicationGroupRegion": region,
+                          "Role": "SECONDARY", "AutomaticFailover": group.automatic_failover, "Status": "associated"}
+                gds["Members"].append(member)
                 _set_membership(group, gid, "SECONDARY")
             else:
+                gds, member = None, None
                 _set_membership(group, None, None)
         except Exception as exc:  # noqa: BLE001 - the record exists: report the data side's failure, keep serving
             self.plane.record_error("create", f"{region}/{group.replication_group_id}", exc)
+            return
+        _timed_creation(group, gds, member)
+
+    @staticmethod
+    def refuse_delete(resp: Any, params: dict[str, Any]) -> None:
+        """ElastiCache refuses to delete a member of a Global Datastore (disassociate it, or delete the datastore)."""
+        group = _backend(resp.current_account, resp.region).replication_groups.get(params.get("ReplicationGroupId"))
+        if group is not None and group.global_replication_group_id:
+            raise _error("InvalidReplicationGroupState",
+                         f"Replication group {group.replication_group_id} is a member of global datastore "
+                         f"{group.global_replication_group_id}: disassociate it first "
+                         "(DisassociateGlobalReplicationGroup), or delete the datastore if it is its primary.")
 
     def delete_replication_group(self, resp: Any, params: dict[str, Any]) -> None:
-        region, gid = resp.region, params["ReplicationGroupId"]
-        self.plane.delete(region, gid)
-        # moto leaves the record `deleting` for ever; ElastiCache removes it once deleted
-        _backend(resp.current_account, region).replication_groups.pop(gid, None)
+        from sandbox import timing
+
+        region, group_id = resp.region, params["ReplicationGroupId"]
+        self.plane.delete(region, group_id)  # the data goes at the call; the record when the deletion ends
+        groups = _backend(resp.current_account, region).replication_groups
+
+        def finish(groups=groups, group_id=group_id) -> None:
+            groups.pop(group_id, None)  # moto leaves the record `deleting` for ever; ElastiCache removes it
+
+        if timing.MODEL.start(DURATION_KEYS["delete"], "elasticache", "replication-group", region, group_id,
+                              "DeleteReplicationGroup", "deleting", "deleted", on_final=finish) is None:
+            finish()
+
+
+def _timed_creation(group: Any, gds: dict[str, Any] | None, member: dict[str, Any] | None) -> None:
+    """Under the realistic profile a new group reads `creating` (a new secondary: its member `associating`, the
+    datastore `modifying`) for elasticache.create_replication_group; the data is there at the call."""
+    from sandbox import timing
+
+    def finish(group=group, gds=gds, member=member) -> None:
+        group.status = "available"
+        if member is not None:
+            member["Status"] = "associated"
+        if gds is not None:
+            gds["Status"] = "available"
+
+    t = timing.MODEL.start(DURATION_KEYS["create"], "elasticache", "replication-group", group.arn.split(":")[3],
+                           group.replication_group_id, "CreateReplicationGroup", "creating", "available",
+                           on_final=finish)
+    if t is None:
+        return
+    group.status = "creating"
+    if member is not None and gds is not None:
+        member["Status"], gds["Status"] = "associating", "modifying"
 
 
 def create_global(resp: Any) -> Any:
@@ -672,16 +716,28 @@ def install(plane: CachePlane) -> Hooks:
     INSTALLED["plane"] = plane
     if not isinstance(getattr(ReplicationGroup, "global_replication_group_member_role", None), str):
         ReplicationGroup.global_replication_group_member_role = ""  # moto sets it only on secondaries
+    befores = {"delete_replication_group": hooks.refuse_delete}
     for action in ("create_replication_group", "delete_replication_group"):
         original = _ORIGINALS.setdefault(action, getattr(ElastiCacheResponse, action))
 
-        def wrapper(self: Any, _original=original, _after=getattr(hooks, action)) -> Any:
+        def wrapper(self: Any, _original=original, _after=getattr(hooks, action), _before=befores.get(action)) -> Any:
             params = dict(self._get_params())
+            if _before is not None:
+                _before(self, params)
             result = _original(self)
             _after(self, params)
             return result
 
         setattr(ElastiCacheResponse, action, functools.wraps(original)(wrapper))
+    original_call = _ORIGINALS.setdefault("call_action", ElastiCacheResponse.call_action)
+
+    def call_action(self: Any) -> Any:
+        from sandbox import timing
+
+        timing.MODEL.settle()  # operations whose time is up show their final state to this call
+        return original_call(self)
+
+    ElastiCacheResponse.call_action = functools.wraps(original_call)(call_action)
     ElastiCacheResponse.create_global_replication_group = lambda self: create_global(self)
     ElastiCacheResponse.describe_global_replication_groups = lambda self: describe_globals(self)
     ElastiCacheResponse.failover_global_replication_group = lambda self: failover_global(self, plane)

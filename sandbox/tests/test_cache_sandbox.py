@@ -162,6 +162,41 @@ def test_test_failover_moves_the_primary_node(aws):
                       NodeGroupId="0001") == "InvalidReplicationGroupState"  # one node: nothing to fail over to
 
 
+@pytest.fixture
+def realistic():
+    """The realistic profile with short durations, for calls made from this process."""
+    timing.MODEL.configure("realistic", 1.0, {"elasticache.create_replication_group": 0.5,
+                                              "elasticache.delete_replication_group": 0.3})
+    faults.CURRENT.exempt = False
+    yield
+    timing.MODEL.reset()
+    del faults.CURRENT.exempt
+
+
+def test_a_new_secondary_is_creating_then_associated_and_a_member_cannot_be_deleted(aws, realistic):
+    _, east, _ = aws
+    assert error_code(boto3.client("elasticache", region_name=WEST).delete_replication_group,
+                      ReplicationGroupId="shop-cache-dr") == "InvalidReplicationGroupState"
+    eu = boto3.client("elasticache", region_name="eu-west-1")
+    rg = eu.create_replication_group(ReplicationGroupId="shop-cache-eu", ReplicationGroupDescription="eu",
+                                     GlobalReplicationGroupId=GID, NumCacheClusters=1)["ReplicationGroup"]
+    assert rg["Status"] == "creating"
+    status, roles = members(east)
+    assert status == "modifying" and roles["shop-cache-eu"] == "SECONDARY"
+    assert command(port(eu, "shop-cache-eu"), "GET", "cart:1") == "3 items"  # the data is there at the call
+    time.sleep(0.6)
+    assert eu.describe_replication_groups(ReplicationGroupId="shop-cache-eu")["ReplicationGroups"][0][
+        "Status"] == "available"
+    assert members(east)[0] == "available"
+    eu.disassociate_global_replication_group(GlobalReplicationGroupId=GID, ReplicationGroupId="shop-cache-eu",
+                                             ReplicationGroupRegion="eu-west-1")
+    assert eu.delete_replication_group(ReplicationGroupId="shop-cache-eu")["ReplicationGroup"]["Status"] == "deleting"
+    assert eu.describe_replication_groups(ReplicationGroupId="shop-cache-eu")["ReplicationGroups"]
+    time.sleep(0.4)
+    assert error_code(eu.describe_replication_groups,
+                      ReplicationGroupId="shop-cache-eu") == "ReplicationGroupNotFoundFault"
+
+
 def test_disassociate_then_delete_the_global_datastore(aws):
     plane, east, west = aws
     assert error_code(east.delete_global_replication_group, GlobalReplicationGroupId=GID,
