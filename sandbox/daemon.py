@@ -10,7 +10,7 @@ It hosts, each on a free 127.0.0.1 port chosen at start-up:
   hooks inside moto's RDS handlers,
 - the ElastiCache data plane (sandbox.elasticache): one real redis-server per replication group, and S3 cross-region
   replication (sandbox.s3replication),
-and a ReplicaLag ticker (which also publishes the Aurora and ElastiCache lag metrics). moto runs behind the fault-injection and call-log middleware (faults.py), with the timing
+and a ReplicaLag ticker (which also publishes the Aurora and ElastiCache lag and the S3 replication metrics). moto runs behind the fault-injection and call-log middleware (faults.py), with the timing
 model's patches (timing.py). When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for
 that file, then seeds. It stops on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
 """
@@ -238,6 +238,12 @@ class Daemon:
             elasticache.publish_lag(self.moto_url, self.cache)
         except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
             logging.exception("elasticache lag tick")
+        try:  # S3 replication metrics of the rules that have them enabled
+            from sandbox import s3replication
+
+            s3replication.publish_metrics(self.moto_url, self.s3)
+        except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
+            logging.exception("s3 replication metrics tick")
         level = self.replica_lag_level()
         if level is None:
             return

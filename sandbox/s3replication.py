@@ -9,6 +9,11 @@ not versioned (S3 replicates versioned buckets only). While paused nothing is co
 PENDING (and are missing in the destination: what a region failover would not find); on resume they go, oldest first.
 Deletes are not replicated (S3's default: DeleteMarkerReplication disabled).
 
+CloudWatch (AWS/S3, in the source bucket's region, dimensions SourceBucket, DestinationBucket, RuleId), for the rules
+with `Destination.Metrics` enabled (the seeded rules have it): OperationsPendingReplication, BytesPendingReplication,
+ReplicationLatency (the oldest pending copy's age - growing while paused - else the last copy's latency) and
+OperationsFailedReplication: publish_metrics(), called by the daemon's ticker.
+
 Settings (delay, paused) come from the control server (POST /s3/replication, knobs.s3_replication,
 `python -m sandbox knob s3-replication`); GET /s3/replication shows them and the pending copies. A reset drops the
 pending copies and returns to the defaults (sandbox_seed.s3.replication_delay_seconds).
@@ -37,6 +42,10 @@ class Pending:
     version_id: str
     destination: str
     queued_at: float
+    rule_id: str = ""
+    region: str = ""
+    size: int = 0
+    metrics: bool = False
 
 
 class Replicator:
@@ -93,13 +102,41 @@ class Replicator:
             self.cond.notify_all()
 
     # -- queue -----------------------------------------------------------------------------------------------------
-    def enqueue(self, account: str, partition: str, bucket: str, key: Any, destination: str) -> None:
+    def enqueue(self, account: str, partition: str, bucket: Any, key: Any, rule: "Rule") -> None:
         now = time.time()
         key._cloudops_replication = "PENDING"
         with self.cond:
-            self.queue.append(Pending(now + self.delay_seconds, account, partition, bucket, key.name,
-                                      str(key.version_id), destination, now))
+            self.queue.append(Pending(now + self.delay_seconds, account, partition, bucket.name, key.name,
+                                      str(key.version_id), rule.destination, now, rule.rule_id,
+                                      getattr(bucket, "region_name", ""), int(key.size), rule.metrics))
             self.cond.notify_all()
+
+    def metrics(self) -> list[dict[str, Any]]:
+        """Per replication rule with metrics enabled (Destination.Metrics): what S3 publishes in AWS/S3 -
+        OperationsPendingReplication, BytesPendingReplication, ReplicationLatency (the oldest pending copy's age,
+        else the last copy's latency), OperationsFailedReplication (failures since the previous call)."""
+        now = time.time()
+        with self.cond:
+            rules: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+            for p in self.queue:
+                r = rules.setdefault((p.region, p.source_bucket, p.destination, p.rule_id), _zero())
+                r["OperationsPendingReplication"] += 1
+                r["BytesPendingReplication"] += p.size
+                r["ReplicationLatency"] = max(r["ReplicationLatency"], now - p.queued_at)
+            for e in self.log:
+                if not e.get("metrics"):
+                    continue
+                r = rules.setdefault((e["region"], e["bucket"], e["destination"], e["rule_id"]), _zero())
+                if not r["OperationsPendingReplication"]:
+                    r["ReplicationLatency"] = e["latency"]
+                if e["status"] == "FAILED" and not e.get("counted"):
+                    r["OperationsFailedReplication"] += 1
+                    e["counted"] = True
+            metrics_on = {(p.region, p.source_bucket, p.destination, p.rule_id) for p in self.queue if p.metrics}
+            metrics_on |= {(e["region"], e["bucket"], e["destination"], e["rule_id"]) for e in self.log
+                           if e.get("metrics")}
+            return [{"region": k[0], "source_bucket": k[1], "destination_bucket": k[2], "rule_id": k[3],
+                     **{m: round(v, 3) for m, v in r.items()}} for k, r in rules.items() if k in metrics_on]
 
     def _work(self) -> None:
         while True:
@@ -124,7 +161,9 @@ class Replicator:
                 del exc
             with self.cond:
                 self.log.append({"bucket": head.source_bucket, "key": head.key, "version_id": head.version_id,
-                                 "destination": head.destination, "status": status, "at": time.time()})
+                                 "destination": head.destination, "status": status, "at": time.time(),
+                                 "latency": time.time() - head.queued_at, "region": head.region,
+                                 "rule_id": head.rule_id, "metrics": head.metrics})
                 del self.log[:-1000]
 
 
@@ -172,10 +211,22 @@ def copy(p: Pending) -> str:
     return "COMPLETED"
 
 
-def destination_of(bucket: Any, key_name: str) -> str | None:
-    """The destination bucket name of the enabled rule that applies to `key_name` (highest priority), else None."""
+def _zero() -> dict[str, float]:
+    return {"OperationsPendingReplication": 0, "BytesPendingReplication": 0, "ReplicationLatency": 0.0,
+            "OperationsFailedReplication": 0}
+
+
+@dataclass
+class Rule:
+    destination: str
+    rule_id: str
+    metrics: bool
+
+
+def rule_for(bucket: Any, key_name: str) -> Rule | None:
+    """The enabled replication rule that applies to `key_name` (the highest priority), else None."""
     config = getattr(bucket, "replication", None) or {}
-    best: tuple[int, str] | None = None
+    best: tuple[int, Rule] | None = None
     for rule in config.get("Rule") or []:
         if str(rule.get("Status", "")).lower() != "enabled":
             continue
@@ -187,11 +238,12 @@ def destination_of(bucket: Any, key_name: str) -> str | None:
                 prefix = flt["And"].get("Prefix")
         if prefix and not key_name.startswith(str(prefix)):
             continue
-        dest = str(((rule.get("Destination") or {}).get("Bucket")) or "")
-        dest = dest.split(":::", 1)[-1]
+        destination = rule.get("Destination") or {}
+        dest = str(destination.get("Bucket") or "").split(":::", 1)[-1]
         priority = int(rule.get("Priority") or 0)
+        metrics = str((destination.get("Metrics") or {}).get("Status", "")).lower() == "enabled"
         if dest and (best is None or priority > best[0]):
-            best = (priority, dest)
+            best = (priority, Rule(dest, str(rule.get("ID") or ""), metrics))
     return best[1] if best else None
 
 
@@ -216,9 +268,9 @@ def install(delay_seconds: float = 1.0) -> Replicator:
             return key
         try:
             bucket = self.get_bucket(bucket_name)
-            dest = destination_of(bucket, key_name)
-            if dest is not None:
-                replicator.enqueue(self.account_id, self.region_name, bucket_name, key, dest)
+            rule = rule_for(bucket, key_name)
+            if rule is not None:
+                replicator.enqueue(self.account_id, self.region_name, bucket, key, rule)
         except Exception:  # noqa: BLE001 - the put itself succeeded
             log.exception("queueing replication of %s/%s", bucket_name, key_name)
         return key
@@ -235,6 +287,26 @@ def install(delay_seconds: float = 1.0) -> Replicator:
     S3Backend.put_object = put_object
     FakeKey.response_dict = property(response_dict)
     return replicator
+
+
+def publish_metrics(endpoint: str, replicator: Replicator | None = None) -> list[dict[str, Any]]:
+    """Put the replication metrics of every rule with metrics enabled (the daemon's ticker calls this every period)."""
+    from sandbox.config import aws_client
+
+    replicator = replicator or INSTALLED.get("replicator")
+    if replicator is None:
+        return []
+    out = replicator.metrics()
+    units = {"OperationsPendingReplication": "Count", "BytesPendingReplication": "Bytes",
+             "ReplicationLatency": "Seconds", "OperationsFailedReplication": "Count"}
+    for m in out:
+        dims = [{"Name": "SourceBucket", "Value": m["source_bucket"]},
+                {"Name": "DestinationBucket", "Value": m["destination_bucket"]},
+                {"Name": "RuleId", "Value": m["rule_id"]}]
+        aws_client("cloudwatch", endpoint, m["region"] or "us-east-1").put_metric_data(Namespace="AWS/S3", MetricData=[
+            {"MetricName": name, "Value": float(m[name]), "Unit": unit, "Dimensions": dims}
+            for name, unit in units.items()])
+    return out
 
 
 # -- seeding -------------------------------------------------------------------------------------------------------------
@@ -262,7 +334,9 @@ def seed(seeder: Any) -> list[dict[str, Any]]:
             rule: dict[str, Any] = {"ID": "cloudops-dr", "Priority": 1, "Status": "Enabled",
                                     "Filter": {"Prefix": spec.get("prefix") or ""},
                                     "DeleteMarkerReplication": {"Status": "Disabled"},
-                                    "Destination": {"Bucket": f"arn:aws:s3:::{names['dr']}"}}
+                                    "Destination": {"Bucket": f"arn:aws:s3:::{names['dr']}",  # metrics on (AWS/S3)
+                                                    "Metrics": {"Status": "Enabled",
+                                                                "EventThreshold": {"Minutes": 15}}}}
             s3.put_bucket_replication(Bucket=spec["name"], ReplicationConfiguration={
                 "Role": f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/{spec['name']}-replication", "Rules": [rule]})
         for key, body in (s3_seed.get("objects") or {}).items():

@@ -235,13 +235,22 @@ def client(sb, service, region):
                         aws_secret_access_key="testing")
 
 
-def lag_points(sb, node):
+def points(sb, region, namespace, metric, dimensions):
     now = dt.datetime.now(dt.timezone.utc)
-    points = client(sb, "cloudwatch", WEST).get_metric_statistics(
-        Namespace="AWS/ElastiCache", MetricName="GlobalDatastoreReplicationLag",
-        Dimensions=[{"Name": "CacheClusterId", "Value": node}], StartTime=now - dt.timedelta(minutes=15),
+    found = client(sb, "cloudwatch", region).get_metric_statistics(
+        Namespace=namespace, MetricName=metric, Dimensions=dimensions, StartTime=now - dt.timedelta(minutes=15),
         EndTime=now + dt.timedelta(minutes=1), Period=1, Statistics=["Maximum"])["Datapoints"]
-    return sorted(points, key=lambda d: d["Timestamp"])
+    return sorted(found, key=lambda d: d["Timestamp"])
+
+
+def lag_points(sb, node):
+    return points(sb, WEST, "AWS/ElastiCache", "GlobalDatastoreReplicationLag", [{"Name": "CacheClusterId",
+                                                                                   "Value": node}])
+
+
+def latest(sb, region, namespace, metric, dimensions):
+    found = points(sb, region, namespace, metric, dimensions)
+    return found[-1]["Maximum"] if found else None
 
 
 def test_the_sandbox_seeds_the_cache_and_the_buckets(sb):
@@ -277,6 +286,10 @@ def test_the_knobs_pause_the_cache_link_and_the_bucket_replication(sb):
     assert lag_points(sb, "shop-cache-dr-001")[-1]["Maximum"] > 0.5  # the ticker publishes the growing lag
     crr = json.loads(run_sandbox_cli("knob", "s3-replication", *state).stdout)
     assert crr["paused"] and [x["key"] for x in crr["pending"]] == ["assets/new.css"]
+    assert latest(sb, EAST, "AWS/S3", "OperationsPendingReplication",
+                  [{"Name": "SourceBucket", "Value": "shop-assets-use1"},
+                   {"Name": "DestinationBucket", "Value": "shop-assets-usw2"},
+                   {"Name": "RuleId", "Value": "cloudops-dr"}]) == 1
     status = run_sandbox_cli("status", *state).stdout
     assert "shop-cache-dr" in status and "PAUSED" in status and "1 pending" in status
     run_sandbox_cli("knob", "cache-lag", "--resume", "--seeded", *state)

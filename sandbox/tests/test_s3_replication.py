@@ -75,7 +75,8 @@ def test_a_new_version_is_copied_after_the_delay(s3):
 
 def test_pause_holds_the_copies_and_resume_sends_them(s3, replicator):
     east, west = s3
-    east.put_bucket_replication(Bucket="src", ReplicationConfiguration={"Role": ROLE, "Rules": [rule("dst")]})
+    with_metrics = {**rule("dst"), "Destination": {"Bucket": "arn:aws:s3:::dst", "Metrics": {"Status": "Enabled"}}}
+    east.put_bucket_replication(Bucket="src", ReplicationConfiguration={"Role": ROLE, "Rules": [with_metrics]})
     replicator.configure(paused=True)
     east.put_object(Bucket="src", Key="held", Body=b"1")
     time.sleep(DELAY * 3)
@@ -84,9 +85,15 @@ def test_pause_holds_the_copies_and_resume_sends_them(s3, replicator):
     state = replicator.state()
     assert state["paused"] and [p["key"] for p in state["pending"]] == ["held"]
     assert state["oldest_pending_age_seconds"] >= DELAY * 2
+    [metrics] = replicator.metrics()  # what the daemon's ticker publishes in AWS/S3
+    assert metrics["source_bucket"] == "src" and metrics["destination_bucket"] == "dst" and metrics["region"] == "us-east-1"
+    assert metrics["OperationsPendingReplication"] == 1 and metrics["BytesPendingReplication"] == 1
+    assert metrics["ReplicationLatency"] >= DELAY * 2
     replicator.configure(paused=False)
     assert wait_status(east, "src", "held", "COMPLETED") == "COMPLETED"
     assert west.head_object(Bucket="dst", Key="held")["ReplicationStatus"] == "REPLICA"
+    [metrics] = replicator.metrics()
+    assert metrics["OperationsPendingReplication"] == 0 and metrics["ReplicationLatency"] >= DELAY * 2
 
 
 def test_no_rule_no_status_and_failed_without_versioning(s3):
@@ -98,6 +105,11 @@ def test_no_rule_no_status_and_failed_without_versioning(s3):
     east.put_object(Bucket="src", Key="k", Body=b"1")
     assert wait_status(east, "src", "k", "FAILED") == "FAILED"
     assert missing(west, "dst", "k")
+    assert replicator_state_failed() == 1
+
+
+def replicator_state_failed():
+    return s3replication.INSTALLED["replicator"].state()["failed"]
 
 
 def test_prefix_and_priority_choose_the_destination(s3):
