@@ -21,6 +21,7 @@ pending copies and returns to the defaults (sandbox_seed.s3.replication_delay_se
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -291,22 +292,29 @@ def install(delay_seconds: float = 1.0) -> Replicator:
 
 def publish_metrics(endpoint: str, replicator: Replicator | None = None) -> list[dict[str, Any]]:
     """Put the replication metrics of every rule with metrics enabled (the daemon's ticker calls this every period)."""
-    from sandbox.config import aws_client
-
     replicator = replicator or INSTALLED.get("replicator")
     if replicator is None:
         return []
     out = replicator.metrics()
-    units = {"OperationsPendingReplication": "Count", "BytesPendingReplication": "Bytes",
-             "ReplicationLatency": "Seconds", "OperationsFailedReplication": "Count"}
     for m in out:
-        dims = [{"Name": "SourceBucket", "Value": m["source_bucket"]},
-                {"Name": "DestinationBucket", "Value": m["destination_bucket"]},
-                {"Name": "RuleId", "Value": m["rule_id"]}]
-        aws_client("cloudwatch", endpoint, m["region"] or "us-east-1").put_metric_data(Namespace="AWS/S3", MetricData=[
-            {"MetricName": name, "Value": float(m[name]), "Unit": unit, "Dimensions": dims}
-            for name, unit in units.items()])
+        put_metrics(endpoint, m)
     return out
+
+
+METRIC_UNITS = {"OperationsPendingReplication": "Count", "BytesPendingReplication": "Bytes",
+                "ReplicationLatency": "Seconds", "OperationsFailedReplication": "Count"}
+
+
+def put_metrics(endpoint: str, m: dict[str, Any], timestamps: list[dt.datetime] | None = None) -> None:
+    """One rule's replication metrics (m: region, source_bucket, destination_bucket, rule_id and the values)."""
+    from sandbox.config import aws_client
+
+    dims = [{"Name": "SourceBucket", "Value": m["source_bucket"]},
+            {"Name": "DestinationBucket", "Value": m["destination_bucket"]}, {"Name": "RuleId", "Value": m["rule_id"]}]
+    stamps = timestamps or [dt.datetime.now(dt.timezone.utc)]
+    aws_client("cloudwatch", endpoint, m["region"] or "us-east-1").put_metric_data(Namespace="AWS/S3", MetricData=[
+        {"MetricName": name, "Timestamp": t, "Value": float(m.get(name, 0)), "Unit": unit, "Dimensions": dims}
+        for name, unit in METRIC_UNITS.items() for t in stamps])
 
 
 # -- seeding -------------------------------------------------------------------------------------------------------------
@@ -339,6 +347,10 @@ def seed(seeder: Any) -> list[dict[str, Any]]:
                                                                 "EventThreshold": {"Minutes": 15}}}}
             s3.put_bucket_replication(Bucket=spec["name"], ReplicationConfiguration={
                 "Role": f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/{spec['name']}-replication", "Rules": [rule]})
+            now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # 10 calm minutes of metrics, as for lags
+            put_metrics(seeder.endpoint, {"region": regions["primary"], "source_bucket": spec["name"],
+                                          "destination_bucket": names["dr"], "rule_id": rule["ID"]},
+                        timestamps=[now - dt.timedelta(seconds=60 * i) for i in range(9, -1, -1)])
         for key, body in (s3_seed.get("objects") or {}).items():
             s3.put_object(Bucket=spec["name"], Key=key, Body=str(body).encode())
         out.append({"name": spec["name"], "region": regions["primary"], "dr_name": names["dr"],
