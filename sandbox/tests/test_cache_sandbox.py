@@ -25,6 +25,37 @@ GID = f"{elasticache.global_prefix(EAST)}-shop-cache"
 LAG = 0.2
 
 
+# -- the link's Redis framing -----------------------------------------------------------------------------------------
+class _Session:
+    streaming = False
+
+
+def _frames(chunks):
+    """Feed `chunks` (as the primary sends them, split anywhere) to RedisLink.frames: [(delayed?, bytes)]."""
+    link = elasticache.RedisLink.__new__(elasticache.RedisLink)  # framing only: no listener
+    session, buf, out = _Session(), b"", []
+    for chunk in chunks:
+        msgs, buf = link.frames(session, buf + chunk)
+        out += msgs
+    return out, buf, session
+
+
+def test_the_link_delays_the_command_stream_not_the_handshake_nor_the_snapshot():
+    rdb = b"REDIS0011" + b"x" * 20
+    stream = b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
+    wire = b"+PONG\r\n+OK\r\n+OK\r\n+FULLRESYNC 8f2e 0\r\n\n\n$%d\r\n" % len(rdb) + rdb + stream
+    for split in (1, 7, len(wire)):  # however TCP cuts it
+        out, rest, session = _frames([wire[i:i + split] for i in range(0, len(wire), split)])
+        assert rest == b"" and session.streaming
+        assert b"".join(m for _, m in out) == wire  # nothing lost or reordered
+        undelayed = b"".join(m for delayed, m in out if not delayed)
+        assert undelayed == wire[:len(wire) - len(stream)]  # the handshake, keep-alives and the RDB pass at once
+    out, _, session = _frames([b"+CONTINUE 8f2e\r\n", stream])  # a partial resync: the stream follows at once
+    assert [d for d, _ in out] == [False, True] and session.streaming
+    out, rest, session = _frames([b"+PO"])  # half a line waits for the rest
+    assert out == [] and rest == b"+PO" and not session.streaming
+
+
 # -- in process: moto's ElastiCache with the sandbox's patches, real Redis -------------------------------------------
 @pytest.fixture(scope="module")
 def aws(tmp_path_factory):
