@@ -542,7 +542,8 @@ def cmd_knob(args: argparse.Namespace) -> int:
         seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
         out = knobs.replica_lag(sb, seconds, paused=args.paused, instance_id=args.instance)
     elif args.knob == "cache-lag":
-        seconds = float(sb.inventory["sandbox_seed"]["cache"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
+        seeded = sb.inventory["sandbox_seed"]["cache"]["initial_replica_lag_seconds"]
+        seconds = float(seeded) if args.seeded else args.seconds
         out = knobs.cache_lag(sb, seconds, paused=args.paused, replication_group_id=args.group)
     elif args.knob == "s3-replication":
         out = knobs.s3_replication(sb, args.delay, paused=args.paused)

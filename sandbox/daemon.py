@@ -10,9 +10,10 @@ It hosts, each on a free 127.0.0.1 port chosen at start-up:
   hooks inside moto's RDS handlers,
 - the ElastiCache data plane (sandbox.elasticache): one real redis-server per replication group, and S3 cross-region
   replication (sandbox.s3replication),
-and a ReplicaLag ticker (which also publishes the Aurora and ElastiCache lag and the S3 replication metrics). moto runs behind the fault-injection and call-log middleware (faults.py), with the timing
-model's patches (timing.py). When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for
-that file, then seeds. It stops on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
+and a ReplicaLag ticker (which also publishes the Aurora and ElastiCache lag and the S3 replication metrics). moto
+runs behind the fault-injection and call-log middleware (faults.py), with the timing model's patches (timing.py).
+When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for that file, then seeds. It stops
+on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
 """
 
 from __future__ import annotations
@@ -191,7 +192,8 @@ class Daemon:
             self.plane.reset()
             self.cache.reset()
             self.s3.reset()
-            self.cache.initial_lag_seconds = float(self.inventory["sandbox_seed"]["cache"]["initial_replica_lag_seconds"])
+            self.cache.initial_lag_seconds = float(self.inventory["sandbox_seed"]["cache"][
+                "initial_replica_lag_seconds"])
             req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
             urllib.request.urlopen(req, timeout=10).read()
             for handle in self.emulators.values():

@@ -371,7 +371,7 @@ class CachePlane:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-# -- moto ----------------------------------------------------------------------------------------------------------------
+# -- moto --------------------------------------------------------------------------------------------------------------
 def _error(code: str, message: str, status: int = 400) -> Exception:
     from moto.elasticache.exceptions import ElastiCacheException
 
@@ -747,7 +747,7 @@ def install(plane: CachePlane) -> Hooks:
     return hooks
 
 
-# -- metrics -------------------------------------------------------------------------------------------------------------
+# -- metrics -----------------------------------------------------------------------------------------------------------
 def put_cache_lag(endpoint: str, region: str, group_id: str, nodes: list[str], seconds: float,
                   timestamps: list[dt.datetime] | None = None) -> None:
     """GlobalDatastoreReplicationLag (the group's primary node) and ReplicationLag (each node) of a secondary group."""
@@ -797,7 +797,7 @@ def publish_lag(endpoint: str, plane: CachePlane | None = None) -> list[dict[str
     return lags
 
 
-# -- seeding -------------------------------------------------------------------------------------------------------------
+# -- seeding -----------------------------------------------------------------------------------------------------------
 def seed(seeder: Any) -> dict[str, Any]:
     """The estate's cache (cloudops_cache): the primary replication group, the Global Datastore, the secondary group in
     DR, the seed keys written on the primary, 10 minutes of lag metrics. Called by aws_seed.Seeder.run."""
@@ -810,7 +810,8 @@ def seed(seeder: Any) -> dict[str, Any]:
               "AutomaticFailoverEnabled": int(s["nodes_per_group"]) > 1,
               "MultiAZEnabled": int(s["nodes_per_group"]) > 1}
     primary = ec_p.create_replication_group(
-        ReplicationGroupId=p["replication_group_id"], ReplicationGroupDescription=f"{seeder.inv.get('cloudops_application', 'app')} cache",
+        ReplicationGroupId=p["replication_group_id"],
+        ReplicationGroupDescription=f"{seeder.inv.get('cloudops_application', 'app')} cache",
         Tags=seeder.tags(Role="primary"), **common)["ReplicationGroup"]
     out: dict[str, Any] = {"primary": _group_out(primary, p["region"])}
     gid = spec.get("global_datastore_id")

@@ -317,7 +317,7 @@ def put_metrics(endpoint: str, m: dict[str, Any], timestamps: list[dt.datetime] 
         for name, unit in METRIC_UNITS.items() for t in stamps])
 
 
-# -- seeding -------------------------------------------------------------------------------------------------------------
+# -- seeding -----------------------------------------------------------------------------------------------------------
 def seed(seeder: Any) -> list[dict[str, Any]]:
     """The estate's buckets (cloudops_buckets): each source bucket in the primary region and its copy (`dr_name`) in
     DR, both versioned, the replication rule (whole bucket unless `prefix`), the seed objects put into the source (they

@@ -86,7 +86,7 @@ def test_pause_holds_the_copies_and_resume_sends_them(s3, replicator):
     assert state["paused"] and [p["key"] for p in state["pending"]] == ["held"]
     assert state["oldest_pending_age_seconds"] >= DELAY * 2
     [metrics] = replicator.metrics()  # what the daemon's ticker publishes in AWS/S3
-    assert metrics["source_bucket"] == "src" and metrics["destination_bucket"] == "dst" and metrics["region"] == "us-east-1"
+    assert (metrics["source_bucket"], metrics["destination_bucket"], metrics["region"]) == ("src", "dst", "us-east-1")
     assert metrics["OperationsPendingReplication"] == 1 and metrics["BytesPendingReplication"] == 1
     assert metrics["ReplicationLatency"] >= DELAY * 2
     replicator.configure(paused=False)
