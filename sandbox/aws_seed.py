@@ -79,6 +79,8 @@ class Seeder:
             self.client("rds", side).describe_db_subnet_groups()
             self.client("cloudwatch", side).describe_alarms()
             self.client("secretsmanager", side).list_secrets()
+            if self.inv.get("cloudops_cache"):
+                self.client("elasticache", side).describe_replication_groups()
         self.client("iam", "primary").list_roles()
         self.client("route53", "primary").list_hosted_zones()
         moto_post(self.endpoint, f"/moto-api/seed?a={MOTO_RANDOM_SEED}")
@@ -90,10 +92,20 @@ class Seeder:
         self.rds()
         if estate_replica(self.inv):
             self.replica_lag_history()
+        self.cache_and_buckets()
         self.alarms()
         self.route53()
         self.lock_table()
         return self.out
+
+    def cache_and_buckets(self) -> None:
+        """The ElastiCache Global Datastore (cloudops_cache) and the replicated S3 buckets (cloudops_buckets)."""
+        from sandbox import elasticache, s3replication
+
+        if self.inv.get("cloudops_cache"):
+            elasticache.seed(self)
+        if self.inv.get("cloudops_buckets"):
+            s3replication.seed(self)
 
     def iam_roles(self) -> None:
         # EKS wants role ARNs; moto does not check them, but create them so IAM lookups by runbooks succeed too.

@@ -467,6 +467,18 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_servers(kind: str, servers: list[dict[str, Any]], id_key: str, errors: list[dict[str, Any]],
+                   error_label: str) -> None:
+    """One line per data-plane server (an RDS instance's PostgreSQL, a replication group's Redis), then its errors."""
+    for srv in servers:
+        repl = srv.get("replication")
+        extra = (f", lag {repl['lag_seconds']} s{' PAUSED' if repl['paused'] else ''}" if repl else "")
+        print(f"  {kind} {srv['region']}/{srv[id_key]}: 127.0.0.1:{srv['port']} {srv['role']}"
+              f"{'' if srv['running'] else ' (stopped)'}{extra}")
+    for err in errors:
+        print(f"  {error_label} {err['operation']} {err['target']}: {err['error']}")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     paths = StatePaths(resolve_state_dir(args.state_dir))
     pid = daemon_pid(paths)
@@ -483,13 +495,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     for c, k in info["k8s"].items():
         print(f"  k8s {c}: {k['url']}")
     rds = knobs.http_json(info["control"]["url"] + "/rds", timeout=10)
-    for inst in rds["instances"]:
-        repl = inst.get("replication")
-        extra = (f", lag {repl['lag_seconds']} s{' PAUSED' if repl['paused'] else ''}" if repl else "")
-        print(f"  db {inst['region']}/{inst['instance_id']}: 127.0.0.1:{inst['port']} {inst['role']}"
-              f"{'' if inst['running'] else ' (stopped)'}{extra}")
-    for err in rds["errors"]:
-        print(f"  DATA PLANE ERROR {err['operation']} {err['target']}: {err['error']}")
+    _print_servers("db", rds["instances"], "instance_id", rds["errors"], "DATA PLANE ERROR")
+    cache = knobs.http_json(info["control"]["url"] + "/elasticache", timeout=10)
+    _print_servers("redis", cache["groups"], "replication_group_id", cache["errors"], "CACHE DATA PLANE ERROR")
+    if (info.get("aws") or {}).get("buckets"):
+        crr = knobs.http_json(info["control"]["url"] + "/s3/replication", timeout=10)
+        print(f"  s3 replication: delay {crr['delay_seconds']} s{' PAUSED' if crr['paused'] else ''}, "
+              f"{len(crr['pending'])} pending, {crr['replicated']} copied, {crr['failed']} failed")
     overrides = health.get("target_health_overrides") or {}
     lag = (read_json(paths.knobs) or {}).get("replica_lag_seconds")
     print(f"  knobs: replica lag {'- (no replica: one region)' if lag is None else f'{lag} s'}; "
@@ -529,6 +541,12 @@ def cmd_knob(args: argparse.Namespace) -> int:
     elif args.knob == "replica-lag":
         seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
         out = knobs.replica_lag(sb, seconds, paused=args.paused, instance_id=args.instance)
+    elif args.knob == "cache-lag":
+        seeded = sb.inventory["sandbox_seed"]["cache"]["initial_replica_lag_seconds"]
+        seconds = float(seeded) if args.seeded else args.seconds
+        out = knobs.cache_lag(sb, seconds, paused=args.paused, replication_group_id=args.group)
+    elif args.knob == "s3-replication":
+        out = knobs.s3_replication(sb, args.delay, paused=args.paused)
     elif args.knob == "timing":
         out = knobs.timing(sb, args.profile, args.scale, timing.parse_durations(args.duration))
     elif args.knob == "faults":
@@ -539,6 +557,13 @@ def cmd_knob(args: argparse.Namespace) -> int:
         out = knobs.rollout(sb, args.cluster, args.namespace, args.name, ready=args.ready)
     print(json.dumps(out))
     return 0
+
+
+def _pause_resume(parser: argparse.ArgumentParser, pause_help: str, resume_help: str = "deliver what was held") -> None:
+    """--pause / --resume (args.paused: True, False, or None when neither is given)."""
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--pause", dest="paused", action="store_const", const=True, help=pause_help)
+    g.add_argument("--resume", dest="paused", action="store_const", const=False, help=resume_help)
 
 
 def _csv(value: str | None) -> list[str]:
@@ -655,11 +680,20 @@ def build_parser() -> argparse.ArgumentParser:
     lag = k.add_mutually_exclusive_group()
     lag.add_argument("--seconds", type=float, help="lag in seconds (data and the ReplicaLag metric)")
     lag.add_argument("--seeded", action="store_true", help="back to the seeded lag (sandbox_seed.rds.initial_replica_lag_seconds)")
-    g = k.add_mutually_exclusive_group()
-    g.add_argument("--pause", dest="paused", action="store_const", const=True,
-                   help="hold all replication: writes from now on are missing on the replica")
-    g.add_argument("--resume", dest="paused", action="store_const", const=False, help="deliver what was held")
+    _pause_resume(k, "hold all replication: writes from now on are missing on the replica")
     k.add_argument("--instance", help="replica to act on (default: the estate's cloudops_rds.replica)")
+    k = ksub.add_parser("cache-lag", parents=[common],
+                        help="the ElastiCache secondary group receives the primary's writes this late; or pause/resume")
+    lag = k.add_mutually_exclusive_group()
+    lag.add_argument("--seconds", type=float, help="lag in seconds (data and the GlobalDatastoreReplicationLag metric)")
+    lag.add_argument("--seeded", action="store_true",
+                     help="back to the seeded lag (sandbox_seed.cache.initial_replica_lag_seconds)")
+    _pause_resume(k, "hold all replication: writes from now on are missing on the secondary")
+    k.add_argument("--group", help="secondary replication group (default: the Global Datastore's current secondary)")
+    k = ksub.add_parser("s3-replication", parents=[common],
+                        help="S3 cross-region replication: its delay, or pause/resume; no option: show the state")
+    k.add_argument("--delay", type=float, help="seconds from a put to its copy in the destination bucket")
+    _pause_resume(k, "hold every copy: new versions stay PENDING, missing in the DR bucket", "copy what was held")
     k = ksub.add_parser("rollout", parents=[common])
     k.add_argument("--cluster", required=True, choices=CLUSTERS)
     k.add_argument("--namespace", required=True)

@@ -8,9 +8,12 @@ It hosts, each on a free 127.0.0.1 port chosen at start-up:
   for what moto's HTTP API cannot do,
 - the RDS data plane (sandbox.rdsdata): one real PostgreSQL server per emulated postgres RDS instance, driven by
   hooks inside moto's RDS handlers,
-and a ReplicaLag ticker. moto runs behind the fault-injection and call-log middleware (faults.py), with the timing
-model's patches (timing.py). When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for
-that file, then seeds. It stops on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
+- the ElastiCache data plane (sandbox.elasticache): one real redis-server per replication group, and S3 cross-region
+  replication (sandbox.s3replication),
+and a ReplicaLag ticker (which also publishes the Aurora and ElastiCache lag and the S3 replication metrics). moto
+runs behind the fault-injection and call-log middleware (faults.py), with the timing model's patches (timing.py).
+When everything listens it writes <state>/daemon.json (ports, urls); `up` waits for that file, then seeds. It stops
+on SIGTERM/SIGINT; `down` sends SIGTERM to its process group.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any, Callable
 from sandbox import faults, route53_batches, timing
 from sandbox.config import (StatePaths, load_inventory, read_json, replica, resolve_inventory, resolve_state_dir, sides,
                             write_json)
+from sandbox.elasticache import CacheError
 from sandbox.rdsdata.plane import DataPlaneError
 
 HOST = "127.0.0.1"
@@ -114,6 +118,8 @@ class Daemon:
         self.control: ThreadingHTTPServer | None = None
         self.moto_url = ""
         self.plane: Any = None
+        self.cache: Any = None  # sandbox.elasticache.CachePlane
+        self.s3: Any = None  # sandbox.s3replication.Replicator
 
     # -- start/stop ------------------------------------------------------------------------------------------------
     def start(self) -> dict[str, Any]:
@@ -125,6 +131,7 @@ class Daemon:
         self.plane = DataPlane()
         hooks.install(self.plane)
         aurora.install(self.plane, float(self.inventory["sandbox_seed"]["rds"].get("initial_replica_lag_seconds", 0)))
+        self._install_cache_and_s3()
         timing.install()  # after the health overrides and data-plane hooks: it wraps them
         self.moto = faults.install_server()(HOST, 0, verbose=False)
         self.moto.start()
@@ -151,6 +158,15 @@ class Daemon:
         write_json(self.paths.daemon, info)  # the readiness signal `up` waits for
         return info
 
+    def _install_cache_and_s3(self) -> None:
+        from sandbox import elasticache, s3replication
+
+        seed = self.inventory["sandbox_seed"]
+        self.cache = elasticache.CachePlane(self.paths.root / "redis",
+                                            float(seed["cache"]["initial_replica_lag_seconds"]))
+        elasticache.install(self.cache)
+        self.s3 = s3replication.install(float(seed["s3"]["replication_delay_seconds"]))
+
     def stop(self) -> None:
         if self.control:
             self.control.shutdown()
@@ -163,6 +179,10 @@ class Daemon:
             self.moto.stop()
         if self.plane:
             self.plane.shutdown()
+        if self.cache:
+            self.cache.shutdown()
+        if self.s3:
+            self.s3.stop()
 
     # -- operations the control server exposes ---------------------------------------------------------------------
     def reset(self) -> None:
@@ -170,6 +190,10 @@ class Daemon:
             timing.reset()  # first: its pending transitions hold moto objects the reset below discards
             faults.STATE.reset()
             self.plane.reset()
+            self.cache.reset()
+            self.s3.reset()
+            self.cache.initial_lag_seconds = float(self.inventory["sandbox_seed"]["cache"][
+                "initial_replica_lag_seconds"])
             req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
             urllib.request.urlopen(req, timeout=10).read()
             for handle in self.emulators.values():
@@ -210,6 +234,18 @@ class Daemon:
             aurora.publish_lag(self.moto_url)
         except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
             logging.exception("aurora lag tick")
+        try:  # an ElastiCache Global Datastore's secondary groups (none on other estates)
+            from sandbox import elasticache
+
+            elasticache.publish_lag(self.moto_url, self.cache)
+        except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
+            logging.exception("elasticache lag tick")
+        try:  # S3 replication metrics of the rules that have them enabled
+            from sandbox import s3replication
+
+            s3replication.publish_metrics(self.moto_url, self.s3)
+        except Exception:  # noqa: BLE001 - a failed tick must not kill the daemon
+            logging.exception("s3 replication metrics tick")
         level = self.replica_lag_level()
         if level is None:
             return
@@ -232,11 +268,16 @@ def _handler_for(daemon: Daemon):
         def do_GET(self) -> None:  # noqa: N802
             if self.path == "/health":
                 self._reply(200, {"ok": True, "pid": os.getpid(), "target_health_overrides": HEALTH_OVERRIDES,
-                                  "data_plane_errors": daemon.plane.errors})
+                                  "data_plane_errors": daemon.plane.errors,
+                                  "cache_errors": daemon.cache.errors})
             elif self.path == "/rds":
                 self._reply(200, daemon.plane.status())
             elif self.path == "/timing":
                 self._reply(200, timing.MODEL.state())
+            elif self.path == "/elasticache":
+                self._reply(200, daemon.cache.status())
+            elif self.path == "/s3/replication":
+                self._reply(200, daemon.s3.state())
             elif self.path == "/faults":
                 self._reply(200, faults.STATE.snapshot())
             elif self.path == "/api-calls":
@@ -262,6 +303,11 @@ def _handler_for(daemon: Daemon):
                     out = daemon.plane.set_replication(body["region"], body["instance_id"],
                                                        body.get("lag_seconds"), body.get("paused"))
                     self._reply(200, out)
+                elif self.path == "/elasticache/replication":
+                    self._reply(200, daemon.cache.set_replication(body["region"], body["replication_group_id"],
+                                                                  body.get("lag_seconds"), body.get("paused")))
+                elif self.path == "/s3/replication":
+                    self._reply(200, daemon.s3.configure(body.get("delay_seconds"), body.get("paused")))
                 elif self.path == "/timing":
                     self._reply(200, timing.MODEL.configure(body.get("profile", "instant"), body.get("scale", 1.0),
                                                             body.get("durations")))
@@ -273,7 +319,7 @@ def _handler_for(daemon: Daemon):
                     self._reply(200, {"ok": True})
                 else:
                     self._reply(404, {"error": "not found"})
-            except (DataPlaneError, ValueError, TypeError) as exc:  # a knob aimed wrong: the caller's error
+            except (DataPlaneError, CacheError, ValueError, TypeError) as exc:  # a knob aimed wrong: the caller's error
                 self._reply(400, {"error": str(exc)})
             except Exception as exc:  # noqa: BLE001 - report to the caller instead of dropping the connection
                 logging.exception("control %s", self.path)

@@ -15,6 +15,11 @@ else .sandbox): its sandbox.json holds the endpoints.
   paused) and the daemon's ticker keeps publishing it every 60 s (moto never publishes ReplicaLag).
 - global_lag(seconds, paused, cluster_id): the same for an Aurora global database's secondary cluster
   (rdsdata/aurora.py); publishes AuroraGlobalDBReplicationLag / AuroraGlobalDBRPOLag (milliseconds).
+- cache_lag(seconds, paused, replication_group_id): the same for an ElastiCache Global Datastore's secondary group
+  (sandbox/elasticache.py: real Redis replication through the link); publishes GlobalDatastoreReplicationLag /
+  ReplicationLag (seconds).
+- s3_replication(delay_seconds, paused): S3 cross-region replication's delay, or hold every copy while paused
+  (sandbox/s3replication.py: the versions put meanwhile stay PENDING, missing in the DR bucket).
 - rollout(cluster, namespace, name, ready): Kubernetes emulator rule (POST /sandbox/rollout) that keeps the named
   Deployment/StatefulSet/Job from ever becoming ready (ready=False), forces it ready even over the
   `sandbox.cloudops.io/never-ready` annotation (ready=True), makes a Job fail (ready="fail": its pod exits 1, the
@@ -171,6 +176,47 @@ def global_lag(sb: Sandbox, seconds: float | None = None, paused: bool | None = 
     put_global_lag(sb.endpoint, target["region"], cluster_of(target["instance_id"]), float(level))
     return {"cluster_id": cluster_of(target["instance_id"]), "region": target["region"],
             "replica_lag_seconds": level, **state["replication"]}
+
+
+def cache_lag(sb: Sandbox, seconds: float | None = None, paused: bool | None = None,
+              replication_group_id: str | None = None) -> dict[str, Any]:
+    """ElastiCache Global Datastore: the secondary group receives the primary's writes `seconds` late, or nothing
+    while paused (what it has not received is lost by a FailoverGlobalReplicationGroup to it). The current secondary
+    unless `replication_group_id` names one (after a failover it is the other group). Publishes
+    GlobalDatastoreReplicationLag / ReplicationLag now; the daemon's ticker keeps publishing them."""
+    from sandbox.elasticache import put_cache_lag
+
+    if seconds is None and paused is None:
+        raise ValueError("give a lag in seconds, pause or resume")
+    if seconds is not None and seconds < 0:
+        raise ValueError("lag seconds must be >= 0")
+    groups = [g for g in _control(sb, "/elasticache")["groups"] if g.get("replication")]
+    if replication_group_id:
+        groups = [g for g in groups if g["replication_group_id"] == replication_group_id]
+    if len(groups) != 1:
+        raise ValueError(f"no secondary replication group {replication_group_id or ''} with a live link (an "
+                         "ElastiCache Global Datastore: cloudops_cache.secondary)" if not groups else
+                         "several secondary replication groups: name one (replication_group_id)")
+    target = groups[0]
+    state = _control(sb, "/elasticache/replication", {"region": target["region"],
+                                                      "replication_group_id": target["replication_group_id"],
+                                                      "lag_seconds": seconds, "paused": paused})
+    level = state["replication"]["replication_lag_seconds"]
+    nodes = sb.client("elasticache", target["region"]).describe_replication_groups(
+        ReplicationGroupId=target["replication_group_id"])["ReplicationGroups"][0]["MemberClusters"]
+    put_cache_lag(sb.endpoint, target["region"], target["replication_group_id"], nodes, float(level))
+    return {"replication_group_id": target["replication_group_id"], "region": target["region"],
+            "replication_lag_seconds": level, **state["replication"]}
+
+
+def s3_replication(sb: Sandbox, delay_seconds: float | None = None, paused: bool | None = None) -> dict[str, Any]:
+    """S3 cross-region replication: copy new versions `delay_seconds` after the put, or hold them all while paused
+    (they stay PENDING and missing in the DR bucket; resume sends them). Returns the settings and pending copies."""
+    if delay_seconds is not None and delay_seconds < 0:
+        raise ValueError("delay seconds must be >= 0")
+    if delay_seconds is None and paused is None:
+        return _control(sb, "/s3/replication")
+    return _control(sb, "/s3/replication", {"delay_seconds": delay_seconds, "paused": paused})
 
 
 def _region_of_instance(sb: Sandbox, instance_id: str) -> str:

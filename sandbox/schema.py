@@ -63,6 +63,23 @@ SPEC: dict[str, dict[str, Any]] = {
                                 "SQL run on the primary after it is created: the estate's own tables and rows. "
                                 "Relative to the inventory directory, else to the repository. Default the shop's."},
             }},
+    "cache": {"type": "dict", "default": lambda inv: {}, "description":
+              "The ElastiCache Redis replication groups of cloudops_cache (one real redis-server each).",
+              "options": {
+                  "engine_version": {"type": "str", "default": "7.0"},
+                  "node_type": {"type": "str", "default": "cache.r6g.large"},
+                  "nodes_per_group": {"type": "int", "default": 2, "description":
+                                      "Nodes per replication group (NumCacheClusters): a primary and replicas."},
+                  "initial_replica_lag_seconds": {"type": "float", "default": 0.5, "description":
+                                                  "The Global Datastore link's lag at start."},
+                  "keys": {"type": "dict", "default": lambda inv: {}, "description":
+                           "Keys SET on the primary group once created (they replicate to DR)."}}},
+    "s3": {"type": "dict", "default": lambda inv: {}, "description": "The buckets of cloudops_buckets.",
+           "options": {
+               "replication_delay_seconds": {"type": "float", "default": 1.0, "description":
+                                             "How long after a put a version is copied to the DR bucket."},
+               "objects": {"type": "dict", "default": lambda inv: {}, "description":
+                           "Objects (key: body) put into every source bucket once created (they replicate)."}}},
     "eks": {"type": "dict", "default": lambda inv: {}, "options": {
         "version": {"type": "str", "default": "1.30"},
         "instance_types": {"type": "list", "elements": "str", "default": ["t3.large"]}}},
@@ -230,6 +247,7 @@ def _estate(inv: dict[str, Any], sides: tuple[str, ...], errors: list[str]) -> N
         _need(inv, "cloudops_rds.primary.region", errors)
     for key in ("zone_name", "record_name"):
         _need(inv, f"cloudops_dns.{key}", errors)
+    _cache_and_buckets(inv, sides, errors)
     services = inv.get("cloudops_services") or []
     if not isinstance(services, list):
         errors.append("cloudops_services: must be a list")
@@ -258,6 +276,45 @@ def _estate(inv: dict[str, Any], sides: tuple[str, ...], errors: list[str]) -> N
                 priorities[key] = svc["name"]
                 if not isinstance(route.get("target_groups"), dict):
                     errors.append(f"{where}.target_groups: missing (a rule-routed service has its own target groups)")
+
+
+def _cache_and_buckets(inv: dict[str, Any], sides: tuple[str, ...], errors: list[str]) -> None:
+    """cloudops_cache (ElastiCache Global Datastore) and cloudops_buckets (S3 buckets replicated to DR), if present."""
+    from sandbox.elasticache import global_prefix
+
+    cache = inv.get("cloudops_cache")
+    if cache is not None:
+        if not isinstance(cache, dict):
+            errors.append("cloudops_cache: must be a mapping")
+        else:
+            _need(inv, "cloudops_cache.primary.region", errors)
+            _need(inv, "cloudops_cache.primary.replication_group_id", errors)
+            gid, secondary = cache.get("global_datastore_id"), cache.get("secondary")
+            if secondary is not None:
+                _need(inv, "cloudops_cache.secondary.region", errors)
+                _need(inv, "cloudops_cache.secondary.replication_group_id", errors)
+                if "dr" not in sides:
+                    errors.append("cloudops_cache.secondary: a one-region estate has no DR side (cloudops_regions.dr)")
+                if not gid:
+                    errors.append("cloudops_cache.global_datastore_id: missing (a secondary group replicates "
+                                  "through a Global Datastore)")
+            region = (cache.get("primary") or {}).get("region") if isinstance(cache.get("primary"), dict) else None
+            if gid and isinstance(region, str):
+                prefix = global_prefix(region)
+                if not str(gid).startswith(prefix + "-") or len(str(gid)) <= len(prefix) + 1:
+                    errors.append(f"cloudops_cache.global_datastore_id: {gid!r} must be '{prefix}-<suffix>' (the "
+                                  f"sandbox's Global Datastore prefix of {region}; AWS's own prefix differs)")
+    buckets = inv.get("cloudops_buckets")
+    if buckets is None:
+        return
+    if not isinstance(buckets, list):
+        errors.append("cloudops_buckets: must be a list")
+        return
+    for i, bucket in enumerate(buckets):
+        if not isinstance(bucket, dict) or not bucket.get("name"):
+            errors.append(f"cloudops_buckets[{i}].name: missing")
+        elif bucket.get("dr_name") and "dr" not in sides:
+            errors.append(f"cloudops_buckets[{i}].dr_name: a one-region estate has no DR side")
 
 
 def _target_group_names(groups: dict[str, Any], where: str, errors: list[str]) -> None:

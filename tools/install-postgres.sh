@@ -3,6 +3,7 @@
 # root, the `postgres` user to run them as (PostgreSQL refuses root). Installs Debian's `postgresql` package when
 # the binaries are missing. Idempotent and quiet when everything is there: `make sandbox` calls it every time.
 set -euo pipefail
+. "$(dirname "$0")/apt-install.sh"
 
 have_server() {
     if [[ -n "${CLOUDOPS_SANDBOX_PG_BINDIR:-}" ]]; then
@@ -12,26 +13,9 @@ have_server() {
     compgen -G "/usr/lib/postgresql/*/bin/pg_basebackup" >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then "$@"
-    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
-    else
-        echo "error: PostgreSQL server binaries are missing and installing them needs root." >&2
-        echo "       Install Debian's 'postgresql' package, or set CLOUDOPS_SANDBOX_PG_BINDIR to a dir with initdb." >&2
-        exit 1
-    fi
-}
-
 if ! have_server; then
-    if ! command -v apt-get >/dev/null; then
-        echo "error: PostgreSQL server binaries not found and no apt-get to install them;" \
-             "install PostgreSQL >= 13 and set CLOUDOPS_SANDBOX_PG_BINDIR to its bin dir." >&2
-        exit 1
-    fi
-    echo "installing PostgreSQL (Debian package postgresql) for the sandbox's RDS data plane"
-    export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq
-    as_root apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    apt_install postgresql "the PostgreSQL server binaries (>= 13)" \
+        "Install Debian's 'postgresql' package, or set CLOUDOPS_SANDBOX_PG_BINDIR to a dir with initdb."
 fi
 
 if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then

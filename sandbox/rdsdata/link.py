@@ -51,6 +51,11 @@ class ReplicationLink:
     def paused_at(self) -> float | None:
         return self._paused_at
 
+    def lag_now(self) -> float:
+        """The lag a replica's metric shows now: the configured lag, growing while paused."""
+        paused_at = self._paused_at
+        return round(self._lag + (time.time() - paused_at if paused_at is not None else 0.0), 3)
+
     def configure(self, lag_seconds: float | None = None, paused: bool | None = None) -> None:
         with self._cond:
             if lag_seconds is not None:
@@ -83,6 +88,21 @@ class ReplicationLink:
         return dropped
 
     # -- plumbing --------------------------------------------------------------------------------------------------
+    def frames(self, session: "_Session", buf: bytes) -> tuple[list[tuple[bool, bytes]], bytes]:
+        """Split the source's bytes into whole messages: ([(delayed?, message), ...], the rest). PostgreSQL's framing
+        (type byte + length); only the WAL stream, after CopyBothResponse 'W', is delayed. A subclass frames another
+        protocol (sandbox/elasticache.py: Redis replication)."""
+        msgs = []
+        while len(buf) >= 5:
+            length = int.from_bytes(buf[1:5], "big")
+            if len(buf) < 1 + length:
+                break
+            msg, buf = buf[:1 + length], buf[1 + length:]
+            msgs.append((session.streaming, msg))
+            if msg[:1] == b"W":  # CopyBothResponse: the WAL stream starts after this message
+                session.streaming = True
+        return msgs, buf
+
     def _accept_loop(self) -> None:
         while True:
             try:
@@ -164,16 +184,11 @@ class _Session:
                 if not data:
                     break
                 buf += data
-                while len(buf) >= 5:
-                    length = int.from_bytes(buf[1:5], "big")
-                    if len(buf) < 1 + length:
-                        break
-                    msg, buf = buf[:1 + length], buf[1 + length:]
-                    with self.link._cond:
-                        self.queue.append((time.monotonic() if self.streaming else float("-inf"), msg))
-                        if msg[:1] == b"W":  # CopyBothResponse: the WAL stream starts after this message
-                            self.streaming = True
-                        self.link._cond.notify_all()
+                msgs, buf = self.link.frames(self, buf)
+                with self.link._cond:
+                    for streaming, msg in msgs:
+                        self.queue.append((time.monotonic() if streaming else float("-inf"), msg))
+                    self.link._cond.notify_all()
         except OSError:
             pass
         self._finish()
