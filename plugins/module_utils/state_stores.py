@@ -10,6 +10,7 @@ _aws/elasticache.py and _aws/s3.py, made by dr_readiness_info and estate_status.
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 
 CACHE_MEMBER = "cache_dr_member"
@@ -26,6 +27,21 @@ BLOCKING = CHECKS
 
 PROBE_DIR = ".cloudops-readiness/"
 LAG_METRIC = "GlobalDatastoreReplicationLag"
+
+
+def cache_argument_spec():
+    """The module option of cloudops_cache (dr_readiness_info's O(cache), estate_status's O(readiness.cache))."""
+    group = dict(region=dict(type="str", required=True), replication_group_id=dict(type="str", required=True))
+    return dict(type="dict", options=dict(global_datastore_id=dict(type="str", required=True),
+                                          primary=dict(type="dict", required=True, options=group),
+                                          secondary=dict(type="dict", required=True, options=dict(group))))
+
+
+def buckets_argument_spec():
+    """The module option of cloudops_buckets (dr_readiness_info's O(buckets), estate_status's O(readiness.buckets))."""
+    return dict(type="list", elements="dict", options=dict(
+        name=dict(type="str", required=True), dr_name=dict(type="str", required=True), prefix=dict(type="str", default=""),
+        region=dict(type="str"), dr_region=dict(type="str")))
 
 
 def finding(check, resource, passed, detail, **numbers):
@@ -206,6 +222,10 @@ def probe_finding(name, dr_name, probe, budget, found=()):
                    "%s s: %s" % (name, _num(waited), dr_name, _num(budget), why), **numbers)
 
 
-def summary_findings(cache, buckets):
-    """All the state-store findings, cache first, buckets in the inventory's order."""
-    return list(cache or []) + [item for group in buckets or [] for item in group]
+def with_findings(verdict, findings):
+    """A readiness verdict ({passed, failed_checks, findings, step_summary, ...}, readiness.estate_readiness's) with
+    the state-store findings added after its own, the summary and step summary judged again."""
+    if not findings:
+        return verdict
+    found = list(verdict.get("findings") or []) + list(findings)
+    return dict(verdict, findings=found, step_summary=readiness.readiness_step_summary(found), **readiness.summary(found))

@@ -25,7 +25,7 @@ description:
   - C(bucket_versioning), C(bucket_replication_rule), C(bucket_replication_probe) (with O(buckets), one of each per
     bucket). Versioning is C(Enabled) on the bucket and its DR copy; an enabled replication rule copies the bucket (or
     its O(buckets[].prefix)) to the DR bucket; a probe object written into the bucket reaches the DR bucket within
-    O(rpo_budget_seconds) (its trip's seconds are reported). The probe is the audit's only write: its key is under
+    O(rpo_budget_seconds) (its trip's seconds are reported). The probe is the audit's only write. Its key is under
     the rule's prefix in C(.cloudops-readiness/), and every version of it is deleted from both buckets before the
     module returns (also in check mode, where it runs the same). It is written only when the other two checks passed.
   - Each state-store finding names its resource (the DR replication group, the source bucket) in C(resource) and in
@@ -239,6 +239,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
@@ -302,12 +303,6 @@ def dns_checks(module, spec, observed):
     return [readiness.dns_finding(spec["record_name"], records, configs, module.params["rto_budget_seconds"])]
 
 
-def cache_options():
-    group = dict(region=dict(type="str", required=True), replication_group_id=dict(type="str", required=True))
-    return dict(global_datastore_id=dict(type="str", required=True), primary=dict(type="dict", required=True, options=group),
-                secondary=dict(type="dict", required=True, options=dict(group)))
-
-
 def bucket_region_problems(buckets, regions):
     """Each bucket needs its two regions, given or from O(regions): what is missing, naming the variable."""
     regions = regions or {}
@@ -343,10 +338,8 @@ def main():
                                                private_zone=dict(type="bool"))),
             alb=dict(type="dict", options=dict(load_balancer_name=dict(type="str", required=True), listener_port=dict(type="int", default=443),
                                                target_groups=dict(type="dict", default={}), region=dict(type="str"))),
-            cache=dict(type="dict", options=cache_options()),
-            buckets=dict(type="list", elements="dict", options=dict(
-                name=dict(type="str", required=True), dr_name=dict(type="str", required=True), prefix=dict(type="str", default=""),
-                region=dict(type="str"), dr_region=dict(type="str"))),
+            cache=state_stores.cache_argument_spec(),
+            buckets=state_stores.buckets_argument_spec(),
             regions=dict(type="dict", options=dict(primary=dict(type="str"), dr=dict(type="str"))),
             lag_lookback_seconds=dict(type="int", default=600),
             fail_on_findings=dict(type="bool", default=False),
