@@ -75,8 +75,8 @@ def test_versioning_off_or_missing_bucket():
 
 
 def test_the_rule_must_be_enabled_to_the_dr_bucket_and_cover_the_prefix():
-    def rule_finding(configuration, bucket=BUCKET):
-        return ss.bucket_findings(bucket, "us-east-1", "us-west-2", VERSIONED, configuration, None, 60)[1]
+    def rule_finding(configuration, bucket=None):
+        return ss.bucket_findings(bucket or BUCKET, "us-east-1", "us-west-2", VERSIONED, configuration, None, 60)[1]
     assert "no replication configuration" in rule_finding(None)["detail"]
     assert "disabled or do not cover" in rule_finding({"Rules": [dict(RULE, Status="Disabled")]})["detail"]
     assert "no replication rule to shop-assets-usw2" in rule_finding(
