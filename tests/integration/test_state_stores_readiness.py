@@ -130,6 +130,21 @@ def test_cache_lag_past_the_budget_refuses_failover_and_drill_before_any_change(
     assert rds["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-db")  # nothing promoted
 
 
+@pytest.mark.long
+def test_a_drill_of_a_ready_estate_reports_the_cache_and_bucket_findings(cache_sb, collections_path, tmp_path):
+    """The whole drill on the cache estate (long: ~2 min): it passes, its report's readiness holds the cache and bucket
+    findings (passed), and no probe is left behind."""
+    proc, out, _, reported = run_playbook(cache_sb, collections_path, tmp_path, "failover_drill")
+    assert proc.returncode == 0 and reported, out[-4000:]
+    report = json.loads((tmp_path / "failover_drill.json").read_text())
+    assert report["outcome"] == "passed", report.get("error")
+    stores = [(f["check"], f["resource"], f["passed"]) for f in report["readiness"]["findings"] if f.get("resource")]
+    assert stores == [("cache_dr_member", "shop-cache-dr", True), ("cache_lag", "shop-cache-dr", True),
+                      ("bucket_versioning", BUCKET, True), ("bucket_replication_rule", BUCKET, True),
+                      ("bucket_replication_probe", BUCKET, True)]
+    assert probes_left(cache_sb) == []
+
+
 def test_a_dr_cache_out_of_the_datastore_is_a_finding_naming_it(cache_sb, collections_path):
     """Last: the datastore keeps one member (a real disassociation; the sandbox goes down after)."""
     sandbox_client(cache_sb, "elasticache", PRIMARY).disassociate_global_replication_group(
