@@ -60,7 +60,8 @@ class ActionModule(ActionBase):
                 return result
             colour = a["traffic"]["active_colour"]
         max_lag_override = failover_plan.as_bool(a.get("max_lag_override"))  # "false" (an extra var's text) is false
-        blocking = failover_plan.blocking_checks(operation, progress["resuming"], max_lag_override, a.get("blocking_checks"))
+        blocking = failover_plan.blocking_checks(operation, progress["resuming"], max_lag_override, a.get("blocking_checks"),
+                                                 audit=a.get("audit"))
         readiness = failover_plan.readiness(a.get("audit"), blocking)
         refusal = failover_plan.readiness_refusal(operation, readiness, progress["refusal_note"])
         if refusal:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 FAILOVER, DRILL = "failover", "drill"
@@ -88,15 +89,24 @@ def colour_problem(operation, alb_dr, traffic):
             % (what(operation), _dict(alb_dr).get("load_balancer_name"), json.dumps(traffic.get("weights")), traffic.get("active_colour")))
 
 
-def blocking_checks(operation, resuming, max_lag_override, given=None):
-    """The readiness checks that refuse the run when they fail (given ones win)."""
+def blocking_checks(operation, resuming, max_lag_override, given=None, audit=None):
+    """The readiness checks that refuse the run when they fail (given ones win). With the audit, a new run is also
+    refused by the cache and bucket checks it holds (state_store_blocking)."""
     if given:
         return list(given)
     if operation == DRILL:
-        return [] if resuming else list(DRILL_BLOCKING)
+        return [] if resuming else list(DRILL_BLOCKING) + state_store_blocking(False, audit)
     if resuming:
         return ["dr_cluster_active"]
-    return ["replica_role", "dr_cluster_active"] + ([] if max_lag_override else ["replica_lag"])
+    return (["replica_role", "dr_cluster_active"] + ([] if max_lag_override else ["replica_lag"])
+            + state_store_blocking(max_lag_override, audit))
+
+
+def state_store_blocking(max_lag_override, audit):
+    """The cache and bucket checks of the audit's findings (an estate with cloudops_cache / cloudops_buckets) that
+    refuse a new run; the lag ones give way to the max lag override as replica_lag does."""
+    present = set(f.get("check") for f in _list(_dict(audit).get("findings")) if isinstance(f, dict))
+    return [c for c in state_stores.BLOCKING if c in present and not (max_lag_override and c in state_stores.LAG_CHECKS)]
 
 
 def readiness(audit, blocking):
@@ -123,6 +133,13 @@ def readiness_refusal(operation, readiness_part, refusal_note=""):
                      "(when the primary region is gone and no better copy exists).")
     elif "replica_lag" in failed:
         hints.append("A drill must not lose more than the RPO budget: wait for the replica to catch up and run it again.")
+    stores_late = [c for c in failed if c in state_stores.LAG_CHECKS]
+    if stores_late and operation == FAILOVER:
+        hints.append("The DR cache or bucket copy is behind: wait for it, or accept losing what it lacks with "
+                     "-e failover_max_lag_override=true.")
+    elif stores_late:
+        hints.append("A drill must not lose more than the RPO budget: wait for the cache and bucket replication to catch up "
+                     "(check the probe's bucket and the cache's lag) and run it again.")
     parts = ["%s refused, nothing changed." % what(operation)] + ["%s: %s." % (f["check"], f.get("detail")) for f in blocked] + hints
     if refusal_note:
         parts.append(str(refusal_note).strip())

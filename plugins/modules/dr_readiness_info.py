@@ -19,7 +19,18 @@ description:
   - C(dns_failover_time). O(dns.record_name) has a PRIMARY/SECONDARY failover pair, and the largest TTL of the
     pair plus the PRIMARY health check's C(RequestInterval) x C(FailureThreshold) is within O(rto_budget_seconds).
     That is how long clients may keep the old answer after the primary fails.
-  - Only the sections given (O(replica), O(eks), O(dns)) are checked.
+  - C(cache_dr_member), C(cache_lag) (with O(cache), about its secondary group). The DR group exists, is the
+    C(associated) C(SECONDARY) member of the Global Datastore and C(available); its newest
+    C(GlobalDatastoreReplicationLag) (AWS/ElastiCache, the largest of its nodes') is within O(rpo_budget_seconds).
+  - C(bucket_versioning), C(bucket_replication_rule), C(bucket_replication_probe) (with O(buckets), one of each per
+    bucket). Versioning is C(Enabled) on the bucket and its DR copy; an enabled replication rule copies the bucket (or
+    its O(buckets[].prefix)) to the DR bucket; a probe object written into the bucket reaches the DR bucket within
+    O(rpo_budget_seconds) (its trip's seconds are reported). The probe is the audit's only write. Its key is under
+    the rule's prefix in C(.cloudops-readiness/), and every version of it is deleted from both buckets before the
+    module returns (also in check mode, where it runs the same). It is written only when the other two checks passed.
+  - Each state-store finding names its resource (the DR replication group, the source bucket) in C(resource) and in
+    its detail. The sections are read side by side, so the probe's wait overlaps the other reads.
+  - Only the sections given (O(replica), O(eks), O(dns), O(cache), O(buckets)) are checked.
   - The task never fails because of a finding unless O(fail_on_findings=true).
 options:
   replica:
@@ -78,6 +89,45 @@ options:
       listener_port: {description: Port of its listener., type: int, default: 443}
       target_groups: {description: "Colour -> target group name, as in C(cloudops_alb.<side>.target_groups).", type: dict, default: {}}
       region: {description: Its region (default O(region))., type: str}
+  cache:
+    description: The estate's ElastiCache Global Datastore (the inventory's C(cloudops_cache)).
+    type: dict
+    suboptions:
+      global_datastore_id:
+        description: The Global Datastore's full id (with its region prefix).
+        type: str
+        required: true
+      primary:
+        description: The primary replication group (C(region), C(replication_group_id)).
+        type: dict
+        required: true
+        suboptions:
+          region: {description: Its region., type: str, required: true}
+          replication_group_id: {description: Its id., type: str, required: true}
+      secondary:
+        description: The DR replication group (C(region), C(replication_group_id)); all the cache reads are made in its region.
+        type: dict
+        required: true
+        suboptions:
+          region: {description: Its region., type: str, required: true}
+          replication_group_id: {description: Its id., type: str, required: true}
+  buckets:
+    description: The S3 buckets replicated to DR (the inventory's C(cloudops_buckets)).
+    type: list
+    elements: dict
+    suboptions:
+      name: {description: The source bucket., type: str, required: true}
+      dr_name: {description: Its copy in DR., type: str, required: true}
+      prefix: {description: Only keys under it need to be replicated (default the whole bucket)., type: str, default: ""}
+      region: {description: The source bucket's region (default O(regions.primary))., type: str}
+      dr_region: {description: The DR bucket's region (default O(regions.dr))., type: str}
+  regions:
+    description: The estate's regions (C(cloudops_regions)), the default regions of O(buckets). Needed with O(buckets)
+      unless each bucket gives both.
+    type: dict
+    suboptions:
+      primary: {description: The primary region., type: str}
+      dr: {description: The DR region., type: str}
   lag_lookback_seconds:
     description: How far back to look for the latest C(ReplicaLag) datapoint.
     type: int
@@ -104,6 +154,13 @@ EXAMPLES = r"""
     rto_budget_seconds: 900
     eks: {cluster_name: shop-dr, nodegroup_name: shop-dr-workers, region: us-west-2}
     dns: {zone_name: example.com, record_name: app.example.com}
+    cache:
+      global_datastore_id: ldgnf-shop-cache
+      primary: {region: us-east-1, replication_group_id: shop-cache}
+      secondary: {region: us-west-2, replication_group_id: shop-cache-dr}
+    buckets:
+      - {name: shop-assets-use1, dr_name: shop-assets-usw2}
+    regions: {primary: us-east-1, dr: us-west-2}
   register: readiness
 
 - name: Show what failed
@@ -122,6 +179,10 @@ findings:
       description: Check name.
       type: str
       sample: replica_lag
+    resource:
+      description: With O(cache) and O(buckets) findings only, the replication group or bucket it is about.
+      type: str
+      sample: shop-assets-use1
     passed:
       description: Whether the check passed.
       type: bool
@@ -178,12 +239,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
+from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import s3
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
 
@@ -238,6 +303,29 @@ def dns_checks(module, spec, observed):
     return [readiness.dns_finding(spec["record_name"], records, configs, module.params["rto_budget_seconds"])]
 
 
+def bucket_region_problems(buckets, regions):
+    """Each bucket needs its two regions, given or from O(regions): what is missing, naming the variable."""
+    regions = regions or {}
+    out = []
+    for index, spec in enumerate(buckets or []):
+        for key, default in (("region", "primary"), ("dr_region", "dr")):
+            if not (spec.get(key) or regions.get(default)):
+                out.append("buckets[%d] (%s) has no %s: give it, or regions.%s (cloudops_regions.%s)." % (
+                    index, spec["name"], key, default, default))
+    return out
+
+
+def state_store_tasks(worker, params):
+    """{key: the reads and findings of the cache (its DR member, lag) or of one bucket (versioning, rule, probe)}."""
+    tasks, regions = {}, params["regions"] or {}
+    if params["cache"]:
+        tasks["cache"] = lambda: elasticache.cache_read(worker, params["cache"], params["rpo_budget_seconds"], params["lag_lookback_seconds"])
+    for spec in params["buckets"] or []:
+        tasks[("bucket", spec["name"])] = (lambda spec=spec: s3.bucket_read(
+            worker, spec, regions.get("primary"), regions.get("dr"), params["rpo_budget_seconds"]))
+    return tasks
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -250,11 +338,15 @@ def main():
                                                private_zone=dict(type="bool"))),
             alb=dict(type="dict", options=dict(load_balancer_name=dict(type="str", required=True), listener_port=dict(type="int", default=443),
                                                target_groups=dict(type="dict", default={}), region=dict(type="str"))),
+            cache=state_stores.cache_argument_spec(),
+            buckets=state_stores.buckets_argument_spec(),
+            regions=dict(type="dict", options=dict(primary=dict(type="str"), dr=dict(type="str"))),
             lag_lookback_seconds=dict(type="int", default=600),
             fail_on_findings=dict(type="bool", default=False),
         ),
-        required_one_of=[["replica", "eks", "dns"]],
-        required_by={"replica": "rpo_budget_seconds", "dns": "rto_budget_seconds"},
+        required_one_of=[["replica", "eks", "dns", "cache", "buckets"]],
+        required_by={"replica": "rpo_budget_seconds", "dns": "rto_budget_seconds", "cache": "rpo_budget_seconds",
+                     "buckets": "rpo_budget_seconds"},
         supports_check_mode=True,
     )
     params = module.params
@@ -264,12 +356,23 @@ def main():
         region = alb.get("region") or module.region
         observed["dr_traffic"] = elbv2.traffic_info(module, client(module, "elbv2", region=region), region, alb["load_balancer_name"],
                                                     alb["listener_port"], alb["target_groups"])
+    problems = bucket_region_problems(params["buckets"], params["regions"])
+    if problems:
+        module.fail_json(msg=" ".join(problems))
+    worker = threads.WorkerModule(module)
+    tasks = {}  # side by side: the bucket probes' waits overlap the other reads
     if params["replica"]:
-        findings += replica_checks(module, params["replica"], observed)
+        tasks["replica"] = lambda: replica_checks(worker, params["replica"], observed)
     if params["eks"]:
-        findings += eks_checks(module, params["eks"])
+        tasks["eks"] = lambda: eks_checks(worker, params["eks"])
     if params["dns"]:
-        findings += dns_checks(module, params["dns"], observed)
+        tasks["dns"] = lambda: dns_checks(worker, params["dns"], observed)
+    tasks.update(state_store_tasks(worker, params))
+    results, failures = threads.run_all(tasks)
+    if failures:
+        threads.fail_from(module, failures, lambda key: key if isinstance(key, str) else "bucket %s" % key[1])
+    for key in tasks:
+        findings += results[key]
     verdict = readiness.summary(findings)
     verdict["step_summary"] = readiness.readiness_step_summary(findings)
     if params["fail_on_findings"] and not verdict["passed"]:

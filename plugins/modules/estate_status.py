@@ -134,6 +134,41 @@ options:
         description: Recovery time objective the DNS failover time is compared with.
         type: int
         required: true
+      cache:
+        description:
+          - The estate's ElastiCache Global Datastore (C(cloudops_cache)); adds the C(cache_dr_member) and C(cache_lag)
+            findings of M(cloudops.runbooks.dr_readiness_info) (against O(rpo_budget_seconds)), read with the rest.
+        type: dict
+        suboptions:
+          global_datastore_id: {description: The Global Datastore's full id., type: str, required: true}
+          primary:
+            description: The primary replication group.
+            type: dict
+            required: true
+            suboptions:
+              region: {description: Its region., type: str, required: true}
+              replication_group_id: {description: Its id., type: str, required: true}
+          secondary:
+            description: The DR replication group.
+            type: dict
+            required: true
+            suboptions:
+              region: {description: Its region., type: str, required: true}
+              replication_group_id: {description: Its id., type: str, required: true}
+      buckets:
+        description:
+          - The S3 buckets replicated to DR (C(cloudops_buckets)); adds each bucket's C(bucket_versioning),
+            C(bucket_replication_rule) and C(bucket_replication_probe) findings of
+            M(cloudops.runbooks.dr_readiness_info) (the probe object written, waited for and deleted as there),
+            read with the rest. A bucket's regions default to O(rds.primary.region) and O(rds.replica.region).
+        type: list
+        elements: dict
+        suboptions:
+          name: {description: The source bucket., type: str, required: true}
+          dr_name: {description: Its copy in DR., type: str, required: true}
+          prefix: {description: Only keys under it need to be replicated., type: str, default: ""}
+          region: {description: The source bucket's region., type: str}
+          dr_region: {description: The DR bucket's region., type: str}
   capacity:
     description:
       - Also read what puts the DR capacity back after a failover (what M(cloudops.runbooks.eks_capacity) returns as
@@ -351,15 +386,18 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
+from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import s3
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import configmaps
@@ -396,7 +434,8 @@ def argument_spec():
         rpo_budget_seconds=dict(type="int", required=True),
         lag_lookback_seconds=dict(type="int", default=600),
         binary_path=dict(type="path"),
-        readiness=dict(type="dict", options=dict(rto_budget_seconds=dict(type="int", required=True))),
+        readiness=dict(type="dict", options=dict(rto_budget_seconds=dict(type="int", required=True),
+                                                 cache=state_stores.cache_argument_spec(), buckets=state_stores.buckets_argument_spec())),
         capacity=dict(type="dict", options=dict(
             nodegroup=dict(type="bool", default=False),
             workloads=dict(type="list", elements="dict", default=[], options=dict(
@@ -576,6 +615,19 @@ def reads(worker, params, shared=None):
         tasks[("helm", side)] = helm_read(side)
     if params.get("capacity"):
         tasks[("capacity", "dr")] = capacity_read
+    tasks.update(state_store_reads(worker, params))
+    return tasks
+
+
+def state_store_reads(worker, params):
+    """With O(readiness.cache) / O(readiness.buckets): {("readiness", cache | bucket name): its findings}."""
+    spec = params.get("readiness") or {}
+    tasks, budget = {}, params["rpo_budget_seconds"]
+    if spec.get("cache"):
+        tasks[("readiness", "cache")] = lambda: elasticache.cache_read(worker, spec["cache"], budget, params["lag_lookback_seconds"])
+    regions = (params["rds"]["primary"]["region"], (params["rds"].get("replica") or {}).get("region"))
+    for bucket in spec.get("buckets") or []:
+        tasks[("readiness", bucket["name"])] = lambda bucket=bucket: s3.bucket_read(worker, bucket, regions[0], regions[1], budget)
     return tasks
 
 
@@ -616,7 +668,7 @@ def main():
 
     found = {"dns": results[("dns", None)], "production": results.get(("production", None))}
     for (part, side), result in results.items():
-        if side is not None and part != "capacity":
+        if side is not None and part not in ("capacity", "readiness"):
             found.setdefault(part, {})[side] = result
     config = {"environment": params["environment"], "alb": params["alb"], "dns": params["dns"], "helm": params["helm"]}
     report = status.with_timestamp(status.build_report(found, config), datetime.datetime.now(datetime.timezone.utc))
@@ -628,6 +680,8 @@ def main():
              "nodegroup_name": params["eks"]["dr"].get("nodegroup_name"), "record_name": params["dns"]["record_name"],
              "rpo_budget_seconds": params["rpo_budget_seconds"], "rto_budget_seconds": params["readiness"]["rto_budget_seconds"],
              "lag_lookback_seconds": params["lag_lookback_seconds"]})
+        result["readiness"] = state_stores.with_findings(result["readiness"], [
+            item for (part, dummy), found in results.items() if part == "readiness" for item in found])
     if params["capacity"]:
         result["capacity_restore"] = dr_capacity(params, results, shared)
     if params["replica_settled"]:

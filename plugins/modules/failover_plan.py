@@ -19,6 +19,10 @@ description:
   - Blocking checks by default - failover V(replica_role), V(dr_cluster_active) and, unless O(max_lag_override),
     V(replica_lag); resuming a failover V(dr_cluster_active); a drill V(replica_role), V(replica_lag),
     V(source_backups), V(dr_cluster_active), V(dr_nodegroup_active), none when resuming.
+  - With an estate's cache and buckets in the audit (its O(audit) holds their findings), a new failover or drill is
+    also refused by V(cache_dr_member), V(bucket_versioning), V(bucket_replication_rule) and (a drill always; a
+    failover unless O(max_lag_override)) V(cache_lag), V(bucket_replication_probe). The refusal names the
+    replication group or bucket.
   - Runs on the controller as an action plugin (no module process); changes nothing. The logic is the collection's
     C(plugins/module_utils/failover_plan.py).
 options:
