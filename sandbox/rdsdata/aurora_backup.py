@@ -21,8 +21,9 @@ name; DBSubnetGroupName, VpcSecurityGroupIds, DBClusterParameterGroupName, Tags,
 server's port), DeletionProtection, BackupRetentionPeriod come from the call. Point in time: the restorable window of
 a cluster is that of its server (from its creation, restore or promotion to now; a secondary cluster has none):
 EarliestRestorableTime is its start; a time outside it is refused with InvalidRestoreFault before anything changes.
-A snapshot the sandbox holds no data for (taken of a cluster with no server) is refused with
-InvalidDBClusterSnapshotStateFault. In the data plane the cluster snapshot `<id>` is `cluster:<id>` (cluster and
+moto's automated cluster snapshot (taken at the cluster's creation) holds no data of its own: its restore is the
+source's point in time at its creation time (as hooks.py does for the instances' automated snapshots). Another
+snapshot the sandbox holds no data for is refused with InvalidDBClusterSnapshotStateFault. In the data plane the cluster snapshot `<id>` is `cluster:<id>` (cluster and
 DB snapshots are separate namespaces on AWS; aurora.cluster_snapshot_key).
 """
 
@@ -168,21 +169,38 @@ class BackupHooks:
         snap = resp.backend.get_db_cluster_snapshot(sid)  # DBClusterSnapshotNotFoundFault
         source = snap.cluster
         has_data = self.plane.has_snapshot(resp.region, snapshot_key(sid))
-        if source.engine == ENGINE and not has_data:
+        as_of = None if has_data else self._automated_point(resp.region, snap)
+        if source.engine == ENGINE and not has_data and as_of is None:
             raise _error("InvalidDBClusterSnapshotStateFault",
                          f"The sandbox holds no data for DB cluster snapshot {sid} (its capture failed, or it was "
                          "taken of a cluster without a server: see `python -m sandbox status`)")
         cluster = self._new_cluster(resp, params, source)
 
         def restore() -> Any:
-            inst = self.plane.restore_from_snapshot(resp.region, data_key(cluster.db_cluster_identifier),
-                                                    snapshot_key(sid))
+            if as_of is not None:  # an automated snapshot: the source's data as of the snapshot's time
+                inst = self.plane.restore_to_time(resp.region, data_key(cluster.db_cluster_identifier),
+                                                  data_key(source.db_cluster_identifier), as_of)
+            else:
+                inst = self.plane.restore_from_snapshot(resp.region, data_key(cluster.db_cluster_identifier),
+                                                        snapshot_key(sid))
             inst.db_name = inst.db_name or source.database_name
             inst.master_user = inst.master_user or source.master_username
             return inst
 
         self._serve(resp, cluster, restore)
         return ActionResult({"DBCluster": cluster})
+
+    def _automated_point(self, region: str, snap: Any) -> dt.datetime | None:
+        """moto's automated cluster snapshots (one at creation) hold no data of their own: as hooks.py does for the
+        instances' automated snapshots, their restore is the source's point in time at the snapshot's creation (no
+        earlier than the source's window start). None: not automated, or no window in this region."""
+        if snap.snapshot_type != "automated":
+            return None
+        try:
+            start, end = self.plane.restorable_window(region, data_key(snap.cluster.db_cluster_identifier))
+        except DataPlaneError:
+            return None
+        return min(max(_as_datetime(snap.created), start), end)
 
     def restore_db_cluster_to_point_in_time(self, resp: Any) -> Any:
         from moto.core.responses import ActionResult
