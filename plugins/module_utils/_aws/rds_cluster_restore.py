@@ -215,7 +215,7 @@ def present(module, conn):
             call.pop("Engine")
         else:
             call["SnapshotIdentifier"] = params["snapshot_id"]
-        rds_snapshots.restore_cluster(module, conn, dict((k, v) for k, v in call.items() if v is not None), pitr)
+        existing = rds_snapshots.restore_cluster(module, conn, dict((k, v) for k, v in call.items() if v is not None), pitr)
     cluster = _wait_cluster(module, conn, cluster_id) if params["wait"] else existing
     if instance is None:
         call = {"DBInstanceIdentifier": instance_id, "DBClusterIdentifier": cluster_id,
@@ -226,8 +226,8 @@ def present(module, conn):
     duration = None
     if params["wait"]:
         instance = _wait_instance(module, conn, instance_id)
-        cluster = rds_snapshots.describe_cluster(module, conn, cluster_id)
         duration = round(time.monotonic() - started, 3)
+    cluster = rds_snapshots.describe_cluster(module, conn, cluster_id) or cluster  # with its member
     module.exit_json(changed=True, instance=backup.instance_summary(instance),
                      cluster=backup.cluster_summary(cluster) if cluster else None, restored_from=label,
                      duration_seconds=duration, created=True, **extra)
