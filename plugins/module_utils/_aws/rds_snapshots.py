@@ -291,3 +291,21 @@ def delete_cluster(module, conn, cluster_id):
         module.fail_json_aws(e, msg="Could not delete Aurora cluster %s: delete its instances first, turn off deletion "
                              "protection, and the role needs rds:DeleteDBCluster" % cluster_id)
     return True
+
+
+def modify_cluster_master_password(module, conn, cluster_id, password):
+    """ModifyDBCluster MasterUserPassword, applied immediately (an Aurora instance's master password is its cluster's);
+    the password is never put in a message."""
+    def applied():
+        found = _cluster_answer(conn, cluster_id)
+        busy = found and (found["DBCluster"].get("Status") in ("resetting-master-credentials", "modifying")
+                          or "MasterUserPassword" in (found["DBCluster"].get("PendingModifiedValues") or {}))
+        return found if busy else None
+
+    try:
+        return apply(conn.modify_db_cluster, dict(DBClusterIdentifier=cluster_id, MasterUserPassword=password,
+                                                  ApplyImmediately=True), applied)["DBCluster"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not set the master password of Aurora cluster %s: it must be available, and the "
+                             "role needs rds:ModifyDBCluster" % cluster_id)
+    return None
