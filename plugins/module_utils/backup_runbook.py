@@ -154,7 +154,8 @@ def backup_plan(settings, rds, regions, request, started_at, awx=None, local_use
                                 "(or run with -e backup_prune=false)." % (side, side))
             else:
                 targets.append(dict({"name": side, "region": side_region}, **(retention.get(side) or {})))
-    return {"kind": kind, "instance_id": instance, "cluster_id": cluster or "", "region": region, "snapshot_id": str(snapshot_id).lower(), "copy_region": copy_region or "",
+    return {"kind": kind, "instance_id": instance, "cluster_id": cluster or "", "region": region,
+            "snapshot_id": str(snapshot_id).lower(), "copy_region": copy_region or "",
             "copy_skipped": copy_skipped, "kms_key_id": copy.get("kms_key_id") or "", "tags": tags, "wait_timeout": int(settings.get("wait_timeout") or 1800),
             "prune": prune, "retention_targets": targets, "tag_filters": tag_filters, "started_at": started_at, "problems": problems}
 
@@ -198,8 +199,9 @@ def _snapshot_line(label, snap, check_mode, verb):
 def backup_lines(report):
     """What playbooks/backup.yml prints at its end."""
     source = report.get("instance") or report.get("cluster")
-    out = ["BACKUP of %s%s (%s): %s%s in %s s" % ("cluster " if report.get("cluster") else "", source["id"], report["environment"], report["outcome"],
-                                                " (check mode: nothing changed)" if report["check_mode"] else "", report["duration_seconds"])]
+    out = ["BACKUP of %s%s (%s): %s%s in %s s" % ("cluster " if report.get("cluster") else "", source["id"], report["environment"],
+                                                  report["outcome"], " (check mode: nothing changed)" if report["check_mode"] else "",
+                                                  report["duration_seconds"])]
     out.append(_snapshot_line("snapshot", report["snapshot"], report["check_mode"], "taken"))
     if report.get("copy"):
         out.append(_snapshot_line("copy    ", report["copy"], report["check_mode"], "copied"))

@@ -17,7 +17,7 @@ description:
     the instance's master password to the current one (C(ModifyDBInstance MasterUserPassword), applied immediately),
     waits until the instance is available again and the login works, and reports RV(password_set). The password is
     never returned or logged. For an instance of an Aurora cluster (restored by M(cloudops.runbooks.rds_restore)
-    with O(cloudops.runbooks.rds_restore#module:cluster_id)) the password is the cluster's: C(ModifyDBCluster).
+    with O(cloudops.runbooks.rds_restore#module:cluster_id)) the password is the cluster's (C(ModifyDBCluster)).
   - Only an instance carrying the C(cloudops:restored-from) tag of M(cloudops.runbooks.rds_restore) is ever changed
     (O(only_if_restored)), so a typo cannot reset a primary's password. A user that is not the master user, a login
     refused for another reason (pg_hba, TLS, a missing database) and O(set_master_password=false) fail the task,

@@ -111,7 +111,7 @@ def test_a_restore_time_outside_the_cluster_window_is_refused_before_any_call():
 def test_a_point_in_time_restore_creates_the_cluster_then_its_instance_and_a_second_run_nothing():
     conn = FakeRds([SOURCE])
     outcome = run(crestore.present, FakeModule(source_cluster_id="shop-aurora", use_latest_restorable_time=True,
-                                                 tags={"purpose": "restore-test"}), conn)
+                                               tags={"purpose": "restore-test"}), conn)
     assert not outcome.failed and outcome.result["created"] and outcome.result["restored_from"] == "shop-aurora@latest"
     assert conn.operations() == ["restore_db_cluster_to_point_in_time", "create_db_instance"]
     call = conn.calls[0][1]
