@@ -6,7 +6,8 @@ tagged cluster snapshot of the primary cluster and its copy in DR, a second run 
 that snapshot, and one to a point in time between two writes, bring back exactly the data of that moment (the
 runbook's own SQL checks prove it: rows written afterwards are absent) into a new cluster with one instance, and
 leave no cluster, instance or server behind; a restore time outside the window is refused before anything is created.
-What each test checks is read back from the sandbox (RDS API, SQL, the data plane), not only from the reports."""
+`make test` runs the backup and the restore test from the snapshot; the idempotent re-run, the point-in-time restore
+and the refusal are `long` (`make integration-long`). What each test checks is read back from the sandbox (RDS API, SQL, the data plane), not only from the reports."""
 
 from __future__ import annotations
 
@@ -154,6 +155,7 @@ def test_a_restore_test_to_a_point_in_time_has_exactly_the_commits_up_to_it(sand
     assert estate(sandbox) == before
 
 
+@pytest.mark.long  # the cluster path's refusal is unit-tested (test_rds_cluster_restore.py); the instance shape's here
 def test_a_restore_time_outside_the_window_is_refused_before_anything_is_created(sandbox, runbook):
     before = estate(sandbox)
     proc, report, changed = runbook(sandbox, "restore_test", {"restore_time": "2020-01-01T00:00:00Z"})
