@@ -134,6 +134,23 @@ def restore_window(instance, automated_backups=None, now=None):
     return {"earliest": earliest.isoformat(), "latest": latest.isoformat(), "source": "instance"}
 
 
+def cluster_restore_window(cluster, now=None):
+    """The point-in-time restore window of an Aurora DB cluster: {earliest, latest, source: "cluster"} from its
+    EarliestRestorableTime (no earlier than now - BackupRetentionPeriod days) and LatestRestorableTime. A secondary
+    cluster of a global database reports none: restore from its primary."""
+    name = cluster.get("DBClusterIdentifier", "?")
+    if not cluster.get("EarliestRestorableTime") or not cluster.get("LatestRestorableTime"):
+        raise BackupError(
+            "Aurora DB cluster %s reports no restorable window (status %s; a secondary cluster of a global database has "
+            "none): restore from a cluster snapshot, or from the primary cluster" % (name, cluster.get("Status", "unknown")))
+    now = parse_time(now or datetime.datetime.now(UTC))
+    latest = parse_time(cluster["LatestRestorableTime"])
+    earliest = parse_time(cluster["EarliestRestorableTime"])
+    if cluster.get("BackupRetentionPeriod"):
+        earliest = max(earliest, now - datetime.timedelta(days=cluster["BackupRetentionPeriod"]))
+    return {"earliest": min(earliest, latest).isoformat(), "latest": latest.isoformat(), "source": "cluster"}
+
+
 def check_in_window(when, window, instance_id):
     """when (a datetime or ISO string) as a UTC datetime, or a BackupError naming both bounds."""
     when = parse_time(when)
@@ -162,7 +179,11 @@ def latest_snapshot(snapshots, types=(MANUAL, AUTOMATED)):
               and snapshot_data_time(s)]
     if not usable:
         return None
-    return max(usable, key=lambda s: (parse_time(snapshot_data_time(s)), s.get("DBSnapshotIdentifier", "")))
+    return max(usable, key=lambda s: (parse_time(snapshot_data_time(s)), _snapshot_id(s)))
+
+
+def _snapshot_id(snapshot):
+    return snapshot.get("DBSnapshotIdentifier") or snapshot.get("DBClusterSnapshotIdentifier") or ""
 
 
 def choose_restore_point(mode, instance, window=None, snapshots=None, restore_time=None,
@@ -170,17 +191,27 @@ def choose_restore_point(mode, instance, window=None, snapshots=None, restore_ti
     """The restore point of mode: {kind, snapshot_id, snapshot_arn, time, source_instance}; time is the data's.
 
     mode latest_snapshot needs snapshots (the instance's, any type); latest_restorable_time and time need window;
-    time needs restore_time, which must lie in window.
+    time needs restore_time, which must lie in window. instance may be an Aurora DBClusters entry (snapshots then
+    its cluster snapshots): source_instance is then the cluster's id, and the point says `source_cluster: true`.
     """
-    source = instance.get("DBInstanceIdentifier")
+    cluster = "DBClusterIdentifier" in instance and "DBInstanceIdentifier" not in instance
+    source = instance.get("DBClusterIdentifier") if cluster else instance.get("DBInstanceIdentifier")
+    point = _choose_point(mode, source, cluster, window, snapshots, restore_time, snapshot_types)
+    if cluster:
+        point["source_cluster"] = True
+    return point
+
+
+def _choose_point(mode, source, cluster, window, snapshots, restore_time, snapshot_types):
     if mode == MODE_LATEST_SNAPSHOT:
         chosen = latest_snapshot(snapshots or [], snapshot_types)
         if chosen is None:
-            raise BackupError("RDS instance %s has no available snapshot of type %s: take one (rds_snapshot) or "
-                              "restore to a point in time" % (source, " or ".join(snapshot_types)))
-        return {"kind": SNAPSHOT, "snapshot_id": chosen.get("DBSnapshotIdentifier"),
-                "snapshot_arn": chosen.get("DBSnapshotArn"), "snapshot_type": chosen.get("SnapshotType"),
-                "time": iso(snapshot_data_time(chosen)), "source_instance": source}
+            raise BackupError("RDS %s %s has no available %s of type %s: take one (rds_snapshot) or restore to a point "
+                              "in time" % ("cluster" if cluster else "instance", source,
+                                           "cluster snapshot" if cluster else "snapshot", " or ".join(snapshot_types)))
+        return {"kind": SNAPSHOT, "snapshot_id": _snapshot_id(chosen),
+                "snapshot_arn": chosen.get("DBClusterSnapshotArn" if cluster else "DBSnapshotArn"),
+                "snapshot_type": chosen.get("SnapshotType"), "time": iso(snapshot_data_time(chosen)), "source_instance": source}
     if mode == MODE_LATEST_RESTORABLE_TIME:
         return {"kind": TIME, "snapshot_id": None, "snapshot_arn": None, "snapshot_type": None,
                 "time": window["latest"], "source_instance": source}
@@ -272,6 +303,24 @@ def snapshot_source(snapshot):
     if "DBClusterSnapshotIdentifier" in snapshot:
         return snapshot.get("DBClusterIdentifier")
     return snapshot.get("DBInstanceIdentifier")
+
+
+def cluster_summary(cluster):
+    """What rds_restore returns for a restored Aurora DBClusters entry (under `cluster`)."""
+    return {
+        "id": cluster.get("DBClusterIdentifier"),
+        "arn": cluster.get("DBClusterArn"),
+        "status": cluster.get("Status"),
+        "endpoint": {"address": cluster.get("Endpoint"), "port": cluster.get("Port")},
+        "reader_endpoint": cluster.get("ReaderEndpoint"),
+        "engine": cluster.get("Engine"),
+        "engine_version": cluster.get("EngineVersion"),
+        "db_name": cluster.get("DatabaseName"),
+        "members": sorted(m.get("DBInstanceIdentifier") for m in cluster.get("DBClusterMembers") or []),
+        "deletion_protection": cluster.get("DeletionProtection"),
+        "created": iso(cluster.get("ClusterCreateTime")),
+        "tags": tags_to_dict(cluster.get("TagList")),
+    }
 
 
 def instance_summary(instance):

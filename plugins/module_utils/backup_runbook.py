@@ -16,6 +16,8 @@ import datetime
 import json
 import re
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
+
 UTC = datetime.timezone.utc
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -106,11 +108,16 @@ def _number(value):
 
 # -- backup.yml ---------------------------------------------------------------------------------------------------------
 def backup_plan(settings, rds, regions, request, started_at, awx=None, local_user=""):
-    """What playbooks/backup.yml does: {instance_id, region, snapshot_id, copy_region, kms_key_id, tags, wait_timeout,
-    prune, retention_targets, tag_filters, started_at, problems}. request: the backup_* extra vars (absent = None)."""
+    """What playbooks/backup.yml does: {kind, instance_id, cluster_id, region, snapshot_id, copy_region, kms_key_id,
+    tags, wait_timeout, prune, retention_targets, tag_filters, started_at, problems}. request: the backup_* extra vars
+    (absent = None). kind: `cluster` on an Aurora estate (db_shape AURORA_GLOBAL: a cluster snapshot of the primary
+    cluster, cloudops_backup.cluster_id overriding cloudops_rds.primary.cluster_id; instance_id empty), else
+    `instance` (cluster_id empty)."""
     settings, rds, regions, request = settings or {}, rds or {}, regions or {}, request or {}
     primary = rds.get("primary") or {}
-    instance = settings.get("instance_id") or primary.get("instance_id")
+    kind = "cluster" if db_shape.shape(rds) == db_shape.AURORA_GLOBAL else "instance"
+    cluster = (settings.get("cluster_id") or primary.get("cluster_id")) if kind == "cluster" else ""
+    instance = "" if kind == "cluster" else settings.get("instance_id") or primary.get("instance_id")
     region = settings.get("region") or primary.get("region")
     copy = settings.get("copy") or {}
     copy_region = (copy.get("region") or regions.get("dr")) if to_bool(request.get("backup_copy"), True) else ""
@@ -127,11 +134,14 @@ def backup_plan(settings, rds, regions, request, started_at, awx=None, local_use
         why["helm_release"] = tag_value(request["backup_helm_release"])
     tags = dict(settings.get("tags") or {}, **why)
     tags["managed-by"] = "cloudops.runbooks"  # rds_snapshot/rds_snapshot_copy put it on what they create in any case
-    snapshot_id = request.get("backup_snapshot_id") or "%s-%s" % (instance, id_stamp(started_at))
+    snapshot_id = request.get("backup_snapshot_id") or "%s-%s" % (instance or cluster, id_stamp(started_at))
     prune = to_bool(request.get("backup_prune"), True)
     retention = settings.get("retention") or {}
     tag_filters = retention.get("tag_filters") or {}
     problems, targets = [], []
+    if kind == "cluster" and not cluster:
+        problems.append("An Aurora estate without cloudops_rds.primary.cluster_id (or cloudops_backup.cluster_id): "
+                        "nothing to back up.")
     sides = [("primary", region)] + ([("dr", copy_region)] if copy_region else [])
     if prune:
         for key, value in tag_filters.items():
@@ -144,7 +154,8 @@ def backup_plan(settings, rds, regions, request, started_at, awx=None, local_use
                                 "(or run with -e backup_prune=false)." % (side, side))
             else:
                 targets.append(dict({"name": side, "region": side_region}, **(retention.get(side) or {})))
-    return {"instance_id": instance, "region": region, "snapshot_id": str(snapshot_id).lower(), "copy_region": copy_region or "",
+    return {"kind": kind, "instance_id": instance, "cluster_id": cluster or "", "region": region,
+            "snapshot_id": str(snapshot_id).lower(), "copy_region": copy_region or "",
             "copy_skipped": copy_skipped, "kms_key_id": copy.get("kms_key_id") or "", "tags": tags, "wait_timeout": int(settings.get("wait_timeout") or 1800),
             "prune": prune, "retention_targets": targets, "tag_filters": tag_filters, "started_at": started_at, "problems": problems}
 
@@ -165,7 +176,8 @@ def backup_report(plan, environment, check_mode, snapshot, retention, snapshots_
         "finished_at": finished_at,
         "duration_seconds": seconds(plan["started_at"], finished_at),
         "snapshot_seconds": seconds(plan["started_at"], snapshots_done_at),
-        "instance": {"id": plan["instance_id"], "region": plan["region"]},
+        plan.get("kind") or "instance": {"id": plan["cluster_id"] if plan.get("kind") == "cluster" else plan["instance_id"],
+                                         "region": plan["region"]},
         "snapshot": _pick(snap, REPORT_FIELDS),
         "copy": _pick(copy, REPORT_FIELDS + ("source_arn",)) if copy else None,
         "copy_skipped": None if copy else (plan.get("copy_skipped") or "backup_copy=false"),
@@ -186,8 +198,10 @@ def _snapshot_line(label, snap, check_mode, verb):
 
 def backup_lines(report):
     """What playbooks/backup.yml prints at its end."""
-    out = ["BACKUP of %s (%s): %s%s in %s s" % (report["instance"]["id"], report["environment"], report["outcome"],
-                                                " (check mode: nothing changed)" if report["check_mode"] else "", report["duration_seconds"])]
+    source = report.get("instance") or report.get("cluster")
+    out = ["BACKUP of %s%s (%s): %s%s in %s s" % ("cluster " if report.get("cluster") else "", source["id"], report["environment"],
+                                                  report["outcome"], " (check mode: nothing changed)" if report["check_mode"] else "",
+                                                  report["duration_seconds"])]
     out.append(_snapshot_line("snapshot", report["snapshot"], report["check_mode"], "taken"))
     if report.get("copy"):
         out.append(_snapshot_line("copy    ", report["copy"], report["check_mode"], "copied"))
@@ -225,14 +239,24 @@ def restore_plan(settings, action, rds, eks, environment, request, started_at, a
     """What a restore playbook does, and what it refuses before anything changes.
 
     settings: cloudops_backup; action: the playbook's operation (restore_test, cleanup, cutover_rollback); request:
-    the restore_* extra vars (absent = None). Returns {action, source_instance_id, region, mode, time, instance_id,
-    instance_class, subnet_group, security_group_ids, parameter_group, prefix, tags, wait_timeout, connect_timeout,
-    checks, keep, cutover, cutover_settings, cutover_target (db_cutover's inputs), inventory, started_at, problems}.
+    the restore_* extra vars (absent = None). Returns {action, kind, source_instance_id, source_cluster_id, region, mode,
+    time, instance_id, cluster_id, instance_class, subnet_group, security_group_ids, parameter_group, prefix, tags,
+    wait_timeout, connect_timeout, checks, keep, cutover, cutover_settings, cutover_target (db_cutover's inputs),
+    inventory, started_at, problems}.
+
+    On an Aurora estate (db_shape AURORA_GLOBAL) kind is `cluster`: the source is the primary cluster
+    (cloudops_backup.cluster_id overrides cloudops_rds.primary.cluster_id; source_instance_id is the same id), the
+    restore goes into a new cluster `cluster_id` (`<prefix>-<UTC stamp>`, or restore_instance_id) with one instance
+    `instance_id` = `<cluster_id>-1`. Otherwise kind is `instance` and cluster_id / source_cluster_id are empty.
     """
     settings, rds, eks, request = settings or {}, rds or {}, eks or {}, request or {}
     restore = settings.get("restore") or {}
     primary = rds.get("primary") or {}
-    source = settings.get("instance_id") or primary.get("instance_id")
+    kind = "cluster" if db_shape.shape(rds) == db_shape.AURORA_GLOBAL else "instance"
+    if kind == "cluster":
+        source = settings.get("cluster_id") or primary.get("cluster_id")
+    else:
+        source = settings.get("instance_id") or primary.get("instance_id")
     restore_time = request.get("restore_time")
     restore_time = "" if restore_time is None else str(restore_time)
     mode = request.get("restore_point") or ("time" if restore_time else restore.get("point") or "latest_restorable_time")
@@ -252,8 +276,15 @@ def restore_plan(settings, action, rds, eks, environment, request, started_at, a
     # found by a later run, was left behind by an interrupted run and is deleted.
     tags.update({"requested_by": requested_by(request.get("restore_requested_by"), awx, local_user),
                  "cloudops:keep": "true" if keep or cutover else "false"})
+    cluster_id = ""
+    if kind == "cluster" and not cleanup:
+        cluster_id = str(instance_id).lower()
+        instance_id = "%s-1" % cluster_id
+    elif kind == "cluster":  # restore_cleanup_instance names the restored cluster
+        cluster_id = str(instance_id).lower()
     plan = {
-        "action": action, "source_instance_id": source,
+        "action": action, "kind": kind, "source_instance_id": source, "source_cluster_id": source if kind == "cluster" else "",
+        "cluster_id": cluster_id,
         "region": settings.get("region") or primary.get("region"),
         "mode": mode, "time": restore_time, "instance_id": str(instance_id).lower(),
         "instance_class": restore.get("instance_class") or "", "subnet_group": restore.get("subnet_group") or "",
@@ -319,24 +350,31 @@ def _command(plan, extra):
     return "`ansible-playbook playbooks/backup_restore.yml -i %s %s`" % (plan["inventory"], extra)
 
 
+def _target(plan):
+    """What a restore test creates and a cleanup deletes: the instance, or on Aurora the cluster (with its instance)."""
+    return plan.get("cluster_id") or plan["instance_id"]
+
+
 def resume_steps(plan, point):
     """What to do if the restore test is interrupted once the restore point is chosen (printed and published early)."""
     again = ("-e restore_time=%s" % point["time"]) if point.get("kind") == "time" else "-e restore_point=latest_snapshot"
+    what = "cluster" if plan.get("cluster_id") else "instance"
     return ["If this run is interrupted from here on, %s (%s) may be left behind: the next restore test deletes it, or delete it now "
-            "with %s." % (plan["instance_id"], plan["region"], _command(plan, "-e restore_cleanup_instance=%s" % plan["instance_id"])),
-            "Or resume: the same command with `-e restore_instance_id=%s %s` waits for that instance instead of restoring again."
-            % (plan["instance_id"], again)]
+            "with %s." % (_target(plan), plan["region"], _command(plan, "-e restore_cleanup_instance=%s" % _target(plan))),
+            "Or resume: the same command with `-e restore_instance_id=%s %s` waits for that %s instead of restoring again."
+            % (_target(plan), again, what)]
 
 
 def left_behind(instances, plan):
     """Restore-test instances interrupted runs left behind: this runbook's prefix, tagged cloudops:keep=false, not the
     one this run resumes (the runbook lock keeps two runs from restoring at once, so none belongs to a running test).
-    instances: amazon.aws.rds_instance_info's `instances` (snake_case, tags as a dict)."""
+    instances: amazon.aws.rds_instance_info's `instances` (snake_case, tags as a dict); on Aurora (plan kind cluster)
+    amazon.aws.rds_cluster_info's `clusters`: the restore-test clusters."""
     out = []
     for found in instances or []:
-        name = found.get("db_instance_identifier") or ""
+        name = found.get("db_cluster_identifier" if plan.get("kind") == "cluster" else "db_instance_identifier") or ""
         if (name.startswith(plan["prefix"]) and (found.get("tags") or {}).get("cloudops:keep") == "false"
-                and name != plan["instance_id"]):
+                and name != _target(plan)):
             out.append(name)
     return out
 
@@ -386,8 +424,8 @@ def restore_report(plan, environment, check_mode, finished_at, error="", cleanup
         next_steps.append("The application now reads %s; to go back: %s." % (plan["instance_id"], _command(plan, "-e restore_cutover_rollback=true")))
     if left:
         next_steps.append("%s is left running; delete it when done: %s." % (
-            plan["instance_id"], _command(plan, "-e restore_cleanup_instance=%s" % plan["instance_id"])))
-    return {
+            _target(plan), _command(plan, "-e restore_cleanup_instance=%s" % _target(plan))))
+    report = {
         "environment": environment, "action": RESTORE_TEST, "check_mode": bool(check_mode), "outcome": outcome, "error": error or None,
         "started_at": plan["started_at"], "finished_at": finished_at,
         "source": {"instance_id": plan["source_instance_id"], "region": plan["region"]},
@@ -413,12 +451,20 @@ def restore_report(plan, environment, check_mode, finished_at, error="", cleanup
                     "left_behind": left, "reason": reason},
         "next_steps": next_steps,
     }
+    if plan.get("kind") == "cluster":  # Aurora: the source is a cluster, the restore a new cluster with one instance
+        report["source"] = {"cluster_id": plan["source_cluster_id"], "region": plan["region"]}
+        restored = (restore or {}).get("cluster") or {}
+        report["cluster"] = {"id": plan["cluster_id"], "region": plan["region"], "status": restored.get("status"),
+                             "members": restored.get("members") or [], "endpoint": restored.get("endpoint")}
+        report["cleanup"]["cluster_id"] = plan["cluster_id"]
+    return report
 
 
 def restore_lines(report, plan):
     """What a restore test prints at its end."""
     r = report
-    out = ["RESTORE TEST of %s (%s): %s%s in %s s" % (r["source"]["instance_id"], r["environment"], r["outcome"].upper(),
+    source = r["source"].get("instance_id") or "cluster %s" % r["source"].get("cluster_id")
+    out = ["RESTORE TEST of %s (%s): %s%s in %s s" % (source, r["environment"], r["outcome"].upper(),
                                                       " (check mode: nothing changed)" if r["check_mode"] else "", r["durations"]["total_seconds"])]
     rp = r["restore_point"]
     if "kind" in rp:
@@ -446,7 +492,7 @@ def restore_lines(report, plan):
         restarted = (", restarted " + ", ".join(c["restarted"])) if c.get("restarted") else ""
         out.append("cutover        Secret %s: %s -> %s:%s%s" % (c["secret"], before, c["current"]["host"], c["current"]["port"], restarted))
     cleanup_seconds = r["durations"]["cleanup_seconds"]
-    out.append("cleanup        %s: %s%s" % (r["cleanup"]["instance_id"], r["cleanup"]["reason"],
+    out.append("cleanup        %s: %s%s" % (r["cleanup"].get("cluster_id") or r["cleanup"]["instance_id"], r["cleanup"]["reason"],
                                             (" in %s s" % cleanup_seconds) if r["cleanup"]["deleted"] and cleanup_seconds is not None else ""))
     if r["error"]:
         out.append("error          %s" % r["error"])
@@ -490,25 +536,33 @@ def rollback_report(plan, environment, check_mode, finished_at, cutover):
 
 
 # -- the roles' refusals ------------------------------------------------------------------------------------------------
-def snapshot_problems(described, instance_id, region, snapshot_id, copy_id="", copy_region="", copy_kms_key_id=""):
-    """db_snapshot: why a backup cannot complete; described = amazon.aws.rds_instance_info's entry or None."""
-    instance = described
+def snapshot_problems(described, instance_id, region, snapshot_id, copy_id="", copy_region="", copy_kms_key_id="", cluster_id=""):
+    """db_snapshot: why a backup cannot complete; described = amazon.aws.rds_instance_info's entry (or, with cluster_id,
+    amazon.aws.rds_cluster_info's: an Aurora cluster snapshot) or None."""
+    source = described
     problems = []
     for name in [snapshot_id] + ([copy_id] if copy_id else []):
         if not valid_id(_SNAPSHOT_ID, name):
             problems.append("Snapshot id %s is not valid: 1-255 letters, digits and hyphens, starting with a letter, without two hyphens in a "
                             "row or a trailing hyphen." % name)
-    if not instance:
-        problems.append("No DB instance %s in %s: check cloudops_backup.instance_id/region (default cloudops_rds.primary)." % (instance_id, region))
-    elif instance.get("db_instance_status") not in ("available", "backing-up"):
-        problems.append("Instance %s is %s: RDS snapshots only an available instance; wait until it is available and run again."
-                        % (instance_id, instance.get("db_instance_status")))
+    if cluster_id:
+        what, name, status, setting = "Cluster", cluster_id, "status", "cluster_id"
+        if not source:
+            problems.append("No Aurora DB cluster %s in %s: check cloudops_backup.cluster_id/region (default cloudops_rds.primary)."
+                            % (cluster_id, region))
+    else:
+        what, name, status, setting = "Instance", instance_id, "db_instance_status", "instance_id"
+        if not source:
+            problems.append("No DB instance %s in %s: check cloudops_backup.%s/region (default cloudops_rds.primary)." % (instance_id, region, setting))
+    if source and source.get(status) not in ("available", "backing-up"):
+        problems.append("%s %s is %s: RDS snapshots only an available %s; wait until it is available and run again."
+                        % (what, name, source.get(status), what.lower()))
     if copy_region == region:
-        problems.append("The copy region is the instance region %s: a DR copy must go to another region (cloudops_backup.copy.region, "
-                        "default cloudops_regions.dr)." % region)
-    elif copy_region and (instance or {}).get("storage_encrypted") and not copy_kms_key_id:
-        problems.append("Instance %s is encrypted: its copy to %s needs a KMS key of that region (cloudops_backup.copy.kms_key_id, e.g. "
-                        "alias/aws/rds)." % (instance_id, copy_region))
+        problems.append("The copy region is the %s region %s: a DR copy must go to another region (cloudops_backup.copy.region, "
+                        "default cloudops_regions.dr)." % (what.lower(), region))
+    elif copy_region and (source or {}).get("storage_encrypted") and not copy_kms_key_id:
+        problems.append("%s %s is encrypted: its copy to %s needs a KMS key of that region (cloudops_backup.copy.kms_key_id, e.g. "
+                        "alias/aws/rds)." % (what, name, copy_region))
     return problems
 
 
@@ -542,13 +596,17 @@ def retention_results(runs):
             for r in runs or []]
 
 
-def restore_target_problems(instance_id, restore_from):
-    """db_restore: an invalid target id or restore point."""
+def restore_target_problems(instance_id, restore_from, cluster_id=""):
+    """db_restore: an invalid target id or restore point (cluster_id: the Aurora cluster to restore into)."""
     problems = []
-    if not valid_id(_INSTANCE_ID, instance_id):
-        problems.append("Instance id %s is not valid: 1-63 letters, digits and hyphens, starting with a letter, without two hyphens in a row or "
-                        "a trailing hyphen (shorten cloudops_backup.restore.instance_prefix)." % instance_id)
+    for what, name in [("Instance", instance_id)] + ([("Cluster", cluster_id)] if cluster_id else []):
+        if not valid_id(_INSTANCE_ID, name):
+            problems.append("%s id %s is not valid: 1-63 letters, digits and hyphens, starting with a letter, without two hyphens in a row or "
+                            "a trailing hyphen (shorten cloudops_backup.restore.instance_prefix)." % (what, name))
     restore_from = restore_from or {}
+    if bool(restore_from.get("source_cluster")) != bool(cluster_id):
+        problems.append("An Aurora restore point (source_cluster) restores into a new cluster (db_restore_cluster_id), an instance's into "
+                        "an instance: the restore point and the target do not match.")
     if restore_from.get("kind") == "snapshot" and not restore_from.get("snapshot_id"):
         problems.append("A snapshot restore point needs snapshot_id.")
     elif restore_from.get("kind") == "time" and not (restore_from.get("time") and restore_from.get("source_instance")):

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: rds_restore
 version_added: 1.0.0
-short_description: Restore an RDS instance from a snapshot or to a point in time, wait until available, or delete it
+short_description: Restore an RDS instance or Aurora cluster from a snapshot or to a point in time, or delete it
 description:
   - With O(state=present), restores a new DB instance O(instance_id) from a snapshot (O(snapshot_id)) or to a point
     in time of another instance (O(source_instance_id) with O(restore_time) or O(use_latest_restorable_time)), with
@@ -21,6 +21,11 @@ description:
   - With O(state=absent), deletes the restored instance (by default without a final snapshot and with its automated
     backups, so a restore test leaves nothing behind) and waits until it is gone. By default only an instance that
     carries the C(cloudops:restored-from) tag is deleted (O(only_if_restored)), so a typo cannot delete a primary.
+  - With O(cluster_id), the same for an Aurora DB cluster - restored from a cluster snapshot (O(snapshot_id)) or to a
+    point in time of another cluster (O(source_cluster_id)), tagged and checked the same way - plus one DB instance
+    O(instance_id) in it (an Aurora cluster without an instance serves nothing); RV(instance) is that instance (its
+    endpoint answers for the cluster), RV(cluster) the cluster. O(state=absent) deletes the cluster's instances, then
+    the cluster, without a final snapshot.
   - Why not M(amazon.aws.rds_instance)? Its waits use botocore waiters with fixed 30-60 s delays, which issue 8
     measured as added recovery time; this module polls adaptively (0.5 s growing to 1.5 s) and validates the restore
     time before calling.
@@ -30,9 +35,21 @@ options:
   instance_id:
     description:
       - Identifier of the instance to restore into (or to delete with O(state=absent)).
+      - With O(cluster_id), the DB instance created in the restored cluster (not needed with O(state=absent)).
+      - Required unless O(cluster_id) is given.
     type: str
-    required: true
     aliases: [db_instance_identifier, target_db_instance_identifier]
+  cluster_id:
+    description:
+      - Identifier of the Aurora DB cluster to restore into (or to delete, with its instances, with O(state=absent)).
+    type: str
+    aliases: [db_cluster_identifier]
+  source_cluster_id:
+    description:
+      - With O(cluster_id), the Aurora cluster whose data to restore to a point in time (same region). Needs
+        O(restore_time) or O(use_latest_restorable_time).
+    type: str
+    aliases: [source_db_cluster_identifier]
   state:
     description:
       - V(present) restores, V(absent) deletes.
@@ -167,9 +184,28 @@ EXAMPLES = r"""
   cloudops.runbooks.rds_restore:
     instance_id: shop-db-restore-test
     state: absent
+
+- name: Restore an Aurora cluster snapshot into a new cluster with one instance
+  cloudops.runbooks.rds_restore:
+    cluster_id: shop-aurora-restore-test
+    instance_id: shop-aurora-restore-test-1
+    snapshot_id: shop-aurora-20260131-120000
+    db_instance_class: db.r6g.large
+    db_subnet_group_name: shop-primary-db-subnets
+
+- name: Delete the restored Aurora cluster and its instances
+  cloudops.runbooks.rds_restore:
+    cluster_id: shop-aurora-restore-test
+    state: absent
 """
 
 RETURN = r"""
+cluster:
+  description: With O(cluster_id), the restored Aurora cluster (null after O(state=absent) and in check mode).
+  returned: when O(cluster_id) is given
+  type: dict
+  sample: {id: shop-aurora-restore-20260131-120000, status: available, members: [shop-aurora-restore-20260131-120000-1],
+           endpoint: {address: shop-aurora-restore-20260131-120000.cluster-abc.us-east-1.rds.amazonaws.com, port: 5432}}
 instance:
   description: The restored instance (in check mode, what would be created); null after O(state=absent).
   returned: always
@@ -259,6 +295,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_cluster_restore
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_snapshots
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -440,7 +477,9 @@ def present(module, conn):
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
-            instance_id=dict(type="str", required=True, aliases=["db_instance_identifier", "target_db_instance_identifier"]),
+            instance_id=dict(type="str", aliases=["db_instance_identifier", "target_db_instance_identifier"]),
+            cluster_id=dict(type="str", aliases=["db_cluster_identifier"]),
+            source_cluster_id=dict(type="str", aliases=["source_db_cluster_identifier"]),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             snapshot_id=dict(type="str", aliases=["db_snapshot_identifier"]),
             source_instance_id=dict(type="str", aliases=["source_db_instance_identifier"]),
@@ -461,11 +500,16 @@ def main():
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=3600),
         ),
-        mutually_exclusive=[["snapshot_id", "source_instance_id"], ["restore_time", "use_latest_restorable_time"]],
-        required_if=[["state", "present", ["snapshot_id", "source_instance_id"], True]],
+        mutually_exclusive=[["snapshot_id", "source_instance_id", "source_cluster_id"], ["restore_time", "use_latest_restorable_time"]],
+        required_if=[["state", "present", ["snapshot_id", "source_instance_id", "source_cluster_id"], True]],
+        required_one_of=[["instance_id", "cluster_id"]],
         supports_check_mode=True,
     )
     conn = client(module, "rds")
+    if module.params["cluster_id"]:
+        rds_cluster_restore.run(module, conn)
+    if module.params["source_cluster_id"]:
+        module.fail_json(msg="source_cluster_id restores an Aurora cluster: give cluster_id (and instance_id, its instance)")
     if module.params["state"] == "absent":
         absent(module, conn)
     present(module, conn)

@@ -16,7 +16,8 @@ description:
     password (C(password authentication failed)) and the credentials' user is the instance's master user, it sets
     the instance's master password to the current one (C(ModifyDBInstance MasterUserPassword), applied immediately),
     waits until the instance is available again and the login works, and reports RV(password_set). The password is
-    never returned or logged.
+    never returned or logged. For an instance of an Aurora cluster (restored by M(cloudops.runbooks.rds_restore)
+    with O(cloudops.runbooks.rds_restore#module:cluster_id)) the password is the cluster's (C(ModifyDBCluster)).
   - Only an instance carrying the C(cloudops:restored-from) tag of M(cloudops.runbooks.rds_restore) is ever changed
     (O(only_if_restored)), so a typo cannot reset a primary's password. A user that is not the master user, a login
     refused for another reason (pg_hba, TLS, a missing database) and O(set_master_password=false) fail the task,
@@ -213,7 +214,10 @@ def main():
         module.fail_json(msg="instance %s is %s: its master password can only be set while it is available"
                          % (instance_id, "gone" if ready["result"] is None else ready["result"].get("DBInstanceStatus")), **result)
     started = time.monotonic()
-    rds_snapshots.modify_master_password(module, conn, instance_id, password)
+    if instance.get("DBClusterIdentifier"):  # an Aurora instance: the master password is its cluster's
+        rds_snapshots.modify_cluster_master_password(module, conn, instance["DBClusterIdentifier"], password)
+    else:
+        rds_snapshots.modify_master_password(module, conn, instance_id, password)
     # RDS applies the new password asynchronously (status resetting-master-credentials): log in until it works.
     outcome = waiting.poll_until(lambda: try_login(settings, min(params["connect_timeout"], 10) or 2),
                                  lambda failed: failed is None, params["wait_timeout"])

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: rds_restore_point
 version_added: 1.0.0
-short_description: Choose the restore point of an RDS instance and check it against its restorable window
+short_description: Choose the restore point of an RDS instance or Aurora cluster and check it against its restorable window
 description:
   - Chooses what a restore of an RDS DB instance starts from, by O(mode)
     V(latest_snapshot) (the newest available snapshot of O(snapshot_types)), V(latest_restorable_time) or V(time)
@@ -20,14 +20,22 @@ description:
   - Why our own module? M(amazon.aws.rds_instance) restores, but does not validate the window before calling nor
     report the restore point's age; with M(cloudops.runbooks.rds_restore) (adaptive waits instead of botocore
     waiters with fixed 30-60 s delays) this is the restore test of the backup_restore runbook.
+  - With O(cluster_id), the same for an Aurora DB cluster - its cluster snapshots, and its window from the cluster's
+    C(EarliestRestorableTime) and C(LatestRestorableTime) (RV(window.source) V(cluster)); RV(restore_point.source_instance)
+    is then the cluster's id and RV(restore_point.source_cluster) true. A secondary cluster of a global database has
+    no window (restore from the primary cluster).
   - Read-only; runs the same in check mode.
 options:
   instance_id:
     description:
-      - Identifier of the DB instance whose data is to be restored.
+      - Identifier of the DB instance whose data is to be restored. Give it or O(cluster_id).
     type: str
-    required: true
     aliases: [db_instance_identifier, source_db_instance_identifier]
+  cluster_id:
+    description:
+      - Identifier of the Aurora DB cluster whose data is to be restored, instead of an instance.
+    type: str
+    aliases: [db_cluster_identifier, source_db_cluster_identifier]
   mode:
     description:
       - V(latest_snapshot) picks the available snapshot of O(snapshot_types) whose data is newest.
@@ -107,9 +115,14 @@ restore_point:
       type: str
       sample: '2026-01-31T12:00:03.120000+00:00'
     source_instance:
-      description: The instance whose data it is.
+      description: The instance (with O(cluster_id), the cluster) whose data it is.
       type: str
       sample: shop-db
+    source_cluster:
+      description: True when the source is an Aurora cluster (O(cluster_id)); absent otherwise.
+      type: bool
+      returned: with O(cluster_id)
+      sample: true
 window:
   description: The instance's restorable window (null with O(mode=latest_snapshot) when the instance has none).
   returned: always
@@ -163,7 +176,8 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common impo
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
-            instance_id=dict(type="str", required=True, aliases=["db_instance_identifier", "source_db_instance_identifier"]),
+            instance_id=dict(type="str", aliases=["db_instance_identifier", "source_db_instance_identifier"]),
+            cluster_id=dict(type="str", aliases=["db_cluster_identifier", "source_db_cluster_identifier"]),
             mode=dict(type="str", default=backup.MODE_LATEST_RESTORABLE_TIME,
                       choices=[backup.MODE_LATEST_SNAPSHOT, backup.MODE_LATEST_RESTORABLE_TIME, backup.MODE_TIME]),
             restore_time=dict(type="str"),
@@ -171,6 +185,8 @@ def main():
                                 default=[backup.MANUAL, backup.AUTOMATED]),
         ),
         required_if=[["mode", backup.MODE_TIME, ["restore_time"]]],
+        mutually_exclusive=[["instance_id", "cluster_id"]],
+        required_one_of=[["instance_id", "cluster_id"]],
         supports_check_mode=True,
     )
     params = module.params
@@ -186,21 +202,33 @@ def main():
         module.fail_json(msg=str(e))
 
     conn = client(module, "rds")
-    instance = rds.describe_instance(module, conn, instance_id)
+    cluster = bool(params["cluster_id"])
+    if cluster:
+        instance = rds_snapshots.describe_cluster(module, conn, params["cluster_id"])
+    else:
+        instance = rds.describe_instance(module, conn, instance_id)
     if instance is None:
-        module.fail_json(msg="RDS instance %s not found in %s: check instance_id and region" % (instance_id, module.region))
+        module.fail_json(msg="RDS %s %s not found in %s: check %s and region" % (
+            "cluster" if cluster else "instance", params["cluster_id"] or instance_id, module.region,
+            "cluster_id" if cluster else "instance_id"))
     now = datetime.datetime.now(backup.UTC)
+
+    def read_window():
+        if cluster:
+            return backup.cluster_restore_window(instance, now)
+        return backup.restore_window(instance, rds_snapshots.automated_backups(conn, instance_id), now)
 
     window, snapshots = None, None
     try:
         if params["mode"] == backup.MODE_LATEST_SNAPSHOT:
-            snapshots = rds_snapshots.list_snapshots(module, conn, instance["DBInstanceIdentifier"])
+            snapshots = rds_snapshots.list_snapshots(
+                module, conn, instance["DBClusterIdentifier"] if cluster else instance["DBInstanceIdentifier"], cluster)
             try:
-                window = backup.restore_window(instance, rds_snapshots.automated_backups(conn, instance_id), now)
+                window = read_window()
             except backup.BackupError:
                 window = None  # a snapshot restore does not need a window
         else:
-            window = backup.restore_window(instance, rds_snapshots.automated_backups(conn, instance_id), now)
+            window = read_window()
         point = backup.choose_restore_point(params["mode"], instance, window, snapshots, params["restore_time"],
                                             params["snapshot_types"], now)
     except backup.BackupError as e:

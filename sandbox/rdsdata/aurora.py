@@ -21,7 +21,9 @@ member's SynchronizationStatus. This module adds those, and the data:
   then the old primary rejoins as a secondary (SynchronizationStatus `pending-resync` until the operation ends).
 - RemoveFromGlobalCluster of a secondary (the manual "detach and promote"): the cluster leaves the global database
   and becomes a standalone writable cluster; its link is cut (what it held is lost).
-- DeleteDBCluster drops the cluster's server.
+- DeleteDBCluster drops the cluster's server (its final snapshot, when asked, gets the data first).
+- Cluster snapshots, their copies and the cluster restores (from a snapshot, to a point in time) have data too:
+  rdsdata/aurora_backup.py, installed with this module.
 - Reported state: the global cluster reads `switching-over` / `failing-over` with its FailoverState (Status,
   FromDbClusterArn, ToDbClusterArn, IsDataLossAllowed) for the operation's duration under the realistic timing
   profile (rds.global_switchover / rds.global_failover in profiles/realistic.yml), members' IsWriter unchanged
@@ -49,6 +51,7 @@ log = logging.getLogger("sandbox.rdsdata.aurora")
 
 ENGINE = "aurora-postgresql"
 KEY_PREFIX = "aurora--"
+CLUSTER_SNAPSHOT_PREFIX = "cluster:"
 GLOBAL_REGION = "us-east-1"  # moto keeps every global cluster in this region's backend
 CATCH_UP_TIMEOUT = 60.0
 LAG_METRICS = ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag")
@@ -58,6 +61,11 @@ DURATION_KEYS = {"switchover": "rds.global_switchover", "failover": "rds.global_
 def data_key(cluster_id: str) -> str:
     """The data plane's identifier of a cluster's server."""
     return KEY_PREFIX + cluster_id.lower()
+
+
+def cluster_snapshot_key(snapshot_id: str) -> str:
+    """The data plane's identifier of a cluster snapshot (cluster and DB snapshots are separate namespaces)."""
+    return CLUSTER_SNAPSHOT_PREFIX + snapshot_id.lower()
 
 
 def cluster_of(data_id: str) -> str | None:
@@ -231,7 +239,7 @@ class Aurora:
             self.plane.promote(*s.key)
             if snapshot_id:
                 try:
-                    self.plane.snapshot(p.region, snapshot_id, p.instance_id)  # a stopped server: its data dir
+                    self.plane.snapshot(p.region, cluster_snapshot_key(snapshot_id), p.instance_id)  # a stopped server: its data dir
                 except Exception as exc:  # noqa: BLE001 - the failover itself has happened
                     self.plane.record_error("failover-snapshot", f"{p.region}/{snapshot_id}", exc)
             self._rejoin(p, s, lag)
@@ -333,7 +341,10 @@ class Hooks:
     def delete_db_cluster(self, resp: Any, params: dict[str, Any]) -> None:
         cid = str(params["DBClusterIdentifier"]).lower()
         if cid not in resp.backend.clusters:
+            final = None if _truthy(params.get("SkipFinalSnapshot")) else params.get("FinalDBSnapshotIdentifier")
             try:
+                if final and self.aurora.has(resp.region, cid):
+                    self.aurora.plane.snapshot(resp.region, cluster_snapshot_key(final), data_key(cid))
                 self.aurora.delete(resp.region, cid)
             except Exception as exc:  # noqa: BLE001
                 self.aurora.plane.record_error("delete-cluster", f"{resp.region}/{cid}", exc)
@@ -547,6 +558,9 @@ def install(plane: DataPlane, initial_lag_seconds: float = 0.0) -> Hooks:
     RDSResponse.describe_global_clusters = describe_global_clusters
     RDSResponse.switchover_global_cluster = switchover_global_cluster
     RDSResponse.failover_global_cluster = failover_global_cluster
+    from sandbox.rdsdata import aurora_backup
+
+    aurora_backup.install(hooks.aurora)
     return hooks
 
 

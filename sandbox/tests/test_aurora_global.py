@@ -271,7 +271,7 @@ def test_failover_with_a_paused_link_loses_exactly_the_unreplicated_writes(sb):
     snaps = rds(sb, "us-east-1").describe_db_cluster_snapshots(DBClusterIdentifier=PRIMARY)["DBClusterSnapshots"]
     assert any(s["DBClusterSnapshotIdentifier"].startswith(f"rds:unplanned-global-failover-{PRIMARY}-") for s in snaps)
     status = knobs.http_json(sb.control + "/rds")
-    assert any(s["snapshot_id"].startswith("rds:unplanned-global-failover-") for s in status["snapshots"])
+    assert any(s["snapshot_id"].startswith("cluster:rds:unplanned-global-failover-") for s in status["snapshots"])
     assert knobs.global_lag(sb, seconds=0.5)["cluster_id"] == PRIMARY  # the link now runs DR -> primary
     write_marks(sb, SECONDARY, lost + "-after", 1)
     assert wait_for(lambda: marks(sb, PRIMARY, lost + "-after") == 1, 15)

@@ -238,3 +238,74 @@ def modify_master_password(module, conn, instance_id, password):
         module.fail_json_aws(e, msg="Could not set the master password of RDS instance %s: it must be available, and the "
                              "role needs rds:ModifyDBInstance" % instance_id)
     return None
+
+
+# -- Aurora cluster restores (rds_restore with cluster_id) ----------------------------------------------------------------
+def _cluster_answer(conn, cluster_id):
+    """{"DBCluster": entry} of an existing cluster (what a restore call answers), else None."""
+    try:
+        found = conn.describe_db_clusters(DBClusterIdentifier=cluster_id, aws_retry=True)["DBClusters"]
+    except is_boto3_error_code("DBClusterNotFoundFault"):
+        return None
+    return {"DBCluster": found[0]} if found else None
+
+
+def restore_cluster(module, conn, params, point_in_time):
+    """RestoreDBClusterFromSnapshot (RestoreDBClusterToPointInTime when point_in_time) with params (boto3 names);
+    returns the new cluster's entry."""
+    call = conn.restore_db_cluster_to_point_in_time if point_in_time else conn.restore_db_cluster_from_snapshot
+    try:
+        return apply(call, params, lambda: _cluster_answer(conn, params.get("DBClusterIdentifier")))["DBCluster"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        source = ("%s at %s" % (params.get("SourceDBClusterIdentifier"), params.get("RestoreToTime") or "the latest restorable time")
+                  if point_in_time else "snapshot %s" % params.get("SnapshotIdentifier"))
+        module.fail_json_aws(e, msg="Could not restore Aurora cluster %s from %s: check the %s, the subnet group and security "
+                             "groups" % (params.get("DBClusterIdentifier"), source,
+                                         "restorable window" if point_in_time else "cluster snapshot (available, same region)"))
+    return None
+
+
+def create_cluster_instance(module, conn, params):
+    """CreateDBInstance in an Aurora cluster (DBClusterIdentifier in params); returns the instance's entry."""
+    try:
+        return apply(conn.create_db_instance, params,
+                     lambda: _instance_answer(conn, params.get("DBInstanceIdentifier")))["DBInstance"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not create DB instance %s in cluster %s: check the instance class (an Aurora one, "
+                             "e.g. db.r6g.large) and the role's rds:CreateDBInstance permission"
+                             % (params.get("DBInstanceIdentifier"), params.get("DBClusterIdentifier")))
+    return None
+
+
+def delete_cluster(module, conn, cluster_id):
+    """DeleteDBCluster without a final snapshot (its instances deleted first); True when the call was made."""
+    def applied():
+        found = _cluster_answer(conn, cluster_id)
+        return {} if found is None or found["DBCluster"].get("Status") == "deleting" else None
+
+    try:
+        apply(conn.delete_db_cluster, {"DBClusterIdentifier": cluster_id, "SkipFinalSnapshot": True}, applied)
+    except is_boto3_error_code("DBClusterNotFoundFault"):
+        return False
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not delete Aurora cluster %s: delete its instances first, turn off deletion "
+                             "protection, and the role needs rds:DeleteDBCluster" % cluster_id)
+    return True
+
+
+def modify_cluster_master_password(module, conn, cluster_id, password):
+    """ModifyDBCluster MasterUserPassword, applied immediately (an Aurora instance's master password is its cluster's);
+    the password is never put in a message."""
+    def applied():
+        found = _cluster_answer(conn, cluster_id)
+        busy = found and (found["DBCluster"].get("Status") in ("resetting-master-credentials", "modifying")
+                          or "MasterUserPassword" in (found["DBCluster"].get("PendingModifiedValues") or {}))
+        return found if busy else None
+
+    try:
+        return apply(conn.modify_db_cluster, dict(DBClusterIdentifier=cluster_id, MasterUserPassword=password,
+                                                  ApplyImmediately=True), applied)["DBCluster"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not set the master password of Aurora cluster %s: it must be available, and the "
+                             "role needs rds:ModifyDBCluster" % cluster_id)
+    return None
