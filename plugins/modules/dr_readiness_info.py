@@ -19,7 +19,7 @@ description:
   - C(dns_failover_time). O(dns.record_name) has a PRIMARY/SECONDARY failover pair, and the largest TTL of the
     pair plus the PRIMARY health check's C(RequestInterval) x C(FailureThreshold) is within O(rto_budget_seconds).
     That is how long clients may keep the old answer after the primary fails.
-  - Only the sections given (O(replica), O(eks), O(dns)) are checked.
+  - Only the sections given (O(replica) or O(global_database), O(eks), O(dns)) are checked.
   - The task never fails because of a finding unless O(fail_on_findings=true).
 options:
   replica:
@@ -33,8 +33,33 @@ options:
       region:
         description: Region of the replica; default the module's.
         type: str
+  global_database:
+    description:
+      - An Aurora global database instead of a read replica (the inventory's C(cloudops_rds) when its C(engine) is
+        V(aurora-postgresql)). Checks C(global_secondary) (the secondary cluster exists, is a member of the global
+        cluster, not its writer, and C(available)), C(global_rpo_lag) (its latest C(AuroraGlobalDBRPOLag) within
+        O(rpo_budget_seconds) and its synchronization status C(connected)) and C(global_backups) (the primary cluster
+        keeps automated backups; a primary region that cannot be read fails only this check).
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      engine: {description: The engine (V(aurora-postgresql))., type: str}
+      global_cluster_id: {description: Identifier of the global database., type: str, required: true}
+      primary:
+        description: The primary cluster (the writer when the estate is calm).
+        type: dict
+        required: true
+        suboptions: &cluster
+          region: {description: Its region., type: str, required: true}
+          cluster_id: {description: Its DB cluster identifier., type: str, required: true}
+          instance_ids: {description: Its DB instances (not read here)., type: list, elements: str}
+      secondary:
+        description: The secondary cluster in DR.
+        type: dict
+        required: true
+        suboptions: *cluster
   rpo_budget_seconds:
-    description: Replica lag, in seconds, the recovery point objective allows. Needed with O(replica).
+    description: Replica lag, in seconds, the recovery point objective allows. Needed with O(replica) or O(global_database).
     type: int
   rto_budget_seconds:
     description: Recovery time objective, in seconds, the DNS failover time is compared with. Needed with O(dns).
@@ -177,7 +202,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import aurora as aurora_io
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
@@ -206,6 +233,17 @@ def replica_checks(module, spec, observed):
                                        params["lag_lookback_seconds"])
     observed["replica_spec"] = readiness.replica_spec(instance)
     return found + [readiness.source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), source or None)]
+
+
+def global_database_checks(module, spec, observed):
+    """The Aurora global database's findings: the secondary cluster, its RPO lag, the primary's backups."""
+    params = module.params
+    read = aurora_io.global_read(module, spec, params["rpo_budget_seconds"], params["lag_lookback_seconds"], side="secondary")
+    observed["global_cluster"] = read["info"]["global_cluster"]
+    found = aurora.secondary_findings(spec["global_cluster_id"], spec["secondary"], read["global_cluster"], read["clusters"]["secondary"],
+                                      read["lags"]["secondary"][0], params["rpo_budget_seconds"], params["lag_lookback_seconds"])
+    primary = aurora_io.describe_cluster_quietly(module, spec["primary"]["region"], spec["primary"]["cluster_id"])
+    return found + [aurora.backups_finding(spec["primary"], primary)]
 
 
 def eks_checks(module, spec):
@@ -238,10 +276,19 @@ def dns_checks(module, spec, observed):
     return [readiness.dns_finding(spec["record_name"], records, configs, module.params["rto_budget_seconds"])]
 
 
+def cluster_spec():
+    return dict(region=dict(type="str", required=True), cluster_id=dict(type="str", required=True),
+                instance_ids=dict(type="list", elements="str"))
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             replica=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
+            global_database=dict(type="dict", options=dict(
+                engine=dict(type="str"), global_cluster_id=dict(type="str", required=True),
+                primary=dict(type="dict", required=True, options=cluster_spec()),
+                secondary=dict(type="dict", required=True, options=cluster_spec()))),
             rpo_budget_seconds=dict(type="int"),
             rto_budget_seconds=dict(type="int"),
             eks=dict(type="dict", options=dict(cluster_name=dict(type="str", required=True), nodegroup_name=dict(type="str"),
@@ -253,8 +300,9 @@ def main():
             lag_lookback_seconds=dict(type="int", default=600),
             fail_on_findings=dict(type="bool", default=False),
         ),
-        required_one_of=[["replica", "eks", "dns"]],
-        required_by={"replica": "rpo_budget_seconds", "dns": "rto_budget_seconds"},
+        required_one_of=[["replica", "global_database", "eks", "dns"]],
+        mutually_exclusive=[["replica", "global_database"]],
+        required_by={"replica": "rpo_budget_seconds", "global_database": "rpo_budget_seconds", "dns": "rto_budget_seconds"},
         supports_check_mode=True,
     )
     params = module.params
@@ -266,6 +314,8 @@ def main():
                                                     alb["listener_port"], alb["target_groups"])
     if params["replica"]:
         findings += replica_checks(module, params["replica"], observed)
+    if params["global_database"]:
+        findings += global_database_checks(module, params["global_database"], observed)
     if params["eks"]:
         findings += eks_checks(module, params["eks"])
     if params["dns"]:

@@ -58,3 +58,12 @@ def global_read(module, rds_spec, rpo_budget_seconds, lag_lookback_seconds=600, 
         out["clusters"][name], out["lags"][name] = cluster, lags
         out["info"][name] = aurora.cluster_report(spec, cluster, found_global, lags[0], lags[1], rpo_budget_seconds)
     return out
+
+
+def describe_cluster_quietly(module, region, cluster_id):
+    """The DBClusters entry, or None when it is missing or cannot be read (its region may be the one that failed)."""
+    try:
+        found = client(module, "rds", region=region).describe_db_clusters(DBClusterIdentifier=cluster_id, aws_retry=True)["DBClusters"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return None
+    return found[0] if found else None
