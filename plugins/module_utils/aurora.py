@@ -181,10 +181,11 @@ def secondary_findings(global_cluster_id, spec, global_cluster, cluster, rpo_lag
                                                   "running on DR (fail back first)" % (name, global_cluster_id)), no_point]
     entry = member(global_cluster, cluster.get("DBClusterArn")) or {}
     sync, status = entry.get("SynchronizationStatus"), cluster.get("Status")
-    ok = sync == CONNECTED and status == "available"
+    # Not `connected` fails the lag finding (the lag cannot be trusted), which failover_max_lag_override may accept.
+    ok = status == "available"
     detail = "%s is the secondary cluster of %s, status %s, synchronization %s" % (name, global_cluster_id, status, sync or "not reported")
     if not ok:
-        detail += ": it must be available and connected to take over the writer"
+        detail += ": it must be available to take over the writer"
     lag = ms_to_seconds(rpo_lag_ms)
     gate = rpo_gate(lag, budget, False, sync, lookback_seconds)
     return [_finding(GLOBAL_SECONDARY, ok, detail, status=status, synchronization_status=sync),
@@ -224,3 +225,13 @@ def secondary_of(rds_report):
         if entry.get("role") == SECONDARY:
             return entry
     return (rds_report or {}).get("secondary") or {}
+
+
+def switch_summary(result):
+    """What a drill's way back did to the global database (rds_global_cluster_failover's result), as the drill report
+    shows it; None when it did not run (the replica shape, or a skipped task)."""
+    if not isinstance(result, dict) or "writer_after" not in result:
+        return None
+    return {"mode": result.get("mode"), "writer_before": cluster_id_of_arn(result.get("writer_before")),
+            "writer_after": cluster_id_of_arn(result.get("writer_after")), "changed": result.get("changed"),
+            "duration_seconds": result.get("duration_seconds")}

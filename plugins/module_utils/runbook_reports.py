@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
@@ -125,7 +126,7 @@ def _drill_report(f):
     compared = f.get("status_diff") is not None
     differences = list(f.get("status_diff") or [])
     outcome = drill_outcome(check_mode, resumed, error, failback_error, differences, rto, rto_ok, rpo_ok)
-    return {
+    report = {
         "kind": "drill", "environment": f["environment"], "run_id": f["run_id"], "check_mode": check_mode, "resumed": resumed,
         "outcome": outcome, "error": error, "failback_error": failback_error,
         "started_at": state.get("started_at") or f["run_started_at"], "run_started_at": f["run_started_at"], "finished_at": now_iso(),
@@ -146,6 +147,9 @@ def _drill_report(f):
                      "markers_purged": f.get("markers_purged") if f.get("markers_purged") is not None else state.get("markers_purged")},
         "next_steps": drill_next_steps(outcome, check_mode, f["run_id"]),
     }
+    if aurora.switch_summary(f.get("switch_back")):  # an Aurora global database: the switchover back to the primary cluster
+        report["failback"]["global_switch_back"] = aurora.switch_summary(f.get("switch_back"))
+    return report
 
 
 def drill_fallback(f, report_error):

@@ -68,7 +68,7 @@ def test_secondary_findings_name_what_is_wrong():
     outside = aurora.secondary_findings("shop-global", RDS["secondary"], global_cluster(members=(PRIMARY_ARN,)), cluster(DR_ARN), None, 60)
     assert "not a member" in outside[0]["detail"]
     resync = aurora.secondary_findings("shop-global", RDS["secondary"], global_cluster(sync="pending-resync"), cluster(DR_ARN), 500, 60)
-    assert checks(resync) == {"global_secondary": False, "global_rpo_lag": False}
+    assert checks(resync) == {"global_secondary": True, "global_rpo_lag": False} and "pending-resync" in resync[1]["detail"]
     lagging = aurora.secondary_findings("shop-global", RDS["secondary"], global_cluster(), cluster(DR_ARN), 120000, 60)
     assert checks(lagging) == {"global_secondary": True, "global_rpo_lag": False} and "over the RPO budget" in lagging[1]["detail"]
     writer = aurora.secondary_findings("shop-global", RDS["secondary"], global_cluster(writer=DR_ARN), cluster(DR_ARN), None, 60)
@@ -105,3 +105,10 @@ def test_the_status_table_and_summary_show_the_global_database():
     summary = status.step_summary(report)
     assert "global database shop-global writer shop-aurora, secondary shop-aurora-dr RPO lag 0.5 s (ok)" in summary["detail"]
     assert summary["gates"][0]["numbers"]["synchronization_status"] == "connected"
+
+
+def test_the_switch_back_summary_names_the_clusters():
+    assert aurora.switch_summary({"skipped": True}) is None
+    assert aurora.switch_summary({"mode": "switchover", "writer_before": DR_ARN, "writer_after": PRIMARY_ARN, "changed": True,
+                                  "duration_seconds": 2.0}) == {"mode": "switchover", "writer_before": "shop-aurora-dr",
+                                                                "writer_after": "shop-aurora", "changed": True, "duration_seconds": 2.0}
