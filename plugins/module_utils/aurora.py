@@ -235,3 +235,24 @@ def switch_summary(result):
     return {"mode": result.get("mode"), "writer_before": cluster_id_of_arn(result.get("writer_before")),
             "writer_after": cluster_id_of_arn(result.get("writer_after")), "changed": result.get("changed"),
             "duration_seconds": result.get("duration_seconds")}
+
+
+RPO_FAILOVER = ("estimated as the secondary cluster's RPO lag (CloudWatch AuroraGlobalDBRPOLag) before FailoverGlobalCluster; "
+                "the drill measures it by data")
+
+
+def switch_change(result):
+    """The change line of a failover report for a global switch (rds_global_cluster_failover's result)."""
+    lossy = result.get("mode") == "failover"
+    return "Aurora global database %s: writer %s -> %s (%s)" % (
+        result.get("global_cluster_id"), cluster_id_of_arn(result.get("writer_before")), cluster_id_of_arn(result.get("writer_after")),
+        "FailoverGlobalCluster, the writes it had not received are lost" if lossy else "SwitchoverGlobalCluster, nothing lost")
+
+
+def failover_next_step(dr_region, plan):
+    """What to do after a real failover of a global database (plan: failover_plan's `aurora`)."""
+    return ("Production runs on %s (cluster %s writes). The old primary cluster %s rejoins the global database %s as a secondary once "
+            "its region answers (nothing to rebuild): fail back with playbooks/failback.yml, a planned switchover. What it had not "
+            "replicated at the failover is in its snapshot rds:unplanned-global-failover-*; the DNS records before the failover are in "
+            "the report (dns_before)." % (dr_region, plan["secondary"]["cluster_id"], plan["primary"]["cluster_id"],
+                                          plan["global_cluster_id"]))

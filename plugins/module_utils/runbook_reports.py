@@ -194,6 +194,8 @@ def _failover_report(f):
     lag = promotion.get("lag_at_promotion_seconds") if promotion else None
     if error:
         next_steps = ["Fix the cause, then run the same command again: done steps are skipped and the RTO clock keeps this run's cut."]
+    elif not check_mode and f.get("aurora"):
+        next_steps = [aurora.failover_next_step(f["dr_region"], f["aurora"])]
     elif not check_mode:
         next_steps = ["Production runs on %s. Before failing back, rebuild a read replica of %s in the old primary region; the DNS records "
                       "before the failover are in the report (dns_before)." % (f["dr_region"], f["replica_instance_id"])]
@@ -206,7 +208,7 @@ def _failover_report(f):
         "cut_at": f.get("cut_at"), "smoke_passed_at": smoke, "serving_at": served,
         "rto": {"definition": RTO_FAILOVER, "seconds": rto, "budget_seconds": budgets["rto_seconds"],
                 "within_budget": within_budget(rto, budgets["rto_seconds"]), "since_outage_seconds": since_outage},
-        "rpo": {"definition": RPO_FAILOVER, "estimated_seconds": lag, "budget_seconds": budgets["rpo_seconds"],
+        "rpo": {"definition": aurora.RPO_FAILOVER if f.get("aurora") else RPO_FAILOVER, "estimated_seconds": lag, "budget_seconds": budgets["rpo_seconds"],
                 "within_budget": within_budget(lag, budgets["rpo_seconds"]), "lag_gate": promotion.get("lag_gate") if promotion else None},
         "readiness": f.get("readiness"), "steps": report_steps(f.get("steps")), "changes": list(f.get("changes") or []),
         "promoted_instance": f.get("promoted_instance"), "dns_before": f.get("dns_before"), "next_steps": next_steps,
@@ -346,7 +348,9 @@ def failover_changes(f):
     would = "would: " if f.get("check_mode") else ""
     out = []
     promote = f.get("promote_result") or {}
-    if promote.get("changed"):
+    if promote.get("changed") and promote.get("writer_after"):  # an Aurora global database (rds_global_cluster_failover)
+        out.append("%s%s" % (would, aurora.switch_change(promote)))
+    elif promote.get("changed"):
         out.append("%sRDS %s promoted: no longer a read replica of %s, writable" % (would, (promote.get("instance") or {}).get("id"), promote.get("source")))
     nodegroup = f.get("nodegroup_result") or {}
     if nodegroup.get("changed"):
