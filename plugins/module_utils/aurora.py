@@ -256,3 +256,28 @@ def failover_next_step(dr_region, plan):
             "replicated at the failover is in its snapshot rds:unplanned-global-failover-*; the DNS records before the failover are in "
             "the report (dns_before)." % (dr_region, plan["secondary"]["cluster_id"], plan["primary"]["cluster_id"],
                                           plan["global_cluster_id"]))
+
+
+def failback_refusal(report, global_database):
+    """Why a failback of the global database cannot start (None when it can), from the status report's rds part:
+    the DR cluster must be the writer and the primary cluster its available, `connected` secondary (it rejoins by itself
+    once its region answers after a FailoverGlobalCluster)."""
+    rds = report or {}
+    found = rds.get("global_cluster") or {}
+    primary, secondary = rds.get("primary") or {}, rds.get("secondary") or {}
+    name = global_database.get("global_cluster_id")
+    if not found.get("exists"):
+        return "the global cluster %s was not found: check cloudops_rds.global_cluster_id" % name
+    if secondary.get("role") != WRITER:
+        return ("the DR cluster %s is %s, not the writer of %s: there is nothing to fail back (the estate runs on the primary "
+                "region)" % (secondary.get("cluster_id"), secondary.get("role"), name))
+    if primary.get("role") != SECONDARY or primary.get("synchronization_status") != CONNECTED or primary.get("status") != "available":
+        return ("the primary cluster %s is %s (status %s, synchronization %s), not an available, connected secondary of %s: wait until it "
+                "has rejoined the global database and caught up (it does by itself once its region answers), then run the failback "
+                "again" % (primary.get("cluster_id"), primary.get("role"), primary.get("status"),
+                           primary.get("synchronization_status") or "not reported", name))
+    return None
+
+
+RPO_FAILBACK = ("a planned switchover (SwitchoverGlobalCluster): the primary cluster takes the writes only once it has every commit "
+                "of the DR cluster, after the writes stopped on DR (0 lost)")

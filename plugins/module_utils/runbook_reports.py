@@ -410,7 +410,7 @@ def failback_measures(facts):
     out = {"writes_stopped_at": state.get("writes_stopped_at") or ((stop.get("cloudops_step") or {}).get("started_at")),
            "smoke_passed_at": serving.get("smoke_passed_at") or state.get("smoke_passed_at"),
            "dns_insync_at": serving.get("dns_insync_at") or state.get("dns_insync_at"),
-           "promoted_at": switch.get("promoted_at") or state.get("promoted_at"),
+           "promoted_at": switch.get("promoted_at") or switch.get("finished_at") or state.get("promoted_at"),
            "rpo": state.get("rpo")}
     if "rpo_rows" in switch:
         out["rpo"] = {"rows": switch.get("rpo_rows"), "marker_seq": switch.get("marker_seq"), "marker_written_at": switch.get("marker_written_at"),
@@ -474,12 +474,21 @@ def _failback_report(f):
     rpo = m.get("rpo") or {}
     rpo_rows = rpo.get("rows")
     rpo_seconds = 0.0 if rpo_rows == 0 else None
+    # An Aurora global database: SwitchoverGlobalCluster lets the target write only once it has every commit.
+    switched = plan.get("aurora") and (m["promoted_at"] or state.get("phase") in ("served", "done"))
+    if switched and rpo_rows is None:
+        rpo_seconds = 0.0
     outcome = FAILED if error else (WOULD_FAIL_BACK_OUTCOME if check_mode else FAILED_BACK_OUTCOME)
     if error:
         next_steps = ["Fix the cause and run the same command again: the failback resumes from its last milestone (%s) and "
                       "never rebuilds a replica it already promoted." % (state.get("phase") or "started")]
     elif check_mode:
         next_steps = ["Check mode: nothing changed; the steps say what a run would do."]
+    elif plan.get("aurora"):
+        next_steps = ["Production runs in %s again (cluster %s writes); DR is warm standby, its cluster %s the global database's "
+                      "secondary. A failover or a drill may run again." % ((plan.get("primary") or {}).get("region"),
+                                                                           plan["aurora"]["primary"]["cluster_id"],
+                                                                           plan["aurora"]["secondary"]["cluster_id"])]
     else:
         next_steps = ["Production runs in %s again; DR is warm standby with a fresh replica of %s. A failover or a drill may run again."
                       % ((plan.get("primary") or {}).get("region"), (plan.get("primary") or {}).get("instance_id"))]
@@ -491,7 +500,8 @@ def _failback_report(f):
         "serving_at": served, "promoted_at": m["promoted_at"],
         "rto": {"definition": RTO_FAILBACK, "seconds": rto, "budget_seconds": budgets["rto_seconds"],
                 "within_budget": within_budget(rto, budgets["rto_seconds"])},
-        "rpo": {"definition": RPO_FAILBACK, "rows": rpo_rows, "seconds": rpo_seconds, "basis": "marker_read_back" if rpo_rows == 0 else None,
+        "rpo": {"definition": aurora.RPO_FAILBACK if plan.get("aurora") else RPO_FAILBACK, "rows": rpo_rows, "seconds": rpo_seconds,
+                "basis": "marker_read_back" if rpo_rows == 0 else ("global_switchover" if switched else None),
                 "marker_seq": rpo.get("marker_seq"), "marker_written_at": rpo.get("marker_written_at"),
                 "replica_wait_seconds": rpo.get("wait_seconds"), "budget_seconds": budgets["rpo_seconds"],
                 "within_budget": within_budget(rpo_seconds, budgets["rpo_seconds"]), "missing_seqs": []},
