@@ -112,3 +112,13 @@ def test_the_switch_back_summary_names_the_clusters():
     assert aurora.switch_summary({"mode": "switchover", "writer_before": DR_ARN, "writer_after": PRIMARY_ARN, "changed": True,
                                   "duration_seconds": 2.0}) == {"mode": "switchover", "writer_before": "shop-aurora-dr",
                                                                 "writer_after": "shop-aurora", "changed": True, "duration_seconds": 2.0}
+
+
+def test_runbooks_with_a_dr_database_refuse_a_shape_they_do_not_serve():
+    from ansible_collections.cloudops.runbooks.plugins.module_utils import runbook_request
+    restore = {"primary": {"region": "us-east-1", "instance_id": "shop-db"}, "dr_restore": {"region": "us-west-2", "instance_id": "shop-db-dr"}}
+    found = runbook_request.shape_problems("failback", {"cloudops_rds": restore})
+    assert found and found[0].startswith("cloudops_rds declares an RDS instance restored in DR") and "the failback runbook serves" in found[0]
+    assert runbook_request.shape_problems("failover_drill", {"cloudops_rds": RDS}) == []
+    assert runbook_request.shape_problems("status", {"cloudops_rds": restore}) == []
+    assert runbook_request.shape_problems("failover", {"cloudops_rds": {"primary": {"instance_id": "x"}}}) == []  # one region: no_dr_problems
