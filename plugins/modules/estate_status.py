@@ -635,8 +635,8 @@ def rds_problems(rds_spec):
         missing.insert(0, "rds.global_cluster_id")
     if not missing:
         return []
-    return ["%s %s required for %s (cloudops_rds)" % (", ".join(missing), "is" if len(missing) == 1 else "are",
-                                                     db_shape.DESCRIPTIONS[db_shape.shape(rds_spec)])]
+    verb = "is" if len(missing) == 1 else "are"
+    return ["%s %s required for %s (cloudops_rds)" % (", ".join(missing), verb, db_shape.DESCRIPTIONS[db_shape.shape(rds_spec)])]
 
 
 def main():

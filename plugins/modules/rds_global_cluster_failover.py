@@ -23,7 +23,7 @@ description:
     loses nothing, so the gate only reports the lag there.
 notes:
   - moto alone answers Aurora global database switchover and failover with HTTP 500; the project's sandbox adds them
-    (with data: C(sandbox/rdsdata/aurora.py)). The module is tested with botocore's Stubber
+    (with data, C(sandbox/rdsdata/aurora.py)). The module is tested with botocore's Stubber
     (C(tests/unit/plugins/modules/test_rds_global_cluster_failover.py)) and on the sandbox by the Aurora runbooks
     (C(tests/integration/test_aurora_runbooks.py)).
   - For an in-region Aurora failover use M(cloudops.runbooks.rds_cluster_failover); for an RDS read replica,
