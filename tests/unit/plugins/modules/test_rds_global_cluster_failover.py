@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """rds_global_cluster_failover against botocore's Stubber: the calls, their parameters, the wait and the RPO lag gate
 checked against recorded answers. On the sandbox (sandbox/rdsdata/aurora.py) the module runs in the Aurora runbooks
-(tests/integration/test_aurora_runbooks.py: the drill's switchover and way back, the unplanned failover)."""rds_global_cluster_failover against botocore's Stubber: moto (the sandbox) answers Aurora global switchover and
-failover with HTTP 500, so the calls, their parameters and the wait are checked here against recorded answers."""
+(tests/integration/test_aurora_runbooks.py: the drill's switchover and way back, the unplanned failover)."""
 
 from __future__ import annotations
 
