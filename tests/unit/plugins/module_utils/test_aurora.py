@@ -122,3 +122,12 @@ def test_runbooks_with_a_dr_database_refuse_a_shape_they_do_not_serve():
     assert runbook_request.shape_problems("failover_drill", {"cloudops_rds": RDS}) == []
     assert runbook_request.shape_problems("status", {"cloudops_rds": restore}) == []
     assert runbook_request.shape_problems("failover", {"cloudops_rds": {"primary": {"instance_id": "x"}}}) == []  # one region: no_dr_problems
+
+
+def test_estate_status_names_the_identifiers_a_shape_needs():
+    from ansible_collections.cloudops.runbooks.plugins.modules import estate_status
+    assert estate_status.rds_problems(RDS) == []
+    found = estate_status.rds_problems(dict(RDS, global_cluster_id=None, secondary={"region": "us-west-2", "cluster_id": None}))
+    assert found == ["rds.global_cluster_id, rds.secondary.cluster_id are required for an Aurora PostgreSQL global database (cloudops_rds)"]
+    assert estate_status.rds_problems({"primary": {"region": "us-east-1", "instance_id": None}}) == [
+        "rds.primary.instance_id is required for an RDS instance with no DR database (cloudops_rds)"]
