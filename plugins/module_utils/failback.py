@@ -264,6 +264,7 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
     }
     out["dns"]["primary_set_identifier"] = failback.get("primary_set_identifier") or "primary"
     out.update(step_args(out))
+    out["aurora"] = None  # the replica shape; an Aurora global database's below
     if base["aurora"]:
         out.update(aurora_plan(base["aurora"], out))
     return out

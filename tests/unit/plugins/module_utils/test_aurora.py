@@ -131,3 +131,15 @@ def test_estate_status_names_the_identifiers_a_shape_needs():
     assert found == ["rds.global_cluster_id, rds.secondary.cluster_id are required for an Aurora PostgreSQL global database (cloudops_rds)"]
     assert estate_status.rds_problems({"primary": {"region": "us-east-1", "instance_id": None}}) == [
         "rds.primary.instance_id is required for an RDS instance with no DR database (cloudops_rds)"]
+
+
+def test_a_failback_plan_says_its_shape():
+    from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
+    replica = {"primary": {"region": "us-east-1", "instance_id": "shop-db"}, "replica": {"region": "us-west-2", "instance_id": "shop-db-dr"}}
+    budgets = {"rpo_seconds": 60, "rto_seconds": 900}
+    plain = failback.plan("sandbox", {}, {}, {}, replica, {}, {}, budgets, {}, "run-1")
+    assert plain["aurora"] is None and "replica" in plain["run"] and "aurora_switchover_args" not in plain
+    aurora_rds = dict(RDS, primary=dict(RDS["primary"], instance_ids=["shop-aurora-1"]), secondary=dict(RDS["secondary"], instance_ids=["shop-aurora-dr-1"]))
+    found = failback.plan("sandbox", {}, {}, {}, aurora_rds, {}, {}, budgets, {}, "run-1")
+    assert found["aurora"]["global_cluster_id"] == "shop-global" and not set(found["run"]) & {"replica", "catchup", "dr_replica"}
+    assert found["aurora_switchover_args"]["target_cluster_arn"] == "shop-aurora" and found["aurora_switchover_args"]["mode"] == "switchover"
