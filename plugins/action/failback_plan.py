@@ -13,6 +13,8 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import record_plan_step
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
@@ -51,6 +53,10 @@ class ActionModule(ActionBase):
         refusal = failback.unreachable_refusal((eks.get("primary") or {}).get("region"), status)
         failback_settings = var("cloudops_failback", {}) or {}
         problems = failback.plan_problems(settings, failback_settings, record)
+        rds_vars = var("cloudops_rds", {}) or {}
+        if not refusal and not progress.get("resumed") and db_shape.shape(rds_vars) == db_shape.AURORA_GLOBAL:
+            why = aurora.failback_refusal((status.get("status_report") or {}).get("rds"), rds_vars)
+            problems = problems + (["%s." % why] if why else [])
         if refusal or problems:
             result.update(failed=True, changed=False,
                           msg=refusal or "Failback refused, nothing changed. %s" % " ".join(problems))

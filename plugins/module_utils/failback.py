@@ -264,7 +264,25 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
     }
     out["dns"]["primary_set_identifier"] = failback.get("primary_set_identifier") or "primary"
     out.update(step_args(out))
+    out["aurora"] = None  # the replica shape; an Aurora global database's below
+    if base["aurora"]:
+        out.update(aurora_plan(base["aurora"], out))
     return out
+
+
+# An Aurora global database keeps its old primary cluster as a secondary: nothing is rebuilt on either side, and the
+# planned switchover (SwitchoverGlobalCluster) catches the primary cluster up itself before it writes.
+AURORA_SKIPPED = ("replica", "catchup", "dr_replica")
+
+
+def aurora_plan(global_database, p):
+    """The Aurora part of a failback plan: `aurora` (failover_plan's), the steps without the rebuilds, and the
+    switchover's arguments (rds_global_cluster_failover to the primary cluster, its endpoint returned for the Secret)."""
+    primary = global_database["primary"]
+    return {"aurora": global_database, "run": [step for step in p["run"] if step not in AURORA_SKIPPED],
+            "aurora_switchover_args": {"global_cluster_id": global_database["global_cluster_id"], "target_cluster_arn": primary["cluster_id"],
+                                       "target_region": primary["region"], "region": primary["region"], "mode": "switchover",
+                                       "wait_timeout": p["promote"]["wait_timeout"], "endpoint": True}}
 
 
 def _omit_none(values):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
 from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
@@ -49,9 +51,12 @@ def plan_problems(operation, settings, eks, rds, alb):
     out = []
     if not _dict(eks.get("dr")).get("cluster_name"):
         out.append("cloudops_eks.dr needs region, cluster_name and nodegroup_name.")
-    for side in ("primary", "replica"):
-        if not _dict(rds.get(side)).get("instance_id"):
-            out.append("cloudops_rds.%s needs region and instance_id." % side)
+    if db_shape.shape(rds) == db_shape.AURORA_GLOBAL:
+        out.extend(aurora_plan_problems(rds))
+    else:
+        for side in ("primary", "replica"):
+            if not _dict(rds.get(side)).get("instance_id"):
+                out.append("cloudops_rds.%s needs region and instance_id." % side)
     scale = _dict(settings.get("dr_scale"))
     ng = _dict(scale.get("nodegroup"))
     if all(k in ng for k in ("min_size", "desired_size", "max_size")):
@@ -78,6 +83,34 @@ def plan_problems(operation, settings, eks, rds, alb):
     return out
 
 
+def aurora_plan_problems(rds):
+    """What an Aurora global database's cloudops_rds lacks for a failover or drill (each naming the variable)."""
+    out = [] if rds.get("global_cluster_id") else ["cloudops_rds.global_cluster_id names the Aurora global database."]
+    for side in aurora.SIDES:
+        spec = _dict(rds.get(side))
+        if not (spec.get("region") and spec.get("cluster_id") and _list(spec.get("instance_ids"))):
+            out.append("cloudops_rds.%s needs region, cluster_id and instance_ids (the markers are written and read on its first "
+                       "instance)." % side)
+    return out
+
+
+def database_plan(rds):
+    """The plan's primary and replica (the instances markers are written to and read from: each cluster's first
+    instance, its writer when it writes) and, on an Aurora global database, `aurora` (the global cluster and each
+    cluster: what the switchover and the way back name); `aurora` is None on the replica shape."""
+    if db_shape.shape(rds) != db_shape.AURORA_GLOBAL:
+        return {"primary": {"instance_id": _dict(rds.get("primary")).get("instance_id"), "region": _dict(rds.get("primary")).get("region")},
+                "replica": {"instance_id": _dict(rds.get("replica")).get("instance_id"), "region": _dict(rds.get("replica")).get("region")},
+                "aurora": None}
+
+    def side(name):
+        spec = _dict(rds.get(name))
+        return {"instance_id": (_list(spec.get("instance_ids")) or [None])[0], "region": spec.get("region"), "cluster_id": spec.get("cluster_id")}
+
+    return {"primary": side("primary"), "replica": side("secondary"),
+            "aurora": {"global_cluster_id": rds.get("global_cluster_id"), "primary": side("primary"), "secondary": side("secondary")}}
+
+
 def colour_problem(operation, alb_dr, traffic):
     """None when the DR load balancer has one active colour among its target groups; else the refusal."""
     groups = _dict(_dict(alb_dr).get("target_groups"))
@@ -89,17 +122,22 @@ def colour_problem(operation, alb_dr, traffic):
             % (what(operation), _dict(alb_dr).get("load_balancer_name"), json.dumps(traffic.get("weights")), traffic.get("active_colour")))
 
 
-def blocking_checks(operation, resuming, max_lag_override, given=None, audit=None):
-    """The readiness checks that refuse the run when they fail (given ones win). With the audit, a new run is also
-    refused by the cache and bucket checks it holds (state_store_blocking)."""
+def blocking_checks(operation, resuming, max_lag_override, given=None, audit=None, shape=db_shape.REPLICA):
+    """The readiness checks that refuse the run when they fail (given ones win). shape: db_shape.shape(cloudops_rds)
+    (an Aurora global database's checks are the secondary cluster's, module_utils/aurora.py). With the audit, a new
+    run is also refused by the cache and bucket checks it holds (state_store_blocking)."""
     if given:
         return list(given)
-    if operation == DRILL:
-        return [] if resuming else list(DRILL_BLOCKING) + state_store_blocking(False, audit)
-    if resuming:
-        return ["dr_cluster_active"]
-    return (["replica_role", "dr_cluster_active"] + ([] if max_lag_override else ["replica_lag"])
-            + state_store_blocking(max_lag_override, audit))
+    if shape == db_shape.AURORA_GLOBAL:
+        database = aurora_blocking_checks(operation, resuming, max_lag_override)
+    elif operation == DRILL:
+        database = [] if resuming else list(DRILL_BLOCKING)
+    elif resuming:
+        database = ["dr_cluster_active"]
+    else:
+        database = ["replica_role", "dr_cluster_active"] + ([] if max_lag_override else ["replica_lag"])
+    # A resumed run is past its readiness audit; a drill never accepts a late cache or bucket copy.
+    return database + ([] if resuming else state_store_blocking(max_lag_override and operation == FAILOVER, audit))
 
 
 def state_store_blocking(max_lag_override, audit):
@@ -107,6 +145,18 @@ def state_store_blocking(max_lag_override, audit):
     refuse a new run; the lag ones give way to the max lag override as replica_lag does."""
     present = set(f.get("check") for f in _list(_dict(audit).get("findings")) if isinstance(f, dict))
     return [c for c in state_stores.BLOCKING if c in present and not (max_lag_override and c in state_stores.LAG_CHECKS)]
+
+
+def aurora_blocking_checks(operation, resuming, max_lag_override):
+    """blocking_checks of an Aurora global database: the secondary cluster (present, in the global cluster, not the
+    writer, available), its RPO lag (and `connected`) unless overridden, the DR cluster (and, for a drill, backups and
+    the node group)."""
+    if operation == DRILL:
+        return [] if resuming else [aurora.GLOBAL_SECONDARY, aurora.GLOBAL_RPO_LAG, aurora.GLOBAL_BACKUPS, "dr_cluster_active",
+                                    "dr_nodegroup_active"]
+    if resuming:
+        return ["dr_cluster_active"]
+    return [aurora.GLOBAL_SECONDARY, "dr_cluster_active"] + ([] if max_lag_override else [aurora.GLOBAL_RPO_LAG])
 
 
 def readiness(audit, blocking):
@@ -140,6 +190,13 @@ def readiness_refusal(operation, readiness_part, refusal_note=""):
     elif stores_late:
         hints.append("A drill must not lose more than the RPO budget: wait for the cache and bucket replication to catch up "
                      "(check the probe's bucket and the cache's lag) and run it again.")
+    if aurora.GLOBAL_SECONDARY in failed:
+        hints.append("The DR cluster must be an available secondary cluster of the global database (after a real failover, fail back first).")
+    elif aurora.GLOBAL_RPO_LAG in failed and operation == FAILOVER:
+        hints.append("Wait for the secondary cluster to catch up (connected, AuroraGlobalDBRPOLag within the budget), or accept losing the "
+                     "writes it lacks with -e failover_max_lag_override=true (when the primary region is gone).")
+    elif aurora.GLOBAL_RPO_LAG in failed:
+        hints.append("A drill must not lose more than the RPO budget: wait for the secondary cluster to catch up and run it again.")
     parts = ["%s refused, nothing changed." % what(operation)] + ["%s: %s." % (f["check"], f.get("detail")) for f in blocked] + hints
     if refusal_note:
         parts.append(str(refusal_note).strip())
@@ -222,10 +279,12 @@ def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_overr
     markers = _dict(drill.get("markers"))
     colour = colour or ""
     nodegroup = _without_none(scale.get("nodegroup")) if scale.get("nodegroup") and eks_dr.get("nodegroup_name") else None
+    database = database_plan(rds)
     return {
         "operation": operation, "environment": environment,
-        "primary": {"instance_id": _dict(rds.get("primary")).get("instance_id"), "region": _dict(rds.get("primary")).get("region")},
-        "replica": {"instance_id": _dict(rds.get("replica")).get("instance_id"), "region": _dict(rds.get("replica")).get("region")},
+        "primary": database["primary"], "replica": database["replica"],
+        # An Aurora global database (None on the replica shape): the failover is a global switchover/failover.
+        "aurora": database["aurora"],
         "budgets": {"rpo_seconds": int(_dict(budgets).get("rpo_seconds")), "rto_seconds": int(_dict(budgets).get("rto_seconds"))},
         "max_lag_override": as_bool(max_lag_override),
         "promote": {"backup_retention_period": promote.get("backup_retention_period"),

@@ -8,6 +8,7 @@ what to fix. Plain Python over boto3-shaped describes and the decisions of repli
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
@@ -180,13 +181,36 @@ def estate_readiness(replica, dr_cluster, dns, traffic, settings):
         found = replica_findings(settings["replica_id"], instance, info.get("role"), info.get("role_evidence"),
                                  info.get("replica_lag_seconds"), budget, lookback)
         found.append(source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), replica.get("source") or None))
+    return _with_estate(found, {"replica_spec": replica_spec(instance), "dns_records": None, "dr_traffic": traffic},
+                        dr_cluster, dns, settings)
+
+
+def aurora_estate_readiness(database, dr_cluster, dns, traffic, settings):
+    """estate_readiness of an Aurora global database (db_shape.AURORA_GLOBAL): the secondary cluster exists, is in
+    the global cluster, not its writer, `connected`, its RPO lag within the budget; the primary keeps backups; then
+    the DR cluster, node group and DNS as for the replica shape. database: _aws/aurora.global_read's answer;
+    settings as estate_readiness's plus rds (cloudops_rds). observed.global_cluster: the global cluster's report
+    entry (observed.replica_spec is None: nothing to re-create on this shape)."""
+    database = database or {}
+    rds_spec = settings["rds"]
+    clusters, lags = database.get("clusters") or {}, database.get("lags") or {}
+    found = aurora.secondary_findings(rds_spec["global_cluster_id"], rds_spec["secondary"], database.get("global_cluster"),
+                                      clusters.get("secondary"), (lags.get("secondary") or (None, None))[0],
+                                      settings.get("rpo_budget_seconds"), settings.get("lag_lookback_seconds"))
+    found.append(aurora.backups_finding(rds_spec["primary"], clusters.get("primary")))
+    observed = {"replica_spec": None, "dns_records": None, "dr_traffic": traffic,
+                "global_cluster": (database.get("info") or {}).get("global_cluster")}
+    return _with_estate(found, observed, dr_cluster, dns, settings)
+
+
+def _with_estate(found, observed, dr_cluster, dns, settings):
+    """The database's findings plus the DR cluster's, node group's and DNS's, as estate_readiness returns them."""
     dr_cluster = dr_cluster or {}
     cluster = dr_cluster.get("cluster")
     found.append(cluster_finding(settings["cluster_name"], cluster))
     if settings.get("nodegroup_name"):
         groups = [g for g in dr_cluster.get("nodegroups") or [] if g.get("nodegroupName") == settings["nodegroup_name"]]
         found.append(nodegroup_finding(settings["cluster_name"], settings["nodegroup_name"], groups[0] if groups and cluster else None))
-    observed = {"replica_spec": replica_spec(instance), "dns_records": None, "dr_traffic": traffic}
     if dns is not None:
         records = list(dns.get("records") or []) + list(dns.get("weighted_records") or []) + list(dns.get("other_records") or [])
         observed["dns_records"] = dns_records_of(records)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failback
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
@@ -125,7 +126,7 @@ def _drill_report(f):
     compared = f.get("status_diff") is not None
     differences = list(f.get("status_diff") or [])
     outcome = drill_outcome(check_mode, resumed, error, failback_error, differences, rto, rto_ok, rpo_ok)
-    return {
+    report = {
         "kind": "drill", "environment": f["environment"], "run_id": f["run_id"], "check_mode": check_mode, "resumed": resumed,
         "outcome": outcome, "error": error, "failback_error": failback_error,
         "started_at": state.get("started_at") or f["run_started_at"], "run_started_at": f["run_started_at"], "finished_at": now_iso(),
@@ -146,6 +147,9 @@ def _drill_report(f):
                      "markers_purged": f.get("markers_purged") if f.get("markers_purged") is not None else state.get("markers_purged")},
         "next_steps": drill_next_steps(outcome, check_mode, f["run_id"]),
     }
+    if aurora.switch_summary(f.get("switch_back")):  # an Aurora global database: the switchover back to the primary cluster
+        report["failback"]["global_switch_back"] = aurora.switch_summary(f.get("switch_back"))
+    return report
 
 
 def drill_fallback(f, report_error):
@@ -190,6 +194,8 @@ def _failover_report(f):
     lag = promotion.get("lag_at_promotion_seconds") if promotion else None
     if error:
         next_steps = ["Fix the cause, then run the same command again: done steps are skipped and the RTO clock keeps this run's cut."]
+    elif not check_mode and f.get("aurora"):
+        next_steps = [aurora.failover_next_step(f["dr_region"], f["aurora"])]
     elif not check_mode:
         next_steps = ["Production runs on %s. Before failing back, rebuild a read replica of %s in the old primary region; the DNS records "
                       "before the failover are in the report (dns_before)." % (f["dr_region"], f["replica_instance_id"])]
@@ -202,7 +208,7 @@ def _failover_report(f):
         "cut_at": f.get("cut_at"), "smoke_passed_at": smoke, "serving_at": served,
         "rto": {"definition": RTO_FAILOVER, "seconds": rto, "budget_seconds": budgets["rto_seconds"],
                 "within_budget": within_budget(rto, budgets["rto_seconds"]), "since_outage_seconds": since_outage},
-        "rpo": {"definition": RPO_FAILOVER, "estimated_seconds": lag, "budget_seconds": budgets["rpo_seconds"],
+        "rpo": {"definition": aurora.RPO_FAILOVER if f.get("aurora") else RPO_FAILOVER, "estimated_seconds": lag, "budget_seconds": budgets["rpo_seconds"],
                 "within_budget": within_budget(lag, budgets["rpo_seconds"]), "lag_gate": promotion.get("lag_gate") if promotion else None},
         "readiness": f.get("readiness"), "steps": report_steps(f.get("steps")), "changes": list(f.get("changes") or []),
         "promoted_instance": f.get("promoted_instance"), "dns_before": f.get("dns_before"), "next_steps": next_steps,
@@ -342,7 +348,9 @@ def failover_changes(f):
     would = "would: " if f.get("check_mode") else ""
     out = []
     promote = f.get("promote_result") or {}
-    if promote.get("changed"):
+    if promote.get("changed") and promote.get("writer_after"):  # an Aurora global database (rds_global_cluster_failover)
+        out.append("%s%s" % (would, aurora.switch_change(promote)))
+    elif promote.get("changed"):
         out.append("%sRDS %s promoted: no longer a read replica of %s, writable" % (would, (promote.get("instance") or {}).get("id"), promote.get("source")))
     nodegroup = f.get("nodegroup_result") or {}
     if nodegroup.get("changed"):
@@ -402,7 +410,7 @@ def failback_measures(facts):
     out = {"writes_stopped_at": state.get("writes_stopped_at") or ((stop.get("cloudops_step") or {}).get("started_at")),
            "smoke_passed_at": serving.get("smoke_passed_at") or state.get("smoke_passed_at"),
            "dns_insync_at": serving.get("dns_insync_at") or state.get("dns_insync_at"),
-           "promoted_at": switch.get("promoted_at") or state.get("promoted_at"),
+           "promoted_at": switch.get("promoted_at") or switch.get("finished_at") or state.get("promoted_at"),
            "rpo": state.get("rpo")}
     if "rpo_rows" in switch:
         out["rpo"] = {"rows": switch.get("rpo_rows"), "marker_seq": switch.get("marker_seq"), "marker_written_at": switch.get("marker_written_at"),
@@ -466,12 +474,21 @@ def _failback_report(f):
     rpo = m.get("rpo") or {}
     rpo_rows = rpo.get("rows")
     rpo_seconds = 0.0 if rpo_rows == 0 else None
+    # An Aurora global database: SwitchoverGlobalCluster lets the target write only once it has every commit.
+    switched = plan.get("aurora") and (m["promoted_at"] or state.get("phase") in ("served", "done"))
+    if switched and rpo_rows is None:
+        rpo_seconds = 0.0
     outcome = FAILED if error else (WOULD_FAIL_BACK_OUTCOME if check_mode else FAILED_BACK_OUTCOME)
     if error:
         next_steps = ["Fix the cause and run the same command again: the failback resumes from its last milestone (%s) and "
                       "never rebuilds a replica it already promoted." % (state.get("phase") or "started")]
     elif check_mode:
         next_steps = ["Check mode: nothing changed; the steps say what a run would do."]
+    elif plan.get("aurora"):
+        next_steps = ["Production runs in %s again (cluster %s writes); DR is warm standby, its cluster %s the global database's "
+                      "secondary. A failover or a drill may run again." % ((plan.get("primary") or {}).get("region"),
+                                                                           plan["aurora"]["primary"]["cluster_id"],
+                                                                           plan["aurora"]["secondary"]["cluster_id"])]
     else:
         next_steps = ["Production runs in %s again; DR is warm standby with a fresh replica of %s. A failover or a drill may run again."
                       % ((plan.get("primary") or {}).get("region"), (plan.get("primary") or {}).get("instance_id"))]
@@ -483,7 +500,8 @@ def _failback_report(f):
         "serving_at": served, "promoted_at": m["promoted_at"],
         "rto": {"definition": RTO_FAILBACK, "seconds": rto, "budget_seconds": budgets["rto_seconds"],
                 "within_budget": within_budget(rto, budgets["rto_seconds"])},
-        "rpo": {"definition": RPO_FAILBACK, "rows": rpo_rows, "seconds": rpo_seconds, "basis": "marker_read_back" if rpo_rows == 0 else None,
+        "rpo": {"definition": aurora.RPO_FAILBACK if plan.get("aurora") else RPO_FAILBACK, "rows": rpo_rows, "seconds": rpo_seconds,
+                "basis": "marker_read_back" if rpo_rows == 0 else ("global_switchover" if switched else None),
                 "marker_seq": rpo.get("marker_seq"), "marker_written_at": rpo.get("marker_written_at"),
                 "replica_wait_seconds": rpo.get("wait_seconds"), "budget_seconds": budgets["rpo_seconds"],
                 "within_budget": within_budget(rpo_seconds, budgets["rpo_seconds"]), "missing_seqs": []},

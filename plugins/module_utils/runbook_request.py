@@ -21,7 +21,7 @@ import math
 import os
 import re
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks, failback, failover_plan
+from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks, db_shape, failback, failover_plan
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status as estate_shape
 
 RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "failback", "backup", "backup_restore", "release_lock")
@@ -728,7 +728,7 @@ def problems(runbook, values, now=None, cwd="."):
     if runbook not in _CHECKS:
         raise ValueError("unknown runbook %r: one of %s" % (runbook, ", ".join(RUNBOOKS)))
     now = now or datetime.datetime.now(UTC)
-    out = _common(runbook, values, cwd) + (no_dr_problems(runbook, values) or _CHECKS[runbook](values, now))
+    out = _common(runbook, values, cwd) + (no_dr_problems(runbook, values) or shape_problems(runbook, values) or _CHECKS[runbook](values, now))
     seen, unique = set(), []
     for problem in out:
         if problem not in seen:
@@ -757,6 +757,26 @@ def no_dr_problems(runbook, values):
     if "cloudops_failover" not in values:
         gaps.append("cloudops_failover (its dns: the Route 53 failover pair)")
     return [estate_shape.no_dr_message(gaps, TITLES[runbook])]
+
+
+# The database shapes (module_utils/db_shape.py) each runbook with a DR database serves; a runbook refuses another shape
+# before any call (a one-region estate, db_shape.SINGLE, is refused by no_dr_problems first).
+SHAPES_SERVED = {
+    "failover": (db_shape.REPLICA, db_shape.AURORA_GLOBAL),
+    "failover_drill": (db_shape.REPLICA, db_shape.AURORA_GLOBAL),
+    "failback": (db_shape.REPLICA, db_shape.AURORA_GLOBAL),
+}
+
+
+def shape_problems(runbook, values):
+    """[the refusal] of a runbook of SHAPES_SERVED on a database shape it does not serve, else []."""
+    if runbook not in SHAPES_SERVED or "cloudops_rds" not in values:
+        return []
+    rds = values.get("cloudops_rds")
+    if db_shape.shape(rds) == db_shape.SINGLE:
+        return []
+    found = db_shape.unsupported(TITLES[runbook].lower(), rds, SHAPES_SERVED[runbook])
+    return [found] if found else []
 
 
 def refusal(runbook, found):

@@ -9,6 +9,8 @@ expose them to playbooks, and the drill compares the report before and after wit
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
@@ -19,11 +21,18 @@ RDS_SIDES = ("primary", "replica")
 NO_DR_DOC = "docs/one-region.md"
 
 
+def rds_dr_key(rds):
+    """The key of cloudops_rds that names the DR database: `secondary` (the secondary cluster) on an Aurora global
+    database, `replica` (the read replica) otherwise."""
+    return "secondary" if db_shape.shape(rds) == db_shape.AURORA_GLOBAL else "replica"
+
+
 def estate_sides(eks, rds=None, alb=None):
     """The sides an estate declares: {"sides": ("primary", "dr") or ("primary",), "rds_sides": ("primary", "replica")
-    or ("primary",)}. A one-region estate gives no `dr` in eks/alb and no `replica` in rds (None or absent)."""
+    or ("primary",)}. A one-region estate gives no `dr` in eks/alb and no `replica` in rds (None or absent). On an
+    Aurora global database the DR database is `secondary`: rds_sides ("primary", "secondary")."""
     sides = tuple(side for side in SIDES if (eks or {}).get(side) or (alb or {}).get(side))
-    rds_sides = tuple(side for side in RDS_SIDES if (rds or {}).get(side))
+    rds_sides = tuple(side for side in ("primary", rds_dr_key(rds)) if (rds or {}).get(side))
     return {"sides": sides or ("primary",), "rds_sides": rds_sides or ("primary",)}
 
 
@@ -33,8 +42,9 @@ def dr_gaps(regions=None, eks=None, rds=None, alb=None, failover=None, check_fai
     balancer (cloudops_alb.dr) and, with check_failover, the failover settings (cloudops_failover, whose `dns` names the
     Route 53 failover pair). An argument given as None is not judged (the runbook does not read it)."""
     gaps = []
+    rds_key = rds_dr_key(rds)
     for name, value, key in (("cloudops_regions.dr", regions, "dr"), ("cloudops_eks.dr", eks, "dr"),
-                             ("cloudops_rds.replica", rds, "replica"), ("cloudops_alb.dr", alb, "dr")):
+                             ("cloudops_rds." + rds_key, rds, rds_key), ("cloudops_alb.dr", alb, "dr")):
         if value is not None and not (isinstance(value, dict) and value.get(key)):
             gaps.append(name)
     if check_failover and not isinstance(failover, dict):
@@ -54,8 +64,9 @@ def half_dr_problems(regions, eks, rds, alb):
     round. [] for a full two-region estate and for a one-region estate (none of them). An argument given as None is
     not judged (the caller does not read it)."""
     has = {}
+    rds_key = rds_dr_key(rds)
     for name, value, key in (("cloudops_regions.dr", regions, "dr"), ("cloudops_eks.dr", eks, "dr"),
-                             ("cloudops_rds.replica", rds, "replica"), ("cloudops_alb.dr", alb, "dr")):
+                             ("cloudops_rds." + rds_key, rds, rds_key), ("cloudops_alb.dr", alb, "dr")):
         if value is not None:
             has[name] = bool(isinstance(value, dict) and value.get(key))
     if all(has.values()) or not any(has.values()):
@@ -120,6 +131,29 @@ def _rds_rows(rds):
     return rows
 
 
+def _aurora_rows(rds):
+    rows = []
+    for side in aurora.SIDES:
+        db = (rds or {}).get(side)
+        if not db:
+            continue
+        writer = next((item["instance_id"] for item in db.get("instances") or [] if item.get("writer")), None)
+        rows.append([side, db.get("cluster_id"), db.get("region"), db.get("role"), db.get("status"), db.get("synchronization_status"),
+                     len(db.get("instances") or []), writer, db.get("backup_retention_period"), db.get("replica_lag_seconds"),
+                     db.get("replication_lag_seconds"), db.get("rpo_budget_seconds"), db.get("lag_verdict")])
+    return rows
+
+
+def _aurora_title(rds):
+    found = (rds or {}).get("global_cluster") or {}
+    if not found.get("exists"):
+        return "RDS  Aurora global database %s: not found" % _text(found.get("global_cluster_id"))
+    state = found.get("failover_state")
+    return "RDS  Aurora global database %s (%s), writer %s%s" % (
+        found.get("global_cluster_id"), _text(found.get("status")), _text(found.get("writer")),
+        ", %s from %s to %s" % (state.get("status"), state.get("from_cluster_id"), state.get("to_cluster_id")) if state else "")
+
+
 def _alb_rows(alb):
     rows = []
     for side in SIDES:
@@ -171,8 +205,13 @@ def status_table(report):
         lines.append("PRODUCTION on %s%s" % ("DR" if production.get("side") == "dr" else "the primary region",
                                              ": " + production["note"] if production.get("note") else ""))
     lines += _section("EKS", ["SIDE", "CLUSTER", "STATUS", "VERSION", "NODEGROUP", "NG_STATUS", "MIN", "DESIRED", "MAX"], _eks_rows(report.get("eks")))
-    lines += _section("RDS", ["SIDE", "INSTANCE", "REGION", "ROLE", "STATUS", "ENGINE", "MULTI_AZ", "BACKUP_DAYS", "LAG_S", "RPO_S", "LAG_VERDICT"],
-                      _rds_rows(report.get("rds")))
+    if "global_cluster" in (report.get("rds") or {}):
+        lines += _section(_aurora_title(report["rds"]), ["SIDE", "CLUSTER", "REGION", "ROLE", "STATUS", "SYNC", "INSTANCES", "WRITER_INSTANCE",
+                                                         "BACKUP_DAYS", "RPO_LAG_S", "REPL_LAG_S", "RPO_S", "LAG_VERDICT"],
+                          _aurora_rows(report["rds"]))
+    else:
+        lines += _section("RDS", ["SIDE", "INSTANCE", "REGION", "ROLE", "STATUS", "ENGINE", "MULTI_AZ", "BACKUP_DAYS", "LAG_S", "RPO_S",
+                                  "LAG_VERDICT"], _rds_rows(report.get("rds")))
     lines += _section("ALB", ["SIDE", "LOAD_BALANCER", "PORT", "ACTIVE", "TARGET_GROUP", "COLOUR", "WEIGHT", "HEALTHY"], _alb_rows(report.get("alb")))
     lines += _section(dns_title, ["ROLE", "SET", "VALUE", "TTL", "HEALTH_CHECK", "HEALTHY"], _dns_rows(dns))
     lines += _section("Helm", ["SIDE", "RELEASE", "COLOUR", "NAMESPACE", "REVISION", "STATUS", "CHART", "APP_VERSION"], _helm_rows(report.get("helm")))
@@ -250,7 +289,9 @@ def build_report(reads, config):
     report = {
         "environment": config.get("environment"),
         "eks": dict((side, _eks(result)) for side, result in (reads.get("eks") or {}).items()),
-        "rds": dict((side, _rds(result)) for side, result in (reads.get("rds") or {}).items()),
+        # An Aurora global database's read is the report's rds part already (_aws/aurora.py global_read).
+        "rds": (dict(reads["rds"]) if "global_cluster" in (reads.get("rds") or {}) else
+                dict((side, _rds(result)) for side, result in (reads.get("rds") or {}).items())),
         "alb": dict((side, _alb(result, alb_config[side].get("load_balancer_name"), alb_config[side].get("listener_port")))
                     for side, result in (reads.get("alb") or {}).items()),
         "dns": _dns(reads.get("dns") or {}, (config.get("dns") or {}).get("record_name")) if reads.get("dns") else {},
@@ -294,9 +335,11 @@ def step_summary(report, read_seconds=None):
     eks = list((report.get("eks") or {}).values())
     releases = [release for side in (report.get("helm") or {}).values() for release in side.get("releases") or []]
     groups = [group for lb in (report.get("alb") or {}).values() for group in (lb.get("target_groups") or {}).values()]
-    replica = (report.get("rds") or {}).get("replica") or {}
+    rds = report.get("rds") or {}
+    is_aurora = "global_cluster" in rds
+    replica = aurora.secondary_of(rds) if is_aurora else rds.get("replica") or {}
     eks_sides = report.get("eks") or {}
-    one_region = "primary" in eks_sides and "dr" not in eks_sides and "replica" not in (report.get("rds") or {})
+    one_region = "primary" in eks_sides and "dr" not in eks_sides and "replica" not in rds and not is_aurora
     dns = report.get("dns") or {}
     measures = {
         "clusters": len(eks), "clusters_active": _count(eks, lambda cluster: cluster.get("status") == "ACTIVE"),
@@ -309,12 +352,16 @@ def step_summary(report, read_seconds=None):
     parts = [
         "DNS serving %s" % (dns.get("serving") or "-") + (" (simple record)" if dns.get("simple_records") else ""),
         "one region, no DR replica" if one_region else
+        "global database %s writer %s, secondary %s RPO lag %s (%s)" % (
+            rds["global_cluster"].get("global_cluster_id"), rds["global_cluster"].get("writer") or "-", replica.get("cluster_id") or "-",
+            "-" if lag is None else "%s s" % lag, replica.get("lag_verdict") or "-") if is_aurora else
         "replica %s lag %s (%s)" % (replica.get("instance_id") or "-", "-" if lag is None else "%s s" % lag, replica.get("lag_verdict") or "-"),
         "ALB " + ", ".join("%s %s" % (side, lb.get("active_colour")) for side, lb in (report.get("alb") or {}).items()),
         "EKS %s/%s active" % (measures["clusters_active"], measures["clusters"]),
         "Helm %s/%s deployed" % (measures["releases_deployed"], measures["releases"]),
     ]
-    gates = [gate for db in (report.get("rds") or {}).values() for gate in replication.replication_step_summary(db)["gates"]]
+    gates = (aurora.status_step_gates(rds) if is_aurora else
+             [gate for db in rds.values() for gate in replication.replication_step_summary(db)["gates"]])
     return steps.summary("%s: %s" % (report.get("environment") or "-", "; ".join(parts)),
                          dict((key, value) for key, value in measures.items() if value is not None), gates)
 

@@ -30,7 +30,7 @@ description:
     module returns (also in check mode, where it runs the same). It is written only when the other two checks passed.
   - Each state-store finding names its resource (the DR replication group, the source bucket) in C(resource) and in
     its detail. The sections are read side by side, so the probe's wait overlaps the other reads.
-  - Only the sections given (O(replica), O(eks), O(dns), O(cache), O(buckets)) are checked.
+  - Only the sections given (O(replica) or O(global_database), O(eks), O(dns), O(cache), O(buckets)) are checked.
   - The task never fails because of a finding unless O(fail_on_findings=true).
 options:
   replica:
@@ -44,8 +44,33 @@ options:
       region:
         description: Region of the replica; default the module's.
         type: str
+  global_database:
+    description:
+      - An Aurora global database instead of a read replica (the inventory's C(cloudops_rds) when its C(engine) is
+        V(aurora-postgresql)). Checks C(global_secondary) (the secondary cluster exists, is a member of the global
+        cluster, not its writer, and C(available)), C(global_rpo_lag) (its latest C(AuroraGlobalDBRPOLag) within
+        O(rpo_budget_seconds) and its synchronization status C(connected)) and C(global_backups) (the primary cluster
+        keeps automated backups; a primary region that cannot be read fails only this check).
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      engine: {description: The engine (V(aurora-postgresql))., type: str}
+      global_cluster_id: {description: Identifier of the global database., type: str, required: true}
+      primary:
+        description: The primary cluster (the writer when the estate is calm).
+        type: dict
+        required: true
+        suboptions: &cluster
+          region: {description: Its region., type: str, required: true}
+          cluster_id: {description: Its DB cluster identifier., type: str, required: true}
+          instance_ids: {description: Its DB instances (not read here)., type: list, elements: str}
+      secondary:
+        description: The secondary cluster in DR.
+        type: dict
+        required: true
+        suboptions: *cluster
   rpo_budget_seconds:
-    description: Replica lag, in seconds, the recovery point objective allows. Needed with O(replica).
+    description: Replica lag, in seconds, the recovery point objective allows. Needed with O(replica) or O(global_database).
     type: int
   rto_budget_seconds:
     description: Recovery time objective, in seconds, the DNS failover time is compared with. Needed with O(dns).
@@ -238,9 +263,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
+from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
 from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import aurora as aurora_io
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache
@@ -271,6 +298,17 @@ def replica_checks(module, spec, observed):
                                        params["lag_lookback_seconds"])
     observed["replica_spec"] = readiness.replica_spec(instance)
     return found + [readiness.source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), source or None)]
+
+
+def global_database_checks(module, spec, observed):
+    """The Aurora global database's findings: the secondary cluster, its RPO lag, the primary's backups."""
+    params = module.params
+    read = aurora_io.global_read(module, spec, params["rpo_budget_seconds"], params["lag_lookback_seconds"], side="secondary")
+    observed["global_cluster"] = read["info"]["global_cluster"]
+    found = aurora.secondary_findings(spec["global_cluster_id"], spec["secondary"], read["global_cluster"], read["clusters"]["secondary"],
+                                      read["lags"]["secondary"][0], params["rpo_budget_seconds"], params["lag_lookback_seconds"])
+    primary = aurora_io.describe_cluster_quietly(module, spec["primary"]["region"], spec["primary"]["cluster_id"])
+    return found + [aurora.backups_finding(spec["primary"], primary)]
 
 
 def eks_checks(module, spec):
@@ -326,10 +364,19 @@ def state_store_tasks(worker, params):
     return tasks
 
 
+def cluster_spec():
+    return dict(region=dict(type="str", required=True), cluster_id=dict(type="str", required=True),
+                instance_ids=dict(type="list", elements="str"))
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             replica=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
+            global_database=dict(type="dict", options=dict(
+                engine=dict(type="str"), global_cluster_id=dict(type="str", required=True),
+                primary=dict(type="dict", required=True, options=cluster_spec()),
+                secondary=dict(type="dict", required=True, options=cluster_spec()))),
             rpo_budget_seconds=dict(type="int"),
             rto_budget_seconds=dict(type="int"),
             eks=dict(type="dict", options=dict(cluster_name=dict(type="str", required=True), nodegroup_name=dict(type="str"),
@@ -344,9 +391,10 @@ def main():
             lag_lookback_seconds=dict(type="int", default=600),
             fail_on_findings=dict(type="bool", default=False),
         ),
-        required_one_of=[["replica", "eks", "dns", "cache", "buckets"]],
-        required_by={"replica": "rpo_budget_seconds", "dns": "rto_budget_seconds", "cache": "rpo_budget_seconds",
-                     "buckets": "rpo_budget_seconds"},
+        required_one_of=[["replica", "global_database", "eks", "dns", "cache", "buckets"]],
+        mutually_exclusive=[["replica", "global_database"]],
+        required_by={"replica": "rpo_budget_seconds", "global_database": "rpo_budget_seconds", "dns": "rto_budget_seconds",
+                     "cache": "rpo_budget_seconds", "buckets": "rpo_budget_seconds"},
         supports_check_mode=True,
     )
     params = module.params
@@ -363,6 +411,8 @@ def main():
     tasks = {}  # side by side: the bucket probes' waits overlap the other reads
     if params["replica"]:
         tasks["replica"] = lambda: replica_checks(worker, params["replica"], observed)
+    if params["global_database"]:
+        tasks["global_database"] = lambda: global_database_checks(worker, params["global_database"], observed)
     if params["eks"]:
         tasks["eks"] = lambda: eks_checks(worker, params["eks"])
     if params["dns"]:

@@ -54,19 +54,35 @@ options:
         suboptions: *eks_side
   rds:
     description:
-      - RDS instances; V(primary) is the writer, V(replica) the DR read replica.
+      - The database, as the inventory's C(cloudops_rds) declares it. RDS instances - V(primary) is the writer,
+        V(replica) the DR read replica. Or an Aurora global database (O(rds.engine=aurora-postgresql)) - the global
+        cluster O(rds.global_cluster_id), its V(primary) cluster (the writer when the estate is calm) and its
+        V(secondary) cluster in DR; each cluster's role, synchronization status and (for the secondary) its
+        C(AuroraGlobalDBRPOLag) and C(AuroraGlobalDBReplicationLag) are reported.
     type: dict
     required: true
     suboptions:
+      engine:
+        description: V(aurora-postgresql) for an Aurora global database; absent (or V(postgres)) for RDS instances.
+        type: str
+      global_cluster_id:
+        description: The Aurora global database's identifier (Aurora only).
+        type: str
       primary:
-        description: The primary instance.
+        description: The primary instance (O(rds.primary.instance_id)), or cluster (O(rds.primary.cluster_id)) on Aurora.
         type: dict
         required: true
         suboptions: &rds_side
-          region: {description: AWS region of the instance., type: str, required: true}
-          instance_id: {description: DB instance identifier., type: str, required: true}
+          region: {description: AWS region of the instance or cluster., type: str, required: true}
+          instance_id: {description: DB instance identifier (RDS instances; required there)., type: str}
+          cluster_id: {description: DB cluster identifier (Aurora; required there)., type: str}
+          instance_ids: {description: "The cluster's DB instances (Aurora; informative: the cluster's members are read).", type: list, elements: str}
       replica:
         description: The DR replica (omit it for a one-region estate).
+        type: dict
+        suboptions: *rds_side
+      secondary:
+        description: The DR cluster of the Aurora global database (Aurora only).
         type: dict
         suboptions: *rds_side
   alb:
@@ -381,6 +397,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import capacity
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_state
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
@@ -392,6 +409,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 from ansible_collections.cloudops.runbooks.plugins.module_utils import timing
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import aurora as aurora_io
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
@@ -404,6 +422,8 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import conf
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.workloads import Workloads
 
 
+# The key of an Aurora global database's one read (the global cluster and its clusters) among the reads.
+AURORA = "aurora"
 # Releases of one side read side by side (helm processes mostly wait on the cluster's API).
 HELM_WORKERS = 4
 COLOUR = "{colour}"
@@ -421,13 +441,15 @@ def _dr_side(**options):
 def argument_spec():
     eks_side = dict(region=dict(type="str", required=True), cluster_name=dict(type="str", required=True),
                     nodegroup_name=dict(type="str"), kubeconfig=dict(type="path"), context=dict(type="str"))
-    rds_side = dict(region=dict(type="str", required=True), instance_id=dict(type="str", required=True))
+    rds_side = dict(region=dict(type="str", required=True), instance_id=dict(type="str"), cluster_id=dict(type="str"),
+                    instance_ids=dict(type="list", elements="str"))
     alb_side = dict(region=dict(type="str", required=True), load_balancer_name=dict(type="str", required=True),
                     listener_port=dict(type="int", required=True), target_groups=dict(type="dict", required=True))
     return dict(
         environment=dict(type="str", required=True),
         eks=_side(primary=_side(**eks_side), dr=_dr_side(**eks_side)),
-        rds=_side(primary=_side(**rds_side), replica=_dr_side(**rds_side)),
+        rds=_side(engine=dict(type="str"), global_cluster_id=dict(type="str"), primary=_side(**rds_side), replica=_dr_side(**rds_side),
+                  secondary=_dr_side(**rds_side)),
         alb=_side(primary=_side(**alb_side), dr=_dr_side(**alb_side)),
         dns=_side(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True), private_zone=dict(type="bool")),
         helm=_side(release_namespace=dict(type="str", required=True), releases=dict(type="dict", required=True)),
@@ -598,14 +620,22 @@ def reads(worker, params, shared=None):
             autoscalers = [io.autoscaler(w) for w in wanted]
         return {"workloads": wanted, "objects": objects, "autoscalers": autoscalers}
 
+    def aurora_read():
+        found = aurora_io.global_read(worker, params["rds"], params["rpo_budget_seconds"], params["lag_lookback_seconds"])
+        shared[("rds", AURORA)] = found
+        return found["info"]
+
     declared = status.estate_sides(params["eks"], params["rds"], params["alb"])
     if "dr" not in declared["sides"]:
         traffic_read.set()  # no DR load balancer to wait for
     tasks = {}
     for side in declared["sides"]:
         tasks[("eks", side)] = eks_read(side)
-    for side in declared["rds_sides"]:
-        tasks[("rds", side)] = rds_read(side)
+    if db_shape.shape(params["rds"]) == db_shape.AURORA_GLOBAL:
+        tasks[("rds", AURORA)] = aurora_read  # the global cluster and both clusters: one report part
+    else:
+        for side in declared["rds_sides"]:
+            tasks[("rds", side)] = rds_read(side)
     for side in declared["sides"]:
         tasks[("alb", side)] = alb_read(side)
     tasks[("dns", None)] = dns_read
@@ -648,10 +678,23 @@ def dr_capacity(params, results, shared):
     return capacity.restore_read(nodegroup, read["workloads"], read["objects"], read["autoscalers"])
 
 
+def rds_problems(rds_spec):
+    """What O(rds) lacks for the shape it declares (the identifiers each shape needs), [] when nothing."""
+    sides = ("primary", "secondary") if db_shape.shape(rds_spec) == db_shape.AURORA_GLOBAL else ("primary", "replica")
+    key = "cluster_id" if sides[1] == "secondary" else "instance_id"
+    missing = ["rds.%s.%s" % (side, key) for side in sides if rds_spec.get(side) and not rds_spec[side].get(key)]
+    if sides[1] == "secondary" and not rds_spec.get("global_cluster_id"):
+        missing.insert(0, "rds.global_cluster_id")
+    if not missing:
+        return []
+    verb = "is" if len(missing) == 1 else "are"
+    return ["%s %s required for %s (cloudops_rds)" % (", ".join(missing), verb, db_shape.DESCRIPTIONS[db_shape.shape(rds_spec)])]
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    problems = status.half_dr_problems(None, params["eks"], params["rds"], params["alb"])
+    problems = rds_problems(params["rds"]) or status.half_dr_problems(None, params["eks"], params["rds"], params["alb"])
     needs_dr = [name for name in ("readiness", "capacity", "nodegroup_settled", "replica_settled") if params[name]]
     if needs_dr and not problems:
         gaps = status.dr_gaps(eks=params["eks"], rds=params["rds"], alb=params["alb"], check_failover=False)
@@ -668,12 +711,21 @@ def main():
 
     found = {"dns": results[("dns", None)], "production": results.get(("production", None))}
     for (part, side), result in results.items():
-        if side is not None and part not in ("capacity", "readiness"):
+        if side == AURORA:
+            found[part] = result
+        elif side is not None and part not in ("capacity", "readiness"):
             found.setdefault(part, {})[side] = result
     config = {"environment": params["environment"], "alb": params["alb"], "dns": params["dns"], "helm": params["helm"]}
     report = status.with_timestamp(status.build_report(found, config), datetime.datetime.now(datetime.timezone.utc))
     result = dict(changed=False, status_report=report, step_summary=status.step_summary(report, seconds))
-    if params["readiness"]:
+    if params["readiness"] and ("rds", AURORA) in shared:
+        result["readiness"] = readiness.aurora_estate_readiness(
+            shared[("rds", AURORA)], shared.get(("eks", "dr")), shared.get(("dns", None)), shared.get(("alb", "dr")),
+            {"rds": params["rds"], "cluster_name": params["eks"]["dr"]["cluster_name"],
+             "nodegroup_name": params["eks"]["dr"].get("nodegroup_name"), "record_name": params["dns"]["record_name"],
+             "rpo_budget_seconds": params["rpo_budget_seconds"], "rto_budget_seconds": params["readiness"]["rto_budget_seconds"],
+             "lag_lookback_seconds": params["lag_lookback_seconds"]})
+    elif params["readiness"]:
         result["readiness"] = readiness.estate_readiness(
             shared.get(("rds", "replica")), shared.get(("eks", "dr")), shared.get(("dns", None)), shared.get(("alb", "dr")),
             {"replica_id": params["rds"]["replica"]["instance_id"], "cluster_name": params["eks"]["dr"]["cluster_name"],

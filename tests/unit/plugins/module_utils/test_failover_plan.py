@@ -10,6 +10,7 @@ import copy
 
 import pytest
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_plan as fp
 
 EKS = {"dr": {"region": "us-west-2", "cluster_name": "shop-dr", "nodegroup_name": "shop-dr-workers", "kubeconfig": "/k/dr", "context": "dr"}}
@@ -413,3 +414,39 @@ def test_a_failover_after_a_finished_one_gets_the_note_naming_it():
                                  "test passed 2026-01-30T08:09:00Z): production runs on us-west-2.")
     del failover["smoke_passed_at"]
     assert "smoke test passed ?)" in fp.progress(fp.FAILOVER, records(failover=failover), "x", STARTED, "us-west-2", "shop")["refusal_note"]
+
+
+AURORA_RDS = {"engine": "aurora-postgresql", "global_cluster_id": "shop-global",
+              "primary": {"region": "us-east-1", "cluster_id": "shop-aurora", "instance_ids": ["shop-aurora-1", "shop-aurora-2"]},
+              "secondary": {"region": "us-west-2", "cluster_id": "shop-aurora-dr", "instance_ids": ["shop-aurora-dr-1"]}}
+
+
+def test_an_aurora_plan_names_the_global_database_and_each_cluster_first_instance():
+    found = fp.database_plan(AURORA_RDS)
+    assert found["primary"] == {"instance_id": "shop-aurora-1", "region": "us-east-1", "cluster_id": "shop-aurora"}
+    assert found["replica"] == {"instance_id": "shop-aurora-dr-1", "region": "us-west-2", "cluster_id": "shop-aurora-dr"}
+    assert found["aurora"]["global_cluster_id"] == "shop-global" and found["aurora"]["secondary"]["cluster_id"] == "shop-aurora-dr"
+    assert fp.database_plan({"primary": {"instance_id": "a", "region": "r"}, "replica": {"instance_id": "b", "region": "s"}})["aurora"] is None
+
+
+def test_aurora_plan_problems_name_the_missing_keys():
+    assert fp.aurora_plan_problems(AURORA_RDS) == []
+    broken = dict(AURORA_RDS, global_cluster_id="", secondary={"region": "us-west-2", "cluster_id": "x"})
+    problems = fp.aurora_plan_problems(broken)
+    assert problems[0].startswith("cloudops_rds.global_cluster_id") and "cloudops_rds.secondary needs region, cluster_id and instance_ids" in problems[1]
+
+
+@pytest.mark.parametrize("operation, resuming, override, expected", [
+    (fp.DRILL, False, False, ["global_secondary", "global_rpo_lag", "global_backups", "dr_cluster_active", "dr_nodegroup_active"]),
+    (fp.FAILOVER, False, False, ["global_secondary", "dr_cluster_active", "global_rpo_lag"]),
+    (fp.FAILOVER, False, True, ["global_secondary", "dr_cluster_active"]),
+    (fp.FAILOVER, True, False, ["dr_cluster_active"]),
+])
+def test_aurora_blocking_checks(operation, resuming, override, expected):
+    assert fp.blocking_checks(operation, resuming, override, shape=db_shape.AURORA_GLOBAL) == expected
+
+
+def test_an_aurora_lag_refusal_says_how_to_override():
+    part = fp.readiness(audit(finding("global_rpo_lag", False, "RPO lag 90 s is over the RPO budget of 60 s")),
+                        fp.blocking_checks(fp.FAILOVER, False, False, shape=db_shape.AURORA_GLOBAL))
+    assert "failover_max_lag_override=true" in fp.readiness_refusal(fp.FAILOVER, part)

@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""rds_global_cluster_failover against botocore's Stubber: moto (the sandbox) answers Aurora global switchover and
-failover with HTTP 500, so the calls, their parameters and the wait are checked here against recorded answers."""
+"""rds_global_cluster_failover against botocore's Stubber: the calls, their parameters, the wait and the RPO lag gate
+checked against recorded answers. On the sandbox (sandbox/rdsdata/aurora.py) the module runs in the Aurora runbooks
+(tests/integration/test_aurora_runbooks.py: the drill's switchover and way back, the unplanned failover)."""
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import aurora as aurora_io
 from ansible_collections.cloudops.runbooks.plugins.modules import rds_global_cluster_failover as module
 
 EAST = "arn:aws:rds:us-east-1:123456789012:cluster:shop-aurora"
@@ -127,4 +129,35 @@ def test_the_wait_times_out_with_the_state_it_saw(aws):
     assert failed and result["changed"] is True
     assert "global cluster shop-global is switching-over with writer %s after" % EAST in result["msg"]
     assert result["failover_state"]["status"] == "failing-over"
+    aws.verify()
+
+
+def test_the_lag_gate_refuses_a_failover_over_the_budget_before_any_call(aws):
+    aws.stub("rds").add_response("describe_global_clusters", described(EAST), DESCRIBE)
+    lag = {"Datapoints": [{"Timestamp": "2026-01-31T12:00:00Z", "Maximum": 90000.0}]}
+    aws.stub("cloudwatch", "us-west-2").add_response("get_metric_statistics", lag)
+    failed, result = aws.run(module, {"global_cluster_id": GLOBAL, "target_cluster_arn": "shop-aurora-dr", "target_region": "us-west-2",
+                                      "mode": "failover", "allow_data_loss": True, "rpo_budget_seconds": 60}, patch=(aurora_io,))
+    assert failed and not result.get("changed") and result["promoted"] is False
+    assert "RPO lag (AuroraGlobalDBRPOLag) 90 s is over the RPO budget of 60 s" in result["msg"]
+    assert result["lag_gate"]["verdict"] == "over" and result["lag_at_promotion_seconds"] == 90.0
+    aws.verify()  # no failover_global_cluster call
+
+
+def test_the_override_opens_the_gate_and_the_target_endpoint_is_returned(aws):
+    rds = aws.stub("rds")
+    rds.add_response("describe_global_clusters", described(EAST), DESCRIBE)
+    rds.add_response("failover_global_cluster", {"GlobalCluster": global_cluster(EAST, "failing-over", dict(MOVING, IsDataLossAllowed=True))},
+                     {"GlobalClusterIdentifier": GLOBAL, "TargetDbClusterIdentifier": WEST, "AllowDataLoss": True})
+    rds.add_response("describe_global_clusters", described(WEST), DESCRIBE)
+    aws.stub("cloudwatch", "us-west-2").add_response("get_metric_statistics", {"Datapoints": []})
+    aws.stub("rds", "us-west-2").add_response("describe_db_clusters", {"DBClusters": [
+        {"DBClusterIdentifier": "shop-aurora-dr", "DBClusterArn": WEST, "Endpoint": "w.example", "Port": 5432, "ReaderEndpoint": "r.example"}]},
+        {"DBClusterIdentifier": "shop-aurora-dr"})
+    failed, result = aws.run(module, {"global_cluster_id": GLOBAL, "target_cluster_arn": WEST, "mode": "failover", "allow_data_loss": True,
+                                      "rpo_budget_seconds": 60, "max_lag_override": True, "endpoint": True}, patch=(aurora_io,))
+    assert not failed, result.get("msg")
+    assert result["promoted"] and result["lag_gate"]["overridden"] and result["lag_verdict"] == "unknown"
+    assert result["instance"]["endpoint"] == {"address": "w.example", "port": 5432} and result["instance"]["id"] == "shop-aurora-dr"
+    assert result["step_summary"]["gates"][0]["name"] == "lag at promotion"
     aws.verify()
