@@ -529,6 +529,8 @@ def cmd_knob(args: argparse.Namespace) -> int:
     elif args.knob == "replica-lag":
         seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
         out = knobs.replica_lag(sb, seconds, paused=args.paused, instance_id=args.instance)
+    elif args.knob == "backup-replication":
+        out = knobs.backup_replication(sb, args.delay, paused=args.paused, source_id=args.instance)
     elif args.knob == "timing":
         out = knobs.timing(sb, args.profile, args.scale, timing.parse_durations(args.duration))
     elif args.knob == "faults":
@@ -660,6 +662,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hold all replication: writes from now on are missing on the replica")
     g.add_argument("--resume", dest="paused", action="store_const", const=False, help="deliver what was held")
     k.add_argument("--instance", help="replica to act on (default: the estate's cloudops_rds.replica)")
+    k = ksub.add_parser("backup-replication", parents=[common],
+                        help="replicated automated backups in DR: their delay behind the source; or pause/resume")
+    k.add_argument("--delay", type=float, help="seconds the DR copy's latest restorable time trails the source")
+    g = k.add_mutually_exclusive_group()
+    g.add_argument("--pause", dest="paused", action="store_const", const=True,
+                   help="the DR copy stops receiving backups: its latest restorable time grows old")
+    g.add_argument("--resume", dest="paused", action="store_const", const=False, help="copies flow again")
+    k.add_argument("--instance", help="source instance (default: every replication)")
     k = ksub.add_parser("rollout", parents=[common])
     k.add_argument("--cluster", required=True, choices=CLUSTERS)
     k.add_argument("--namespace", required=True)

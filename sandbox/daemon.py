@@ -29,6 +29,7 @@ from typing import Any, Callable
 from sandbox import faults, route53_batches, timing
 from sandbox.config import (StatePaths, load_inventory, read_json, replica, resolve_inventory, resolve_state_dir, sides,
                             write_json)
+from sandbox.rdsdata import backup_replication
 from sandbox.rdsdata.plane import DataPlaneError
 
 HOST = "127.0.0.1"
@@ -235,6 +236,8 @@ def _handler_for(daemon: Daemon):
                                   "data_plane_errors": daemon.plane.errors})
             elif self.path == "/rds":
                 self._reply(200, daemon.plane.status())
+            elif self.path == "/rds/backup-replication":
+                self._reply(200, {"replications": backup_replication.INSTALLED["state"].status()})
             elif self.path == "/timing":
                 self._reply(200, timing.MODEL.state())
             elif self.path == "/faults":
@@ -262,6 +265,9 @@ def _handler_for(daemon: Daemon):
                     out = daemon.plane.set_replication(body["region"], body["instance_id"],
                                                        body.get("lag_seconds"), body.get("paused"))
                     self._reply(200, out)
+                elif self.path == "/rds/backup-replication":
+                    self._reply(200, {"replications": backup_replication.INSTALLED["state"].configure(
+                        body.get("delay_seconds"), body.get("paused"), body.get("source_id"))})
                 elif self.path == "/timing":
                     self._reply(200, timing.MODEL.configure(body.get("profile", "instant"), body.get("scale", 1.0),
                                                             body.get("durations")))
