@@ -186,6 +186,20 @@ def restore_args(dr_restore, point, tags=None):
     return dict((k, v) for k, v in args.items() if v is not None)
 
 
+def point_result(found, label=None):
+    """rds_restore's `restore_point`: {kind, time, age_seconds, snapshot_id, backups_arn, candidates, verdict}. For an
+    instance restored already (no point chosen) only the time its cloudops:restored-from label names, if any."""
+    point = found.get("point") or {}
+    when = point.get("time")
+    if not when and "@" in (label or ""):
+        when = label.partition("@")[2]
+        when = None if when == backup.LATEST else when
+    return {"kind": point.get("kind"), "time": when, "age_seconds": found.get("age_seconds"),
+            "snapshot_id": point.get("snapshot_id") or (label if label and "@" not in label else None),
+            "backups_arn": point.get("backups_arn"), "candidates": found.get("candidates"),
+            "verdict": found.get("verdict")}
+
+
 def restore_step_summary(found, verdict, restored=None, duration_seconds=None):
     """step_summary of a restore in DR: the restore point gate (`verdict`: gate()'s answer) with its numbers, and
     the restore's duration."""

@@ -117,3 +117,13 @@ def test_spec_problems_name_the_key(spec, words):
 def test_a_complete_spec_has_no_problem():
     assert restore_dr.spec_problems({"region": "us-west-2", "instance_id": "shop-db-dr", "source": "newest",
                                      "vpc_security_group_ids": ["sg-1"]}) == []
+
+
+def test_point_result_of_a_chosen_point_and_of_an_instance_restored_already():
+    chosen = found([], [backups(20)])
+    got = restore_dr.point_result(dict(chosen, verdict={"allowed": True}))
+    assert got["kind"] == "automated_backups" and got["age_seconds"] == 20 and got["verdict"] == {"allowed": True}
+    resumed = {"point": None, "age_seconds": None, "candidates": None, "verdict": None}
+    assert restore_dr.point_result(resumed, "shop-db@latest")["time"] is None
+    assert restore_dr.point_result(resumed, "shop-db@2026-01-31T11:59:00Z")["time"] == "2026-01-31T11:59:00Z"
+    assert restore_dr.point_result(resumed, "copy-1")["snapshot_id"] == "copy-1"
