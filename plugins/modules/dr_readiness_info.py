@@ -15,6 +15,10 @@ description:
   - C(replica_lag). Its latest C(ReplicaLag) datapoint is within O(rpo_budget_seconds). No datapoint, or read
     replication in C(error), fails.
   - C(source_backups). The replica's source keeps automated backups (C(BackupRetentionPeriod) > 0).
+  - C(dr_restore_point) (restore-based DR, O(dr_restore) instead of O(replica)). The newest restorable point of the
+    primary in the DR region - a cross-region snapshot copy or the primary's automated backups replicated there (their
+    latest restorable time) - exists and its age is within O(rpo_budget_seconds). C(source_backups) then checks the
+    primary itself keeps automated backups, when it can be read (not when its region is down).
   - C(dr_cluster_active), C(dr_nodegroup_active). The DR EKS cluster and its node group are C(ACTIVE).
   - C(dns_failover_time). O(dns.record_name) has a PRIMARY/SECONDARY failover pair, and the largest TTL of the
     pair plus the PRIMARY health check's C(RequestInterval) x C(FailureThreshold) is within O(rto_budget_seconds).
@@ -33,8 +37,28 @@ options:
       region:
         description: Region of the replica; default the module's.
         type: str
+  dr_restore:
+    description: Restore-based DR (nothing warm in DR) - where the primary's data can be restored from in DR.
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      source_instance_id:
+        description: The primary instance whose copies or replicated backups are looked for.
+        type: str
+        required: true
+      source_region:
+        description: Region of the primary (its own automated backups are checked there when it can be read).
+        type: str
+      region:
+        description: The DR region; default the module's.
+        type: str
+      source:
+        description: Which restore points count - V(newest) of both, V(snapshot_copy), V(automated_backups).
+        type: str
+        default: newest
+        choices: [newest, snapshot_copy, automated_backups]
   rpo_budget_seconds:
-    description: Replica lag, in seconds, the recovery point objective allows. Needed with O(replica).
+    description: Replica lag (or restore point age, with O(dr_restore)), in seconds, the recovery point objective allows. Needed with O(replica) or O(dr_restore).
     type: int
   rto_budget_seconds:
     description: Recovery time objective, in seconds, the DNS failover time is compared with. Needed with O(dns).
@@ -150,7 +174,9 @@ observed:
     - What the checks read that a runbook keeps to put the estate back - C(replica_spec) (the replica's class, subnet group,
       security group ids, KMS key, Multi-AZ and tags, null without O(replica) or when it does not exist) and
       C(dns_records) (the Route 53 failover pair as M(cloudops.runbooks.route53_failover_switch) returns it in C(before), null
-      without O(dns)) and C(dr_traffic) (with O(alb), what M(cloudops.runbooks.alb_traffic_info) returns; else null).
+      without O(dns)) and C(dr_traffic) (with O(alb), what M(cloudops.runbooks.alb_traffic_info) returns; else null)
+      and C(restore_point) (with O(dr_restore), the newest restorable point in DR as M(cloudops.runbooks.rds_restore)
+      returns it in C(restore_point); else null).
   returned: always
   type: dict
   sample: {replica_spec: {instance_class: db.t3.micro, subnet_group: shop-dr, security_group_ids: [sg-1], kms_key_id: null, multi_az: false,
@@ -173,16 +199,20 @@ step_summary:
       numbers: {lag_seconds: 2.0}
 """
 
+import datetime
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_failover
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_snapshots
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -206,6 +236,25 @@ def replica_checks(module, spec, observed):
                                        params["lag_lookback_seconds"])
     observed["replica_spec"] = readiness.replica_spec(instance)
     return found + [readiness.source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), source or None)]
+
+
+def restore_checks(module, spec, observed):
+    """Restore-based DR: the newest restorable point in DR and its age; the primary's own backups when readable."""
+    params = module.params
+    region = spec.get("region") or module.region
+    read = rds_snapshots.dr_restore_points(module, client(module, "rds", region=region), spec["source_instance_id"])
+    found = restore_dr.restore_point(read["snapshots"], read["backups"], spec["source_instance_id"], None, region,
+                                     spec["source"], datetime.datetime.now(datetime.timezone.utc))
+    observed["restore_point"] = restore_dr.point_result(found)
+    findings = [restore_dr.readiness_finding(found, params["rpo_budget_seconds"], spec["source_instance_id"], region)]
+    if spec.get("source_region"):
+        try:  # once, no retry: the primary's region may be down, and then there is nothing to say about it
+            source = client(module, "rds", region=spec["source_region"]).describe_db_instances(
+                DBInstanceIdentifier=spec["source_instance_id"])["DBInstances"][0]
+        except Exception:  # pylint: disable=broad-except
+            source = None
+        findings.append(readiness.source_backups_finding(spec["source_instance_id"], source))
+    return findings
 
 
 def eks_checks(module, spec):
@@ -242,6 +291,9 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             replica=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
+            dr_restore=dict(type="dict", options=dict(source_instance_id=dict(type="str", required=True),
+                                                      source_region=dict(type="str"), region=dict(type="str"),
+                                                      source=dict(type="str", default="newest", choices=list(restore_dr.SOURCES)))),
             rpo_budget_seconds=dict(type="int"),
             rto_budget_seconds=dict(type="int"),
             eks=dict(type="dict", options=dict(cluster_name=dict(type="str", required=True), nodegroup_name=dict(type="str"),
@@ -253,12 +305,13 @@ def main():
             lag_lookback_seconds=dict(type="int", default=600),
             fail_on_findings=dict(type="bool", default=False),
         ),
-        required_one_of=[["replica", "eks", "dns"]],
-        required_by={"replica": "rpo_budget_seconds", "dns": "rto_budget_seconds"},
+        required_one_of=[["replica", "dr_restore", "eks", "dns"]],
+        mutually_exclusive=[["replica", "dr_restore"]],
+        required_by={"replica": "rpo_budget_seconds", "dr_restore": "rpo_budget_seconds", "dns": "rto_budget_seconds"},
         supports_check_mode=True,
     )
     params = module.params
-    findings, observed = [], {"replica_spec": None, "dns_records": None, "dr_traffic": None}
+    findings, observed = [], {"replica_spec": None, "dns_records": None, "dr_traffic": None, "restore_point": None}
     if params["alb"]:
         alb = params["alb"]
         region = alb.get("region") or module.region
@@ -266,6 +319,8 @@ def main():
                                                     alb["listener_port"], alb["target_groups"])
     if params["replica"]:
         findings += replica_checks(module, params["replica"], observed)
+    if params["dr_restore"]:
+        findings += restore_checks(module, params["dr_restore"], observed)
     if params["eks"]:
         findings += eks_checks(module, params["eks"])
     if params["dns"]:
