@@ -19,6 +19,7 @@ lag: the operator accepts the loss). Pure: no AWS call.
 from __future__ import annotations
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 SNAPSHOT_COPY = "snapshot_copy"
@@ -211,3 +212,29 @@ def restore_step_summary(found, verdict, restored=None, duration_seconds=None):
               if restored and point else verdict.get("reason"))
     return steps.summary(detail, {"restore_point_age_seconds": found.get("age_seconds"),
                                   "restore_seconds": duration_seconds}, gates)
+
+
+# What the failover, drill and failback runbooks say on a restore-based DR estate (runbook_request, before any call).
+NOT_YET = ("cloudops_rds declares restore-based DR (cloudops_rds.dr_restore: %s); the %s runbook does not run that shape "
+           "yet. What runs on it today: the readiness audit (dr_readiness_info with dr_restore: the newest restorable "
+           "point in DR and its age against the RPO budget) and the restore in DR (rds_restore with dr_restore_point: "
+           "the newest point, refused past the RPO budget unless max_age_override). Nothing was changed.")
+FAILBACK_MANUAL = ("cloudops_rds declares restore-based DR (cloudops_rds.dr_restore): the failback runbook does not fail "
+                   "back a restore-based failover (it rebuilds a read replica from a failover record that a restore does "
+                   "not write, and the old primary holds writes after the cut that the restored database lacks). The "
+                   "manual way: create a cross-region read replica of the restored DR instance in the primary region "
+                   "(rds_read_replica), wait until it replicates, stop the writes, promote it (rds_promote), point the "
+                   "application's Secret and Route 53 back at the primary (db_cutover, route53_failover_switch), scale DR "
+                   "down (eks_capacity), delete the DR instance once the primary is verified (rds_restore state=absent) and "
+                   "replicate the new primary's automated backups to DR again (StartDBInstanceAutomatedBackupsReplication). "
+                   "Nothing was changed.")
+
+
+def runbook_refusal(runbook, cloudops_rds):
+    """The refusal of failover, failover_drill or failback on a restore-based DR estate (db_shape.RESTORE), else None."""
+    if db_shape.shape(cloudops_rds) != db_shape.RESTORE:
+        return None
+    if runbook == "failback":
+        return FAILBACK_MANUAL
+    spec = cloudops_rds.get("dr_restore") or {}
+    return NOT_YET % ("%s in %s" % (spec.get("instance_id"), spec.get("region")), runbook.replace("_", " "))

@@ -22,6 +22,7 @@ import os
 import re
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks, failback, failover_plan
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status as estate_shape
 
 RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "failback", "backup", "backup_restore", "release_lock")
@@ -728,7 +729,8 @@ def problems(runbook, values, now=None, cwd="."):
     if runbook not in _CHECKS:
         raise ValueError("unknown runbook %r: one of %s" % (runbook, ", ".join(RUNBOOKS)))
     now = now or datetime.datetime.now(UTC)
-    out = _common(runbook, values, cwd) + (no_dr_problems(runbook, values) or _CHECKS[runbook](values, now))
+    out = _common(runbook, values, cwd) + (no_dr_problems(runbook, values) or restore_dr_problems(runbook, values)
+                                           or _CHECKS[runbook](values, now))
     seen, unique = set(), []
     for problem in out:
         if problem not in seen:
@@ -757,6 +759,14 @@ def no_dr_problems(runbook, values):
     if "cloudops_failover" not in values:
         gaps.append("cloudops_failover (its dns: the Route 53 failover pair)")
     return [estate_shape.no_dr_message(gaps, TITLES[runbook])]
+
+
+def restore_dr_problems(runbook, values):
+    """[the refusal] of a runbook of NEEDS_DR on a restore-based DR estate (module_utils/restore_dr.py), else []."""
+    if runbook not in NEEDS_DR:
+        return []
+    found = restore_dr.runbook_refusal(runbook, values.get("cloudops_rds"))
+    return [found] if found else []
 
 
 def refusal(runbook, found):

@@ -127,3 +127,32 @@ def test_point_result_of_a_chosen_point_and_of_an_instance_restored_already():
     assert restore_dr.point_result(resumed, "shop-db@latest")["time"] is None
     assert restore_dr.point_result(resumed, "shop-db@2026-01-31T11:59:00Z")["time"] == "2026-01-31T11:59:00Z"
     assert restore_dr.point_result(resumed, "copy-1")["snapshot_id"] == "copy-1"
+
+
+RESTORE_RDS = {"primary": {"region": "us-east-1", "instance_id": "shop-db"},
+               "dr_restore": {"region": "us-west-2", "instance_id": "shop-db-dr"}}
+
+
+@pytest.mark.parametrize("runbook", ["failover", "failover_drill"])
+def test_failover_and_drill_refuse_a_restore_based_estate_saying_what_runs_on_it(runbook):
+    found = restore_dr.runbook_refusal(runbook, RESTORE_RDS)
+    assert "restore-based DR (cloudops_rds.dr_restore: shop-db-dr in us-west-2)" in found
+    assert "dr_readiness_info" in found and "rds_restore with dr_restore_point" in found
+    assert found.endswith("Nothing was changed.")
+
+
+def test_failback_refuses_a_restore_based_estate_with_the_manual_way():
+    found = restore_dr.runbook_refusal("failback", RESTORE_RDS)
+    assert "The manual way: create a cross-region read replica of the restored DR instance" in found
+
+
+def test_other_shapes_are_not_refused_here():
+    assert restore_dr.runbook_refusal("failover", {"primary": {}, "replica": {"instance_id": "x"}}) is None
+
+
+def test_the_request_check_refuses_before_any_call():
+    from ansible_collections.cloudops.runbooks.plugins.module_utils import runbook_request
+
+    assert runbook_request.restore_dr_problems("failover", {"cloudops_rds": RESTORE_RDS})[0].startswith(
+        "cloudops_rds declares restore-based DR")
+    assert runbook_request.restore_dr_problems("backup", {"cloudops_rds": RESTORE_RDS}) == []
