@@ -163,18 +163,21 @@ def dns_records_of(records):
         return None
 
 
-def estate_readiness(replica, dr_cluster, dns, traffic, settings):
+def estate_readiness(replica, dr_cluster, dns, traffic, settings, restore=None):
     """What dr_readiness_info returns ({findings, passed, failed_checks, observed, step_summary}), judged from the reads
     estate_status made anyway: nothing is read twice.
 
     replica: _aws/rds.replication_read of the DR replica ({info, instance, source}); dr_cluster: _aws/eks.cluster_read
     of the DR cluster ({info, cluster, nodegroups}); dns: _aws/route53.failover_info's answer (None: not read);
     traffic: the DR load balancer's traffic_info (or None); settings: {replica_id, cluster_name, nodegroup_name,
-    record_name, rpo_budget_seconds, rto_budget_seconds, lag_lookback_seconds}."""
+    record_name, rpo_budget_seconds, rto_budget_seconds, lag_lookback_seconds}. restore: restore-based DR (no replica:
+    module_utils/restore_dr.py) - {findings, restore_point}, judged by the caller from its read of the DR region."""
     replica = replica or {}
     info, instance = replica.get("info") or {}, replica.get("instance")
     budget, lookback = settings.get("rpo_budget_seconds"), settings.get("lag_lookback_seconds")
-    if instance is None:
+    if restore is not None:
+        found = list(restore.get("findings") or [])
+    elif instance is None:
         found = replica_findings(settings["replica_id"], None, None, None, None, budget) + [source_backups_finding(None, None)]
     else:
         found = replica_findings(settings["replica_id"], instance, info.get("role"), info.get("role_evidence"),
@@ -186,7 +189,8 @@ def estate_readiness(replica, dr_cluster, dns, traffic, settings):
     if settings.get("nodegroup_name"):
         groups = [g for g in dr_cluster.get("nodegroups") or [] if g.get("nodegroupName") == settings["nodegroup_name"]]
         found.append(nodegroup_finding(settings["cluster_name"], settings["nodegroup_name"], groups[0] if groups and cluster else None))
-    observed = {"replica_spec": replica_spec(instance), "dns_records": None, "dr_traffic": traffic}
+    observed = {"replica_spec": replica_spec(instance), "dns_records": None, "dr_traffic": traffic,
+                "restore_point": (restore or {}).get("restore_point")}
     if dns is not None:
         records = list(dns.get("records") or []) + list(dns.get("weighted_records") or []) + list(dns.get("other_records") or [])
         observed["dns_records"] = dns_records_of(records)

@@ -27,6 +27,15 @@ def estate_sides(eks, rds=None, alb=None):
     return {"sides": sides or ("primary",), "rds_sides": rds_sides or ("primary",)}
 
 
+def _rds_dr(rds):
+    """(the name, whether given) of the DR database an RDS declaration has: its read replica, or, for restore-based
+    DR (nothing warm in DR: module_utils/restore_dr.py), its dr_restore block."""
+    rds = rds if isinstance(rds, dict) else {}
+    if rds.get("dr_restore") and not rds.get("replica"):
+        return "cloudops_rds.dr_restore", True
+    return "cloudops_rds.replica", bool(rds.get("replica"))
+
+
 def dr_gaps(regions=None, eks=None, rds=None, alb=None, failover=None, check_failover=True):
     """What an estate lacks to have a DR side, as the inventory variables to declare ([] when it has one): the DR
     region (cloudops_regions.dr), the DR cluster (cloudops_eks.dr), the DR replica (cloudops_rds.replica), the DR load
@@ -35,7 +44,10 @@ def dr_gaps(regions=None, eks=None, rds=None, alb=None, failover=None, check_fai
     gaps = []
     for name, value, key in (("cloudops_regions.dr", regions, "dr"), ("cloudops_eks.dr", eks, "dr"),
                              ("cloudops_rds.replica", rds, "replica"), ("cloudops_alb.dr", alb, "dr")):
-        if value is not None and not (isinstance(value, dict) and value.get(key)):
+        if key == "replica" and value is not None:
+            if not _rds_dr(value)[1]:
+                gaps.append(name)
+        elif value is not None and not (isinstance(value, dict) and value.get(key)):
             gaps.append(name)
     if check_failover and not isinstance(failover, dict):
         gaps.append("cloudops_failover (its dns: the Route 53 failover pair)")
@@ -56,7 +68,10 @@ def half_dr_problems(regions, eks, rds, alb):
     has = {}
     for name, value, key in (("cloudops_regions.dr", regions, "dr"), ("cloudops_eks.dr", eks, "dr"),
                              ("cloudops_rds.replica", rds, "replica"), ("cloudops_alb.dr", alb, "dr")):
-        if value is not None:
+        if value is not None and key == "replica":
+            name, given = _rds_dr(value)
+            has[name] = given
+        elif value is not None:
             has[name] = bool(isinstance(value, dict) and value.get(key))
     if all(has.values()) or not any(has.values()):
         return []
