@@ -15,6 +15,7 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudops.runbooks.plugins.action.runbook_step import record_plan_step
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_plan
 
 
@@ -60,7 +61,8 @@ class ActionModule(ActionBase):
                 return result
             colour = a["traffic"]["active_colour"]
         max_lag_override = failover_plan.as_bool(a.get("max_lag_override"))  # "false" (an extra var's text) is false
-        blocking = failover_plan.blocking_checks(operation, progress["resuming"], max_lag_override, a.get("blocking_checks"))
+        blocking = failover_plan.blocking_checks(operation, progress["resuming"], max_lag_override, a.get("blocking_checks"),
+                                                 db_shape.shape(var("cloudops_rds", {})))
         readiness = failover_plan.readiness(a.get("audit"), blocking)
         refusal = failover_plan.readiness_refusal(operation, readiness, progress["refusal_note"])
         if refusal:

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 FAILOVER, DRILL = "failover", "drill"
 COLOUR = "{colour}"
 DRILL_BLOCKING = ["replica_role", "replica_lag", "source_backups", "dr_cluster_active", "dr_nodegroup_active"]
+# Restore-based DR (db_shape.RESTORE): the newest restorable point in DR instead of the replica and its lag.
+RESTORE_DRILL_BLOCKING = [restore_dr.FINDING, restore_dr.TARGET_FINDING, "source_backups", "dr_cluster_active", "dr_nodegroup_active"]
 
 
 def _dict(value):
@@ -48,9 +52,12 @@ def plan_problems(operation, settings, eks, rds, alb):
     out = []
     if not _dict(eks.get("dr")).get("cluster_name"):
         out.append("cloudops_eks.dr needs region, cluster_name and nodegroup_name.")
-    for side in ("primary", "replica"):
+    restore = db_shape.shape(rds) == db_shape.RESTORE
+    for side in ("primary",) if restore else ("primary", "replica"):
         if not _dict(rds.get(side)).get("instance_id"):
             out.append("cloudops_rds.%s needs region and instance_id." % side)
+    if restore:
+        out.extend(p + "." for p in restore_dr.spec_problems(rds.get("dr_restore")))
     scale = _dict(settings.get("dr_scale"))
     ng = _dict(scale.get("nodegroup"))
     if all(k in ng for k in ("min_size", "desired_size", "max_size")):
@@ -88,10 +95,15 @@ def colour_problem(operation, alb_dr, traffic):
             % (what(operation), _dict(alb_dr).get("load_balancer_name"), json.dumps(traffic.get("weights")), traffic.get("active_colour")))
 
 
-def blocking_checks(operation, resuming, max_lag_override, given=None):
-    """The readiness checks that refuse the run when they fail (given ones win)."""
+def blocking_checks(operation, resuming, max_lag_override, given=None, shape=None):
+    """The readiness checks that refuse the run when they fail (given ones win). shape: db_shape's, of cloudops_rds
+    (restore-based DR judges the restore point in DR instead of a replica)."""
     if given:
         return list(given)
+    if shape == db_shape.RESTORE:
+        if operation == DRILL:
+            return [] if resuming else list(RESTORE_DRILL_BLOCKING)
+        return ["dr_cluster_active"] + ([] if max_lag_override or resuming else [restore_dr.FINDING])
     if operation == DRILL:
         return [] if resuming else list(DRILL_BLOCKING)
     if resuming:
@@ -123,6 +135,12 @@ def readiness_refusal(operation, readiness_part, refusal_note=""):
                      "(when the primary region is gone and no better copy exists).")
     elif "replica_lag" in failed:
         hints.append("A drill must not lose more than the RPO budget: wait for the replica to catch up and run it again.")
+    if restore_dr.FINDING in failed and operation == FAILOVER:
+        hints.append("Restore-based DR: make a fresher restore point reach DR (a snapshot copy, or resume the automated backups' "
+                     "replication), or accept the loss with -e %s=true (when the primary region is gone and no better copy "
+                     "exists)." % restore_dr.OVERRIDE_VAR)
+    elif restore_dr.FINDING in failed:
+        hints.append("A drill must not lose more than the RPO budget: make a fresher restore point reach DR and run it again.")
     parts = ["%s refused, nothing changed." % what(operation)] + ["%s: %s." % (f["check"], f.get("detail")) for f in blocked] + hints
     if refusal_note:
         parts.append(str(refusal_note).strip())
@@ -208,7 +226,11 @@ def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_overr
     return {
         "operation": operation, "environment": environment,
         "primary": {"instance_id": _dict(rds.get("primary")).get("instance_id"), "region": _dict(rds.get("primary")).get("region")},
-        "replica": {"instance_id": _dict(rds.get("replica")).get("instance_id"), "region": _dict(rds.get("replica")).get("region")},
+        # The DR database: the read replica, or (restore-based DR) the instance a failover restores there.
+        "replica": {"instance_id": _dict(rds.get("replica") or rds.get("dr_restore")).get("instance_id"),
+                    "region": _dict(rds.get("replica") or rds.get("dr_restore")).get("region")},
+        "shape": db_shape.shape(rds),
+        "restore": restore_settings(rds),
         "budgets": {"rpo_seconds": int(_dict(budgets).get("rpo_seconds")), "rto_seconds": int(_dict(budgets).get("rto_seconds"))},
         "max_lag_override": as_bool(max_lag_override),
         "promote": {"backup_retention_period": promote.get("backup_retention_period"),
@@ -239,6 +261,19 @@ def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_overr
                   "markers_interval_seconds": float(markers.get("interval_seconds") or 0.5)},
         "markers_login": markers_login(db, drill) if operation == DRILL and db else None,
     }
+
+
+def restore_settings(rds):
+    """Restore-based DR: cloudops_rds.dr_restore with its defaults (what the restore in DR and its cleanup read), else None."""
+    if db_shape.shape(rds) != db_shape.RESTORE:
+        return None
+    spec = _dict(_dict(rds).get("dr_restore"))
+    return {"region": spec.get("region"), "instance_id": spec.get("instance_id"), "source": spec.get("source") or restore_dr.NEWEST,
+            "instance_class": spec.get("instance_class") or None, "subnet_group": spec.get("subnet_group") or None,
+            "vpc_security_group_ids": [str(g) for g in _list(spec.get("vpc_security_group_ids"))],
+            "parameter_group": spec.get("parameter_group") or None, "multi_az": spec.get("multi_az"),
+            "wait_timeout": _int(spec.get("wait_timeout"), 3600),
+            "source_instance_id": _dict(_dict(rds).get("primary")).get("instance_id")}
 
 
 # ------------------------------------------------------------------------------------------------ progress records

@@ -28,6 +28,7 @@ NEWEST = "newest"
 SOURCES = (NEWEST, SNAPSHOT_COPY, AUTOMATED_BACKUPS)
 USABLE_BACKUP_STATUS = ("replicating", "active", "retained")
 FINDING = "dr_restore_point"
+TARGET_FINDING = "dr_restore_target"
 OVERRIDE_VAR = "failover_max_lag_override"
 KEYS = ("region", "instance_id", "source", "instance_class", "subnet_group", "vpc_security_group_ids",
         "parameter_group", "kms_key_id", "multi_az", "wait_timeout")
@@ -167,6 +168,21 @@ def readiness_finding(found, budget_seconds, source_id, dr_region):
                         "replicated_backups": found["candidates"][AUTOMATED_BACKUPS]}}
 
 
+def target_finding(instance, instance_id, region):
+    """The readiness finding `dr_restore_target`: the name a restore in DR takes is free (`instance`: its
+    DBInstances entry, None when there is none). A drill needs it free; a failover resumes on one it restored."""
+    if instance is None:
+        return {"check": TARGET_FINDING, "passed": True, "numbers": {"exists": False},
+                "detail": "%s is free in %s: a restore there can take it" % (instance_id, region)}
+    label = backup.tags_to_dict(instance.get("TagList")).get(backup.RESTORED_FROM_TAG)
+    return {"check": TARGET_FINDING, "passed": False, "numbers": {"exists": True, "restored_from": label},
+            "detail": "%s already exists in %s (%s, %s): a restore in DR needs the name; %s" % (
+                instance_id, region, instance.get("DBInstanceStatus"),
+                "restored from %s" % label if label else "not restored by rds_restore",
+                "finish or clean up the run that restored it (the failover resumes on it)" if label
+                else "rename or delete it, or change cloudops_rds.dr_restore.instance_id")}
+
+
 def restore_args(dr_restore, point, tags=None):
     """rds_restore's arguments restoring dr_restore.instance_id in DR from `point` (at the replicated backups'
     latest restorable time, or from the snapshot copy)."""
@@ -214,11 +230,7 @@ def restore_step_summary(found, verdict, restored=None, duration_seconds=None):
                                   "restore_seconds": duration_seconds}, gates)
 
 
-# What the failover, drill and failback runbooks say on a restore-based DR estate (runbook_request, before any call).
-NOT_YET = ("cloudops_rds declares restore-based DR (cloudops_rds.dr_restore: %s); the %s runbook does not run that shape "
-           "yet. What runs on it today: the readiness audit (dr_readiness_info with dr_restore: the newest restorable "
-           "point in DR and its age against the RPO budget) and the restore in DR (rds_restore with dr_restore_point: "
-           "the newest point, refused past the RPO budget unless max_age_override). Nothing was changed.")
+# What the failback runbook says on a restore-based DR estate (runbook_request, before any call).
 FAILBACK_MANUAL = ("cloudops_rds declares restore-based DR (cloudops_rds.dr_restore): the failback runbook does not fail "
                    "back a restore-based failover (it rebuilds a read replica from a failover record that a restore does "
                    "not write, and the old primary holds writes after the cut that the restored database lacks). The "
@@ -231,10 +243,10 @@ FAILBACK_MANUAL = ("cloudops_rds declares restore-based DR (cloudops_rds.dr_rest
 
 
 def runbook_refusal(runbook, cloudops_rds):
-    """The refusal of failover, failover_drill or failback on a restore-based DR estate (db_shape.RESTORE), else None."""
+    """The refusal of a runbook on a restore-based DR estate (db_shape.RESTORE), else None: the failback refuses with
+    the manual way; failover and failover_drill run it."""
     if db_shape.shape(cloudops_rds) != db_shape.RESTORE:
         return None
     if runbook == "failback":
         return FAILBACK_MANUAL
-    spec = cloudops_rds.get("dr_restore") or {}
-    return NOT_YET % ("%s in %s" % (spec.get("instance_id"), spec.get("region")), runbook.replace("_", " "))
+    return None  # failover and failover_drill run it

@@ -19,6 +19,7 @@ description:
     primary in the DR region - a cross-region snapshot copy or the primary's automated backups replicated there (their
     latest restorable time) - exists and its age is within O(rpo_budget_seconds). C(source_backups) then checks the
     primary itself keeps automated backups, when it can be read (not when its region is down).
+  - C(dr_restore_target) (with O(dr_restore.instance_id)). No instance of that name exists in DR yet.
   - C(dr_cluster_active), C(dr_nodegroup_active). The DR EKS cluster and its node group are C(ACTIVE).
   - C(dns_failover_time). O(dns.record_name) has a PRIMARY/SECONDARY failover pair, and the largest TTL of the
     pair plus the PRIMARY health check's C(RequestInterval) x C(FailureThreshold) is within O(rto_budget_seconds).
@@ -48,6 +49,11 @@ options:
         required: true
       source_region:
         description: Region of the primary (its own automated backups are checked there when it can be read).
+        type: str
+      instance_id:
+        description:
+          - The instance a failover restores in DR. When given, C(dr_restore_target) checks whether the name is free
+            (a drill needs it free; a failover resumes on an instance it restored).
         type: str
       region:
         description: The DR region; default the module's.
@@ -247,6 +253,9 @@ def restore_checks(module, spec, observed):
                                      spec["source"], datetime.datetime.now(datetime.timezone.utc))
     observed["restore_point"] = restore_dr.point_result(found)
     findings = [restore_dr.readiness_finding(found, params["rpo_budget_seconds"], spec["source_instance_id"], region)]
+    if spec.get("instance_id"):
+        target = rds.describe_instance(module, client(module, "rds", region=region), spec["instance_id"])
+        findings.append(restore_dr.target_finding(target, spec["instance_id"], region))
     if spec.get("source_region"):
         try:  # once, no retry: the primary's region may be down, and then there is nothing to say about it
             source = client(module, "rds", region=spec["source_region"]).describe_db_instances(
@@ -293,6 +302,7 @@ def main():
             replica=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
             dr_restore=dict(type="dict", options=dict(source_instance_id=dict(type="str", required=True),
                                                       source_region=dict(type="str"), region=dict(type="str"),
+                                                      instance_id=dict(type="str"),
                                                       source=dict(type="str", default="newest", choices=list(restore_dr.SOURCES)))),
             rpo_budget_seconds=dict(type="int"),
             rto_budget_seconds=dict(type="int"),

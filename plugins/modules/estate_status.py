@@ -557,8 +557,10 @@ def reads(worker, params, shared=None):
         read = rds_snapshots.dr_restore_points(worker, client(worker, "rds", region=spec["region"]), source_id)
         found = restore_dr.restore_point(read["snapshots"], read["backups"], source_id, None, spec["region"], spec["source"],
                                          datetime.datetime.now(datetime.timezone.utc))
+        target = rds.describe_instance(worker, client(worker, "rds", region=spec["region"]), spec["instance_id"])
         shared[("dr_restore", None)] = {
-            "findings": [restore_dr.readiness_finding(found, params["rpo_budget_seconds"], source_id, spec["region"])],
+            "findings": [restore_dr.readiness_finding(found, params["rpo_budget_seconds"], source_id, spec["region"]),
+                         restore_dr.target_finding(target, spec["instance_id"], spec["region"])],
             "restore_point": restore_dr.point_result(found)}
         return None
 

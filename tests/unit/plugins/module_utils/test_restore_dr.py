@@ -133,12 +133,9 @@ RESTORE_RDS = {"primary": {"region": "us-east-1", "instance_id": "shop-db"},
                "dr_restore": {"region": "us-west-2", "instance_id": "shop-db-dr"}}
 
 
-@pytest.mark.parametrize("runbook", ["failover", "failover_drill"])
-def test_failover_and_drill_refuse_a_restore_based_estate_saying_what_runs_on_it(runbook):
-    found = restore_dr.runbook_refusal(runbook, RESTORE_RDS)
-    assert "restore-based DR (cloudops_rds.dr_restore: shop-db-dr in us-west-2)" in found
-    assert "dr_readiness_info" in found and "rds_restore with dr_restore_point" in found
-    assert found.endswith("Nothing was changed.")
+@pytest.mark.parametrize("runbook", ["failover", "failover_drill", "status", "backup"])
+def test_failover_and_drill_run_a_restore_based_estate(runbook):
+    assert restore_dr.runbook_refusal(runbook, RESTORE_RDS) is None
 
 
 def test_failback_refuses_a_restore_based_estate_with_the_manual_way():
@@ -150,9 +147,19 @@ def test_other_shapes_are_not_refused_here():
     assert restore_dr.runbook_refusal("failover", {"primary": {}, "replica": {"instance_id": "x"}}) is None
 
 
-def test_the_request_check_refuses_before_any_call():
+def test_the_request_check_refuses_the_failback_before_any_call():
     from ansible_collections.cloudops.runbooks.plugins.module_utils import runbook_request
 
-    assert runbook_request.restore_dr_problems("failover", {"cloudops_rds": RESTORE_RDS})[0].startswith(
+    assert runbook_request.restore_dr_problems("failback", {"cloudops_rds": RESTORE_RDS})[0].startswith(
         "cloudops_rds declares restore-based DR")
-    assert runbook_request.restore_dr_problems("backup", {"cloudops_rds": RESTORE_RDS}) == []
+    assert runbook_request.restore_dr_problems("failover", {"cloudops_rds": RESTORE_RDS}) == []
+
+
+def test_the_target_finding_passes_on_a_free_name_and_says_what_to_do_otherwise():
+    assert restore_dr.target_finding(None, "shop-db-dr", "us-west-2")["passed"]
+    foreign = restore_dr.target_finding({"DBInstanceStatus": "available", "TagList": []}, "shop-db-dr", "us-west-2")
+    assert not foreign["passed"] and "not restored by rds_restore" in foreign["detail"] and "rename or delete it" in foreign["detail"]
+    ours = restore_dr.target_finding({"DBInstanceStatus": "available",
+                                      "TagList": [{"Key": "cloudops:restored-from", "Value": "shop-db@latest"}]},
+                                     "shop-db-dr", "us-west-2")
+    assert not ours["passed"] and "restored from shop-db@latest" in ours["detail"]
