@@ -635,6 +635,16 @@ def dr_capacity(params, results, shared):
     return capacity.restore_read(nodegroup, read["workloads"], read["objects"], read["autoscalers"])
 
 
+def restore_readiness(params, shared):
+    """Restore-based DR: the restore point findings of restore_read plus the primary's own automated backups."""
+    found = shared.get(("dr_restore", None))
+    if found is None:
+        return None
+    primary = (shared.get(("rds", "primary")) or {}).get("instance")
+    findings = list(found["findings"]) + [readiness.source_backups_finding(params["rds"]["primary"]["instance_id"], primary)]
+    return dict(found, findings=findings)
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -667,7 +677,7 @@ def main():
              "cluster_name": params["eks"]["dr"]["cluster_name"],
              "nodegroup_name": params["eks"]["dr"].get("nodegroup_name"), "record_name": params["dns"]["record_name"],
              "rpo_budget_seconds": params["rpo_budget_seconds"], "rto_budget_seconds": params["readiness"]["rto_budget_seconds"],
-             "lag_lookback_seconds": params["lag_lookback_seconds"]}, restore=shared.get(("dr_restore", None)))
+             "lag_lookback_seconds": params["lag_lookback_seconds"]}, restore=restore_readiness(params, shared))
     if params["capacity"]:
         result["capacity_restore"] = dr_capacity(params, results, shared)
     if params["replica_settled"]:

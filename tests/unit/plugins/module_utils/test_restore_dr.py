@@ -163,3 +163,26 @@ def test_the_target_finding_passes_on_a_free_name_and_says_what_to_do_otherwise(
                                       "TagList": [{"Key": "cloudops:restored-from", "Value": "shop-db@latest"}]},
                                      "shop-db-dr", "us-west-2")
     assert not ours["passed"] and "restored from shop-db@latest" in ours["detail"]
+
+
+def test_the_reports_keep_the_restore_point_and_estimate_the_failover_rpo_by_its_age():
+    from ansible_collections.cloudops.runbooks.plugins.module_utils import runbook_reports
+
+    result = {"changed": True, "instance": {"id": "shop-db-dr"},
+              "restore_point": {"kind": "automated_backups", "time": "2026-01-31T11:59:55+00:00", "age_seconds": 5.0,
+                                "snapshot_id": None, "verdict": {"allowed": True, "overridden": False}}}
+    kept = runbook_reports.restore_measure(result)
+    assert kept["instance_id"] == "shop-db-dr" and kept["age_seconds"] == 5.0 and kept["overridden"] is False
+    assert runbook_reports.restore_measure({"restore_point": {"kind": None}}) is None  # found restored already
+    assert runbook_reports.restore_measure({"skipped": True}) is None
+    facts = {"environment": "sandbox", "run_id": "failover-1", "check_mode": False, "started_at": "2026-01-31T12:00:00Z",
+             "first_started_at": "2026-01-31T12:00:00Z", "cut_at": "2026-01-31T12:00:01Z",
+             "smoke_passed_at": "2026-01-31T12:00:21Z", "dns_insync_at": "2026-01-31T12:00:20Z",
+             "budgets": {"rpo_seconds": 60, "rto_seconds": 900}, "restore": kept, "dr_region": "us-west-2",
+             "replica_instance_id": "shop-db-dr", "steps": []}
+    report = runbook_reports.failover_report(facts)
+    assert report["rpo"]["estimated_seconds"] == 5.0 and report["rpo"]["within_budget"] is True
+    assert report["rpo"]["definition"].startswith("estimated as the age of the restore point")
+    assert "does not fail back a restore-based failover" in report["next_steps"][0]
+    changes = runbook_reports.failover_changes({"restore_result": result, "dr_region": "us-west-2"})
+    assert changes == ["RDS shop-db-dr restored in us-west-2 from replicated automated backups (2026-01-31T11:59:55+00:00)"]
