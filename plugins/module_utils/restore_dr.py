@@ -232,9 +232,10 @@ def restore_step_summary(found, verdict, restored=None, duration_seconds=None):
 
 # What the failback runbook says on a restore-based DR estate (runbook_request, before any call).
 FAILBACK_MANUAL = ("cloudops_rds declares restore-based DR (cloudops_rds.dr_restore): the failback runbook does not fail "
-                   "back a restore-based failover (it rebuilds a read replica from a failover record that a restore does "
-                   "not write, and the old primary holds writes after the cut that the restored database lacks). The "
-                   "manual way: create a cross-region read replica of the restored DR instance in the primary region "
+                   "back a restore-based failover. It ends with DR as a warm read replica of the primary, which this "
+                   "estate does not have (its DR is backups only), and it does not move the backups' replication back; "
+                   "the old primary also holds writes after the cut that the restored database lacks, which only you can "
+                   "reconcile. The manual way: create a cross-region read replica of the restored DR instance in the primary region "
                    "(rds_read_replica), wait until it replicates, stop the writes, promote it (rds_promote), point the "
                    "application's Secret and Route 53 back at the primary (db_cutover, route53_failover_switch), scale DR "
                    "down (eks_capacity), delete the DR instance once the primary is verified (rds_restore state=absent) and "
