@@ -41,7 +41,7 @@ options:
   dr_restore:
     description: Restore-based DR (nothing warm in DR) - where the primary's data can be restored from in DR.
     type: dict
-    version_added: 1.1.0
+    version_added: 1.0.0
     suboptions:
       source_instance_id:
         description: The primary instance whose copies or replicated backups are looked for.

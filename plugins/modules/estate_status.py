@@ -76,7 +76,7 @@ options:
             O(rds.dr_restore.region) and its age against O(rpo_budget_seconds) is the C(dr_restore_point) finding (as
             M(cloudops.runbooks.dr_readiness_info) judges it) and C(observed.restore_point).
         type: dict
-        version_added: 1.1.0
+        version_added: 1.0.0
         suboptions:
           region: {description: The DR region the database is restored in., type: str, required: true}
           instance_id: {description: The instance a failover restores in DR., type: str, required: true}
