@@ -64,7 +64,9 @@ options:
         default: newest
         choices: [newest, snapshot_copy, automated_backups]
   rpo_budget_seconds:
-    description: Replica lag (or restore point age, with O(dr_restore)), in seconds, the recovery point objective allows. Needed with O(replica) or O(dr_restore).
+    description:
+      - Replica lag (or restore point age, with O(dr_restore)), in seconds, the recovery point objective allows.
+        Needed with O(replica) or O(dr_restore).
     type: int
   rto_budget_seconds:
     description: Recovery time objective, in seconds, the DNS failover time is compared with. Needed with O(dns).

@@ -452,10 +452,10 @@ def resolve_dr_point(module, conn):
             snap = rds_snapshots.describe_snapshot(module, conn, label) if label else None
             ours = snap is not None and backup.same_id(snap.get("DBInstanceIdentifier"), source_id)
         if not ours:
+            found = ("its %s tag says %s" % (backup.RESTORED_FROM_TAG, label) if label
+                     else "it has no %s tag" % backup.RESTORED_FROM_TAG)
             module.fail_json(msg="instance %s exists and was not restored from a point of %s (%s): pick another "
-                             "instance_id or delete it" % (params["instance_id"], source_id,
-                                                          "its %s tag says %s" % (backup.RESTORED_FROM_TAG, label)
-                                                          if label else "it has no %s tag" % backup.RESTORED_FROM_TAG))
+                             "instance_id or delete it" % (params["instance_id"], source_id, found))
         module.exit_json = dr_point_exit(module, {"point": None, "age_seconds": None, "candidates": None, "verdict": None})
         if params["wait"] and not module.check_mode and existing.get("DBInstanceStatus") != backup.AVAILABLE:
             existing = wait_available(module, conn, params["instance_id"], time.monotonic())[0]
