@@ -71,7 +71,8 @@ def snapshot_points(snapshots, source_id):
         if not when:
             continue
         out.append({"kind": SNAPSHOT_COPY, "time": backup.iso(when), "snapshot_id": snap.get("DBSnapshotIdentifier"),
-                    "snapshot_arn": snap.get("DBSnapshotArn"), "backups_arn": None, "earliest": None})
+                    "snapshot_arn": snap.get("DBSnapshotArn"), "backups_arn": None, "earliest": None,
+                    "port": snap.get("Port")})
     return out
 
 
@@ -93,7 +94,8 @@ def backup_points(backups, source_id, source_arn=None, dr_region=None):
             continue
         out.append({"kind": AUTOMATED_BACKUPS, "time": backup.iso(window["LatestTime"]), "snapshot_id": None,
                     "snapshot_arn": None, "backups_arn": entry["DBInstanceAutomatedBackupsArn"],
-                    "earliest": backup.iso(window.get("EarliestTime")), "status": entry.get("Status")})
+                    "earliest": backup.iso(window.get("EarliestTime")), "status": entry.get("Status"),
+                    "port": entry.get("Port")})
     return out
 
 
@@ -203,6 +205,12 @@ def restore_args(dr_restore, point, tags=None):
     return dict((k, v) for k, v in args.items() if v is not None)
 
 
+def predicted_endpoint(instance_id, point):
+    """What a check-mode restore from `point` predicts as the instance's endpoint (the address exists once RDS
+    creates the instance; the port is the source's): the application's Secret shows what it would point at."""
+    return {"address": "(%s once restored)" % instance_id, "port": (point or {}).get("port") or 5432}
+
+
 def point_result(found, label=None):
     """rds_restore's `restore_point`: {kind, time, age_seconds, snapshot_id, backups_arn, candidates, verdict}. For an
     instance restored already (no point chosen) only the time its cloudops:restored-from label names, if any."""
@@ -217,14 +225,15 @@ def point_result(found, label=None):
             "verdict": found.get("verdict")}
 
 
-def restore_step_summary(found, verdict, restored=None, duration_seconds=None):
+def restore_step_summary(found, verdict, restored=None, duration_seconds=None, check_mode=False):
     """step_summary of a restore in DR: the restore point gate (`verdict`: gate()'s answer) with its numbers, and
     the restore's duration."""
     point = found.get("point") or {}
     gates = [steps.gate(FINDING, verdict.get("allowed"), verdict.get("reason"),
                         {"restore_point_age_seconds": found.get("age_seconds"), "kind": point.get("kind"),
                          "overridden": verdict.get("overridden")})]
-    detail = ("restored %s from %s (%s)" % ((restored or {}).get("id"), _what(point), point.get("time"))
+    detail = ("%s %s from %s (%s)" % ("would restore" if check_mode else "restored", (restored or {}).get("id"), _what(point),
+                                       point.get("time"))
               if restored and point else verdict.get("reason"))
     return steps.summary(detail, {"restore_point_age_seconds": found.get("age_seconds"),
                                   "restore_seconds": duration_seconds}, gates)

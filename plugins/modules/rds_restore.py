@@ -429,10 +429,13 @@ def dr_point_exit(module, found):
 
     def exit_json(**kwargs):
         label = kwargs.get("restored_from") or ""
+        instance = kwargs.get("instance")
+        if module.check_mode and isinstance(instance, dict) and not (instance.get("endpoint") or {}).get("address"):
+            instance["endpoint"] = restore_dr.predicted_endpoint(instance.get("id"), found.get("point"))
         kwargs["restore_point"] = restore_dr.point_result(found, label)
         verdict = found.get("verdict") or {"allowed": True, "reason": "restored already (%s)" % label}
         kwargs["step_summary"] = restore_dr.restore_step_summary(found, verdict, kwargs.get("instance"),
-                                                                 kwargs.get("duration_seconds"))
+                                                                 kwargs.get("duration_seconds"), module.check_mode)
         plain_exit(**kwargs)
     return exit_json
 

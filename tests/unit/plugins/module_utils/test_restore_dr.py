@@ -186,3 +186,18 @@ def test_the_reports_keep_the_restore_point_and_estimate_the_failover_rpo_by_its
     assert "does not fail back a restore-based failover" in report["next_steps"][0]
     changes = runbook_reports.failover_changes({"restore_result": result, "dr_region": "us-west-2"})
     assert changes == ["RDS shop-db-dr restored in us-west-2 from replicated automated backups (2026-01-31T11:59:55+00:00)"]
+
+
+def test_a_check_mode_restore_predicts_an_endpoint_the_secret_can_show():
+    point = found([], [dict(backups(20), Port=5432)])["point"]
+    assert restore_dr.predicted_endpoint("shop-db-dr", point) == {"address": "(shop-db-dr once restored)", "port": 5432}
+
+
+def test_the_restore_step_says_what_it_did_or_would_do():
+    chosen = found([], [backups(20)])
+    verdict = restore_dr.gate(chosen, 60)
+    done = restore_dr.restore_step_summary(chosen, verdict, {"id": "shop-db-dr"}, 3.2)
+    assert done["detail"].startswith("restored shop-db-dr from replicated automated backups")
+    assert done["measures"] == {"restore_point_age_seconds": 20, "restore_seconds": 3.2}
+    assert done["gates"][0]["name"] == "dr_restore_point" and done["gates"][0]["passed"] is True
+    assert restore_dr.restore_step_summary(chosen, verdict, {"id": "shop-db-dr"}, None, True)["detail"].startswith("would restore")
