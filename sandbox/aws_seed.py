@@ -274,7 +274,12 @@ class Seeder:
         self.out["rds"] = {"primary": {"id": primary["DBInstanceIdentifier"], "arn": primary["DBInstanceArn"],
                                        "region": rds_spec["primary"]["region"]},
                            "subnet_groups": subnet_groups}
-        if not estate_replica(self.inv):  # a one-region estate: no DR replica
+        if not estate_replica(self.inv):  # a one-region estate, or restore-based DR: no DR replica
+            from sandbox.rdsdata import backup_replication
+
+            replicated = backup_replication.seed(self, primary)
+            if replicated:
+                self.out["rds"]["backup_replication"] = replicated
             return
         # Cross-region replica: the source must be given as the primary's ARN (as with real RDS).
         rds_dr = self.client("rds", rds_spec["replica"]["region"])

@@ -547,6 +547,8 @@ def cmd_knob(args: argparse.Namespace) -> int:
         out = knobs.cache_lag(sb, seconds, paused=args.paused, replication_group_id=args.group)
     elif args.knob == "s3-replication":
         out = knobs.s3_replication(sb, args.delay, paused=args.paused)
+    elif args.knob == "backup-replication":
+        out = knobs.backup_replication(sb, args.delay, paused=args.paused, source_id=args.instance)
     elif args.knob == "timing":
         out = knobs.timing(sb, args.profile, args.scale, timing.parse_durations(args.duration))
     elif args.knob == "faults":
@@ -694,6 +696,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="S3 cross-region replication: its delay, or pause/resume; no option: show the state")
     k.add_argument("--delay", type=float, help="seconds from a put to its copy in the destination bucket")
     _pause_resume(k, "hold every copy: new versions stay PENDING, missing in the DR bucket", "copy what was held")
+    k = ksub.add_parser("backup-replication", parents=[common],
+                        help="replicated automated backups in DR: their delay behind the source; or pause/resume")
+    k.add_argument("--delay", type=float, help="seconds the DR copy's latest restorable time trails the source")
+    _pause_resume(k, "the DR copy stops receiving backups: its latest restorable time grows old", "copies flow again")
+    k.add_argument("--instance", help="source instance (default: every replication)")
     k = ksub.add_parser("rollout", parents=[common])
     k.add_argument("--cluster", required=True, choices=CLUSTERS)
     k.add_argument("--namespace", required=True)

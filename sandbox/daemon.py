@@ -33,6 +33,7 @@ from sandbox import faults, route53_batches, timing
 from sandbox.config import (StatePaths, load_inventory, read_json, replica, resolve_inventory, resolve_state_dir, sides,
                             write_json)
 from sandbox.elasticache import CacheError
+from sandbox.rdsdata import backup_replication
 from sandbox.rdsdata.plane import DataPlaneError
 
 HOST = "127.0.0.1"
@@ -272,6 +273,8 @@ def _handler_for(daemon: Daemon):
                                   "cache_errors": daemon.cache.errors})
             elif self.path == "/rds":
                 self._reply(200, daemon.plane.status())
+            elif self.path == "/rds/backup-replication":
+                self._reply(200, {"replications": backup_replication.INSTALLED["state"].status()})
             elif self.path == "/timing":
                 self._reply(200, timing.MODEL.state())
             elif self.path == "/elasticache":
@@ -308,6 +311,9 @@ def _handler_for(daemon: Daemon):
                                                                   body.get("lag_seconds"), body.get("paused")))
                 elif self.path == "/s3/replication":
                     self._reply(200, daemon.s3.configure(body.get("delay_seconds"), body.get("paused")))
+                elif self.path == "/rds/backup-replication":
+                    self._reply(200, {"replications": backup_replication.INSTALLED["state"].configure(
+                        body.get("delay_seconds"), body.get("paused"), body.get("source_id"))})
                 elif self.path == "/timing":
                     self._reply(200, timing.MODEL.configure(body.get("profile", "instant"), body.get("scale", 1.0),
                                                             body.get("durations")))

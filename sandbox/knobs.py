@@ -219,6 +219,17 @@ def s3_replication(sb: Sandbox, delay_seconds: float | None = None, paused: bool
     return _control(sb, "/s3/replication", {"delay_seconds": delay_seconds, "paused": paused})
 
 
+def backup_replication(sb: Sandbox, delay_seconds: float | None = None, paused: bool | None = None,
+                       source_id: str | None = None) -> dict[str, Any]:
+    """Replicated automated backups (restore-based DR): the DR copy's latest restorable time trails the source by
+    `delay_seconds`; paused, it stops moving (the restore point in DR grows old). Every replication unless
+    `source_id` names its source instance."""
+    if delay_seconds is None and paused is None:
+        raise ValueError("give a delay in seconds, pause or resume")
+    return _control(sb, "/rds/backup-replication", {"delay_seconds": delay_seconds, "paused": paused,
+                                                     "source_id": source_id})
+
+
 def _region_of_instance(sb: Sandbox, instance_id: str) -> str:
     for region in dict.fromkeys(sb.inventory["cloudops_regions"].values()):
         if sb.client("rds", region).describe_db_instances(

@@ -27,6 +27,10 @@ def promotion(result):
     return runbook_reports.promotion(result)
 
 
+def restore_measure(result):
+    return runbook_reports.restore_measure(result)
+
+
 def replica_rebuild(result, settled=None):
     return runbook_reports.replica_rebuild(result, settled)
 
@@ -41,4 +45,5 @@ class FilterModule(object):
     def filters(self):
         return {"drill_report": drill_report, "failover_report": failover_report, "report_fail_message": report_fail_message,
                 "progress_record": progress_record, "failover_changes": failover_changes, "promotion": promotion,
+                "restore_measure": restore_measure,
                 "replica_rebuild": replica_rebuild}

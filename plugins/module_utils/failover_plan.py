@@ -14,12 +14,15 @@ import json
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import aurora
 from ansible_collections.cloudops.runbooks.plugins.module_utils import db_shape
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import steps
 
 FAILOVER, DRILL = "failover", "drill"
 COLOUR = "{colour}"
 DRILL_BLOCKING = ["replica_role", "replica_lag", "source_backups", "dr_cluster_active", "dr_nodegroup_active"]
+# Restore-based DR (db_shape.RESTORE): the newest restorable point in DR instead of the replica and its lag.
+RESTORE_DRILL_BLOCKING = [restore_dr.FINDING, restore_dr.TARGET_FINDING, "source_backups", "dr_cluster_active", "dr_nodegroup_active"]
 
 
 def _dict(value):
@@ -51,12 +54,15 @@ def plan_problems(operation, settings, eks, rds, alb):
     out = []
     if not _dict(eks.get("dr")).get("cluster_name"):
         out.append("cloudops_eks.dr needs region, cluster_name and nodegroup_name.")
-    if db_shape.shape(rds) == db_shape.AURORA_GLOBAL:
+    shape = db_shape.shape(rds)
+    if shape == db_shape.AURORA_GLOBAL:
         out.extend(aurora_plan_problems(rds))
     else:
-        for side in ("primary", "replica"):
+        for side in ("primary",) if shape == db_shape.RESTORE else ("primary", "replica"):
             if not _dict(rds.get(side)).get("instance_id"):
                 out.append("cloudops_rds.%s needs region and instance_id." % side)
+    if shape == db_shape.RESTORE:
+        out.extend(p + "." for p in restore_dr.spec_problems(rds.get("dr_restore")))
     scale = _dict(settings.get("dr_scale"))
     ng = _dict(scale.get("nodegroup"))
     if all(k in ng for k in ("min_size", "desired_size", "max_size")):
@@ -99,8 +105,10 @@ def database_plan(rds):
     instance, its writer when it writes) and, on an Aurora global database, `aurora` (the global cluster and each
     cluster: what the switchover and the way back name); `aurora` is None on the replica shape."""
     if db_shape.shape(rds) != db_shape.AURORA_GLOBAL:
+        # The DR database: the read replica, or (restore-based DR) the instance a failover restores there.
+        dr = _dict(rds.get("replica") or rds.get("dr_restore"))
         return {"primary": {"instance_id": _dict(rds.get("primary")).get("instance_id"), "region": _dict(rds.get("primary")).get("region")},
-                "replica": {"instance_id": _dict(rds.get("replica")).get("instance_id"), "region": _dict(rds.get("replica")).get("region")},
+                "replica": {"instance_id": dr.get("instance_id"), "region": dr.get("region")},
                 "aurora": None}
 
     def side(name):
@@ -124,12 +132,17 @@ def colour_problem(operation, alb_dr, traffic):
 
 def blocking_checks(operation, resuming, max_lag_override, given=None, audit=None, shape=db_shape.REPLICA):
     """The readiness checks that refuse the run when they fail (given ones win). shape: db_shape.shape(cloudops_rds)
-    (an Aurora global database's checks are the secondary cluster's, module_utils/aurora.py). With the audit, a new
-    run is also refused by the cache and bucket checks it holds (state_store_blocking)."""
+    (an Aurora global database's checks are the secondary cluster's, module_utils/aurora.py; restore-based DR's
+    the restore point in DR, module_utils/restore_dr.py). With the audit, a new run is also refused by the cache and
+    bucket checks it holds (state_store_blocking)."""
     if given:
         return list(given)
     if shape == db_shape.AURORA_GLOBAL:
         database = aurora_blocking_checks(operation, resuming, max_lag_override)
+    elif shape == db_shape.RESTORE:
+        # Restore-based DR judges the newest restore point in DR instead of a replica.
+        database = ([] if resuming else list(RESTORE_DRILL_BLOCKING)) if operation == DRILL else (
+            ["dr_cluster_active"] + ([] if max_lag_override or resuming else [restore_dr.FINDING]))
     elif operation == DRILL:
         database = [] if resuming else list(DRILL_BLOCKING)
     elif resuming:
@@ -197,6 +210,12 @@ def readiness_refusal(operation, readiness_part, refusal_note=""):
                      "writes it lacks with -e failover_max_lag_override=true (when the primary region is gone).")
     elif aurora.GLOBAL_RPO_LAG in failed:
         hints.append("A drill must not lose more than the RPO budget: wait for the secondary cluster to catch up and run it again.")
+    if restore_dr.FINDING in failed and operation == FAILOVER:
+        hints.append("Restore-based DR: make a fresher restore point reach DR (a snapshot copy, or resume the automated backups' "
+                     "replication), or accept the loss with -e %s=true (when the primary region is gone and no better copy "
+                     "exists)." % restore_dr.OVERRIDE_VAR)
+    elif restore_dr.FINDING in failed:
+        hints.append("A drill must not lose more than the RPO budget: make a fresher restore point reach DR and run it again.")
     parts = ["%s refused, nothing changed." % what(operation)] + ["%s: %s." % (f["check"], f.get("detail")) for f in blocked] + hints
     if refusal_note:
         parts.append(str(refusal_note).strip())
@@ -285,6 +304,8 @@ def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_overr
         "primary": database["primary"], "replica": database["replica"],
         # An Aurora global database (None on the replica shape): the failover is a global switchover/failover.
         "aurora": database["aurora"],
+        "shape": db_shape.shape(rds),
+        "restore": restore_settings(rds),
         "budgets": {"rpo_seconds": int(_dict(budgets).get("rpo_seconds")), "rto_seconds": int(_dict(budgets).get("rto_seconds"))},
         "max_lag_override": as_bool(max_lag_override),
         "promote": {"backup_retention_period": promote.get("backup_retention_period"),
@@ -315,6 +336,19 @@ def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_overr
                   "markers_interval_seconds": float(markers.get("interval_seconds") or 0.5)},
         "markers_login": markers_login(db, drill) if operation == DRILL and db else None,
     }
+
+
+def restore_settings(rds):
+    """Restore-based DR: cloudops_rds.dr_restore with its defaults (what the restore in DR and its cleanup read), else None."""
+    if db_shape.shape(rds) != db_shape.RESTORE:
+        return None
+    spec = _dict(_dict(rds).get("dr_restore"))
+    return {"region": spec.get("region"), "instance_id": spec.get("instance_id"), "source": spec.get("source") or restore_dr.NEWEST,
+            "instance_class": spec.get("instance_class") or None, "subnet_group": spec.get("subnet_group") or None,
+            "vpc_security_group_ids": [str(g) for g in _list(spec.get("vpc_security_group_ids"))],
+            "parameter_group": spec.get("parameter_group") or None, "multi_az": spec.get("multi_az"),
+            "wait_timeout": _int(spec.get("wait_timeout"), 3600),
+            "source_instance_id": _dict(_dict(rds).get("primary")).get("instance_id")}
 
 
 # ------------------------------------------------------------------------------------------------ progress records

@@ -164,25 +164,28 @@ def dns_records_of(records):
         return None
 
 
-def estate_readiness(replica, dr_cluster, dns, traffic, settings):
+def estate_readiness(replica, dr_cluster, dns, traffic, settings, restore=None):
     """What dr_readiness_info returns ({findings, passed, failed_checks, observed, step_summary}), judged from the reads
     estate_status made anyway: nothing is read twice.
 
     replica: _aws/rds.replication_read of the DR replica ({info, instance, source}); dr_cluster: _aws/eks.cluster_read
     of the DR cluster ({info, cluster, nodegroups}); dns: _aws/route53.failover_info's answer (None: not read);
     traffic: the DR load balancer's traffic_info (or None); settings: {replica_id, cluster_name, nodegroup_name,
-    record_name, rpo_budget_seconds, rto_budget_seconds, lag_lookback_seconds}."""
+    record_name, rpo_budget_seconds, rto_budget_seconds, lag_lookback_seconds}. restore: restore-based DR (no replica:
+    module_utils/restore_dr.py) - {findings, restore_point}, judged by the caller from its read of the DR region."""
     replica = replica or {}
     info, instance = replica.get("info") or {}, replica.get("instance")
     budget, lookback = settings.get("rpo_budget_seconds"), settings.get("lag_lookback_seconds")
-    if instance is None:
+    if restore is not None:
+        found = list(restore.get("findings") or [])
+    elif instance is None:
         found = replica_findings(settings["replica_id"], None, None, None, None, budget) + [source_backups_finding(None, None)]
     else:
         found = replica_findings(settings["replica_id"], instance, info.get("role"), info.get("role_evidence"),
                                  info.get("replica_lag_seconds"), budget, lookback)
         found.append(source_backups_finding(instance.get("ReadReplicaSourceDBInstanceIdentifier"), replica.get("source") or None))
-    return _with_estate(found, {"replica_spec": replica_spec(instance), "dns_records": None, "dr_traffic": traffic},
-                        dr_cluster, dns, settings)
+    return _with_estate(found, {"replica_spec": replica_spec(instance), "dns_records": None, "dr_traffic": traffic,
+                                "restore_point": (restore or {}).get("restore_point")}, dr_cluster, dns, settings)
 
 
 def aurora_estate_readiness(database, dr_cluster, dns, traffic, settings):

@@ -23,6 +23,8 @@ RTO_DRILL = ("from the cut (after the last marker, before the promotion) to the 
 RPO_DRILL = "the markers written to the primary up to the cut that the promoted database lacks (rows), and the span of writes they cover (seconds)"
 RTO_FAILOVER = "from the cut (the first change) to the smoke test passing on DR and the DNS change INSYNC, whichever is later"
 RPO_FAILOVER = "estimated as the replica lag (CloudWatch ReplicaLag) at promotion; the drill measures it by data"
+RPO_FAILOVER_RESTORE = ("estimated as the age of the restore point in DR when it was restored (restore-based DR: its data's time "
+                        "to the restore); the drill measures it by data")
 
 # Drill outcomes; the first four fail the run (over_budget too, unless drill_fail_over_budget=false).
 FAILBACK_FAILED, ESTATE_CHANGED, FAILED, REPORT_FAILED = "failback_failed", "estate_changed", "failed", "report_failed"
@@ -136,7 +138,8 @@ def _drill_report(f):
         "rpo": {"definition": RPO_DRILL, "rows": rpo.get("rows"), "seconds": rpo.get("seconds"), "basis": rpo.get("basis"),
                 "markers_written": rpo.get("written"), "markers_present": rpo.get("present"), "missing_seqs": rpo.get("missing_seqs") or [],
                 "budget_seconds": budgets["rpo_seconds"], "within_budget": rpo_ok,
-                "lag_at_promotion_seconds": (measure.get("promotion") or {}).get("lag_at_promotion_seconds")},
+                "lag_at_promotion_seconds": (measure.get("promotion") or {}).get("lag_at_promotion_seconds"),
+                "restore_point": measure.get("restore")},
         "readiness": state.get("readiness") or f.get("readiness"),
         "steps": report_steps(f.get("steps")),
         "status": {"compared": compared, "equal": (not differences) if compared else None, "ignored": list(f.get("status_ignore") or []),
@@ -192,10 +195,17 @@ def _failover_report(f):
     if f.get("outage_started_at") and smoke and not check_mode:
         since_outage = span_seconds(str(f["outage_started_at"])[:19] + "Z", str(served)[:19] + "Z")
     lag = promotion.get("lag_at_promotion_seconds") if promotion else None
+    restored = f.get("restore") or None  # restore-based DR: the restore point instead of a promotion
+    if restored:
+        lag = restored.get("age_seconds")
     if error:
         next_steps = ["Fix the cause, then run the same command again: done steps are skipped and the RTO clock keeps this run's cut."]
     elif not check_mode and f.get("aurora"):
         next_steps = [aurora.failover_next_step(f["dr_region"], f["aurora"])]
+    elif not check_mode and restored:
+        next_steps = ["Production runs on %s, on %s restored from %s. The failback runbook does not fail back a restore-based failover: "
+                      "run it to read the manual way; the DNS records before the failover are in the report (dns_before)."
+                      % (f["dr_region"], f["replica_instance_id"], restored.get("snapshot_id") or restored.get("kind"))]
     elif not check_mode:
         next_steps = ["Production runs on %s. Before failing back, rebuild a read replica of %s in the old primary region; the DNS records "
                       "before the failover are in the report (dns_before)." % (f["dr_region"], f["replica_instance_id"])]
@@ -208,8 +218,10 @@ def _failover_report(f):
         "cut_at": f.get("cut_at"), "smoke_passed_at": smoke, "serving_at": served,
         "rto": {"definition": RTO_FAILOVER, "seconds": rto, "budget_seconds": budgets["rto_seconds"],
                 "within_budget": within_budget(rto, budgets["rto_seconds"]), "since_outage_seconds": since_outage},
-        "rpo": {"definition": aurora.RPO_FAILOVER if f.get("aurora") else RPO_FAILOVER, "estimated_seconds": lag, "budget_seconds": budgets["rpo_seconds"],
-                "within_budget": within_budget(lag, budgets["rpo_seconds"]), "lag_gate": promotion.get("lag_gate") if promotion else None},
+        "rpo": {"definition": aurora.RPO_FAILOVER if f.get("aurora") else (RPO_FAILOVER_RESTORE if restored else RPO_FAILOVER),
+                "estimated_seconds": lag, "budget_seconds": budgets["rpo_seconds"],
+                "within_budget": within_budget(lag, budgets["rpo_seconds"]), "lag_gate": promotion.get("lag_gate") if promotion else None,
+                "restore_point": restored},
         "readiness": f.get("readiness"), "steps": report_steps(f.get("steps")), "changes": list(f.get("changes") or []),
         "promoted_instance": f.get("promoted_instance"), "dns_before": f.get("dns_before"), "next_steps": next_steps,
     }
@@ -241,6 +253,20 @@ def failover_fail_message(report):
 def _finished_at(result):
     step = (result or {}).get("cloudops_step") if isinstance(result, dict) else None
     return (step or {}).get("finished_at")
+
+
+def restore_measure(result):
+    """Restore-based DR: the restore in DR (rds_restore's result with dr_restore_point) as the record keeps it - the
+    instance, the point's kind, time, age at the restore and whether the gate was overridden; None when no restore ran
+    or the instance was found restored already (a resumed run keeps its record's)."""
+    if not isinstance(result, dict) or not isinstance(result.get("restore_point"), dict):
+        return None
+    point = result["restore_point"]
+    if not point.get("kind"):
+        return None
+    return {"instance_id": (result.get("instance") or {}).get("id"), "kind": point.get("kind"), "time": point.get("time"),
+            "age_seconds": point.get("age_seconds"), "snapshot_id": point.get("snapshot_id"),
+            "overridden": bool((point.get("verdict") or {}).get("overridden")), "available_at": _finished_at(result)}
 
 
 def promotion(result):
@@ -276,6 +302,7 @@ def drill_record(facts, phase):
         state.update(phase="failed_over", cut_at=facts.get("cut_at"), smoke_passed_at=facts.get("smoke_passed_at"),
                      dns_insync_at=facts.get("dns_insync_at"),
                      promotion=promotion(facts.get("promote_result")), markers_written=markers,
+                     restore=restore_measure(facts.get("restore_result")),
                      rpo_measured=rpo_measured(facts.get("verify_result"), markers),
                      # the verification purged them from the primary (None: not yet; the failback then purges them)
                      markers_purged=(facts.get("verify_result") or {}).get("deleted_count") if isinstance(facts.get("verify_result"), dict) else None)
@@ -289,6 +316,8 @@ def failover_record(facts, phase):
     record = {"run_id": facts["run_id"], "environment": facts["environment"], "started_at": facts["first_started_at"],
               "last_run_at": facts["started_at"], "cut_at": facts["cut_at"], "primary": facts["primary"], "replica": facts["replica"],
               "dns_before": facts.get("dns_before"), "promotion": facts.get("promotion"), "outcome": "in_progress", "phase": phase}
+    if facts.get("restore"):
+        record["restore"] = facts["restore"]  # restore-based DR: the restore point (the RPO estimate of a resumed run)
     restore = scale_restore(facts.get("nodegroup_result"), facts.get("workloads_result"))
     if restore:
         record["scale_restore"] = restore  # the DR sizes before the failover: what the failback puts DR back to
@@ -348,6 +377,11 @@ def failover_changes(f):
     would = "would: " if f.get("check_mode") else ""
     out = []
     promote = f.get("promote_result") or {}
+    restored = f.get("restore_result") or {}
+    if restored.get("changed") and isinstance(restored.get("restore_point"), dict):
+        point = restored["restore_point"]
+        out.append("%sRDS %s restored in %s from %s (%s)" % (would, (restored.get("instance") or {}).get("id"), f.get("dr_region"),
+                                                             point.get("snapshot_id") or "replicated automated backups", point.get("time")))
     if promote.get("changed") and promote.get("writer_after"):  # an Aurora global database (rds_global_cluster_failover)
         out.append("%s%s" % (would, aurora.switch_change(promote)))
     elif promote.get("changed"):

@@ -22,6 +22,7 @@ import os
 import re
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import data_checks, db_shape, failback, failover_plan
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status as estate_shape
 
 RUNBOOKS = ("status", "deploy", "rollback", "failover", "failover_drill", "failback", "backup", "backup_restore", "release_lock")
@@ -728,7 +729,8 @@ def problems(runbook, values, now=None, cwd="."):
     if runbook not in _CHECKS:
         raise ValueError("unknown runbook %r: one of %s" % (runbook, ", ".join(RUNBOOKS)))
     now = now or datetime.datetime.now(UTC)
-    out = _common(runbook, values, cwd) + (no_dr_problems(runbook, values) or shape_problems(runbook, values) or _CHECKS[runbook](values, now))
+    out = _common(runbook, values, cwd) + (no_dr_problems(runbook, values) or restore_dr_problems(runbook, values)
+                                           or shape_problems(runbook, values) or _CHECKS[runbook](values, now))
     seen, unique = set(), []
     for problem in out:
         if problem not in seen:
@@ -762,8 +764,8 @@ def no_dr_problems(runbook, values):
 # The database shapes (module_utils/db_shape.py) each runbook with a DR database serves; a runbook refuses another shape
 # before any call (a one-region estate, db_shape.SINGLE, is refused by no_dr_problems first).
 SHAPES_SERVED = {
-    "failover": (db_shape.REPLICA, db_shape.AURORA_GLOBAL),
-    "failover_drill": (db_shape.REPLICA, db_shape.AURORA_GLOBAL),
+    "failover": (db_shape.REPLICA, db_shape.AURORA_GLOBAL, db_shape.RESTORE),
+    "failover_drill": (db_shape.REPLICA, db_shape.AURORA_GLOBAL, db_shape.RESTORE),
     "failback": (db_shape.REPLICA, db_shape.AURORA_GLOBAL),
 }
 
@@ -776,6 +778,14 @@ def shape_problems(runbook, values):
     if db_shape.shape(rds) == db_shape.SINGLE:
         return []
     found = db_shape.unsupported(TITLES[runbook].lower(), rds, SHAPES_SERVED[runbook])
+    return [found] if found else []
+
+
+def restore_dr_problems(runbook, values):
+    """[the refusal] of a runbook of NEEDS_DR on a restore-based DR estate (module_utils/restore_dr.py), else []."""
+    if runbook not in NEEDS_DR:
+        return []
+    found = restore_dr.runbook_refusal(runbook, values.get("cloudops_rds"))
     return [found] if found else []
 
 

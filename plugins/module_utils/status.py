@@ -22,9 +22,9 @@ NO_DR_DOC = "docs/one-region.md"
 
 
 def rds_dr_key(rds):
-    """The key of cloudops_rds that names the DR database: `secondary` (the secondary cluster) on an Aurora global
-    database, `replica` (the read replica) otherwise."""
-    return "secondary" if db_shape.shape(rds) == db_shape.AURORA_GLOBAL else "replica"
+    """The key of cloudops_rds that declares the DR database: `secondary` (the secondary cluster) on an Aurora global
+    database, `dr_restore` (what a failover restores in DR) on restore-based DR, `replica` (the read replica) otherwise."""
+    return {db_shape.AURORA_GLOBAL: "secondary", db_shape.RESTORE: "dr_restore"}.get(db_shape.shape(rds), "replica")
 
 
 def estate_sides(eks, rds=None, alb=None):
@@ -32,7 +32,8 @@ def estate_sides(eks, rds=None, alb=None):
     or ("primary",)}. A one-region estate gives no `dr` in eks/alb and no `replica` in rds (None or absent). On an
     Aurora global database the DR database is `secondary`: rds_sides ("primary", "secondary")."""
     sides = tuple(side for side in SIDES if (eks or {}).get(side) or (alb or {}).get(side))
-    rds_sides = tuple(side for side in ("primary", rds_dr_key(rds)) if (rds or {}).get(side))
+    # Restore-based DR runs no database in DR until a failover restores one: its status has the primary's only.
+    rds_sides = tuple(side for side in ("primary", rds_dr_key(rds)) if side != "dr_restore" and (rds or {}).get(side))
     return {"sides": sides or ("primary",), "rds_sides": rds_sides or ("primary",)}
 
 

@@ -15,6 +15,11 @@ description:
   - C(replica_lag). Its latest C(ReplicaLag) datapoint is within O(rpo_budget_seconds). No datapoint, or read
     replication in C(error), fails.
   - C(source_backups). The replica's source keeps automated backups (C(BackupRetentionPeriod) > 0).
+  - C(dr_restore_point) (restore-based DR, O(dr_restore) instead of O(replica)). The newest restorable point of the
+    primary in the DR region - a cross-region snapshot copy or the primary's automated backups replicated there (their
+    latest restorable time) - exists and its age is within O(rpo_budget_seconds). C(source_backups) then checks the
+    primary itself keeps automated backups, when it can be read (not when its region is down).
+  - C(dr_restore_target) (with O(dr_restore.instance_id)). No instance of that name exists in DR yet.
   - C(dr_cluster_active), C(dr_nodegroup_active). The DR EKS cluster and its node group are C(ACTIVE).
   - C(dns_failover_time). O(dns.record_name) has a PRIMARY/SECONDARY failover pair, and the largest TTL of the
     pair plus the PRIMARY health check's C(RequestInterval) x C(FailureThreshold) is within O(rto_budget_seconds).
@@ -69,8 +74,35 @@ options:
         type: dict
         required: true
         suboptions: *cluster
+  dr_restore:
+    description: Restore-based DR (nothing warm in DR) - where the primary's data can be restored from in DR.
+    type: dict
+    version_added: 1.0.0
+    suboptions:
+      source_instance_id:
+        description: The primary instance whose copies or replicated backups are looked for.
+        type: str
+        required: true
+      source_region:
+        description: Region of the primary (its own automated backups are checked there when it can be read).
+        type: str
+      instance_id:
+        description:
+          - The instance a failover restores in DR. When given, C(dr_restore_target) checks whether the name is free
+            (a drill needs it free; a failover resumes on an instance it restored).
+        type: str
+      region:
+        description: The DR region; default the module's.
+        type: str
+      source:
+        description: Which restore points count - V(newest) of both, V(snapshot_copy), V(automated_backups).
+        type: str
+        default: newest
+        choices: [newest, snapshot_copy, automated_backups]
   rpo_budget_seconds:
-    description: Replica lag, in seconds, the recovery point objective allows. Needed with O(replica) or O(global_database).
+    description:
+      - Replica lag (or restore point age, with O(dr_restore)), in seconds, the recovery point objective allows.
+        Needed with O(replica), O(global_database), O(dr_restore), O(cache) or O(buckets).
     type: int
   rto_budget_seconds:
     description: Recovery time objective, in seconds, the DNS failover time is compared with. Needed with O(dns).
@@ -236,7 +268,9 @@ observed:
     - What the checks read that a runbook keeps to put the estate back - C(replica_spec) (the replica's class, subnet group,
       security group ids, KMS key, Multi-AZ and tags, null without O(replica) or when it does not exist) and
       C(dns_records) (the Route 53 failover pair as M(cloudops.runbooks.route53_failover_switch) returns it in C(before), null
-      without O(dns)) and C(dr_traffic) (with O(alb), what M(cloudops.runbooks.alb_traffic_info) returns; else null).
+      without O(dns)) and C(dr_traffic) (with O(alb), what M(cloudops.runbooks.alb_traffic_info) returns; else null)
+      and C(restore_point) (with O(dr_restore), the newest restorable point in DR as M(cloudops.runbooks.rds_restore)
+      returns it in C(restore_point); else null).
   returned: always
   type: dict
   sample: {replica_spec: {instance_class: db.t3.micro, subnet_group: shop-dr, security_group_ids: [sg-1], kms_key_id: null, multi_az: false,
@@ -259,6 +293,8 @@ step_summary:
       numbers: {lag_seconds: 2.0}
 """
 
+import datetime
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import failover
@@ -268,12 +304,14 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import replicati
 from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import aurora as aurora_io
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_failover
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_snapshots
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import s3
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
@@ -309,6 +347,28 @@ def global_database_checks(module, spec, observed):
                                       read["lags"]["secondary"][0], params["rpo_budget_seconds"], params["lag_lookback_seconds"])
     primary = aurora_io.describe_cluster_quietly(module, spec["primary"]["region"], spec["primary"]["cluster_id"])
     return found + [aurora.backups_finding(spec["primary"], primary)]
+
+
+def restore_checks(module, spec, observed):
+    """Restore-based DR: the newest restorable point in DR and its age; the primary's own backups when readable."""
+    params = module.params
+    region = spec.get("region") or module.region
+    read = rds_snapshots.dr_restore_points(module, client(module, "rds", region=region), spec["source_instance_id"])
+    found = restore_dr.restore_point(read["snapshots"], read["backups"], spec["source_instance_id"], None, region,
+                                     spec["source"], datetime.datetime.now(datetime.timezone.utc))
+    observed["restore_point"] = restore_dr.point_result(found)
+    findings = [restore_dr.readiness_finding(found, params["rpo_budget_seconds"], spec["source_instance_id"], region)]
+    if spec.get("instance_id"):
+        target = rds.describe_instance(module, client(module, "rds", region=region), spec["instance_id"])
+        findings.append(restore_dr.target_finding(target, spec["instance_id"], region))
+    if spec.get("source_region"):
+        try:  # once, no retry: the primary's region may be down, and then there is nothing to say about it
+            source = client(module, "rds", region=spec["source_region"]).describe_db_instances(
+                DBInstanceIdentifier=spec["source_instance_id"])["DBInstances"][0]
+        except Exception:  # pylint: disable=broad-except
+            source = None
+        findings.append(readiness.source_backups_finding(spec["source_instance_id"], source))
+    return findings
 
 
 def eks_checks(module, spec):
@@ -377,6 +437,10 @@ def main():
                 engine=dict(type="str"), global_cluster_id=dict(type="str", required=True),
                 primary=dict(type="dict", required=True, options=cluster_spec()),
                 secondary=dict(type="dict", required=True, options=cluster_spec()))),
+            dr_restore=dict(type="dict", options=dict(source_instance_id=dict(type="str", required=True),
+                                                      source_region=dict(type="str"), region=dict(type="str"),
+                                                      instance_id=dict(type="str"),
+                                                      source=dict(type="str", default="newest", choices=list(restore_dr.SOURCES)))),
             rpo_budget_seconds=dict(type="int"),
             rto_budget_seconds=dict(type="int"),
             eks=dict(type="dict", options=dict(cluster_name=dict(type="str", required=True), nodegroup_name=dict(type="str"),
@@ -391,14 +455,14 @@ def main():
             lag_lookback_seconds=dict(type="int", default=600),
             fail_on_findings=dict(type="bool", default=False),
         ),
-        required_one_of=[["replica", "global_database", "eks", "dns", "cache", "buckets"]],
-        mutually_exclusive=[["replica", "global_database"]],
-        required_by={"replica": "rpo_budget_seconds", "global_database": "rpo_budget_seconds", "dns": "rto_budget_seconds",
-                     "cache": "rpo_budget_seconds", "buckets": "rpo_budget_seconds"},
+        required_one_of=[["replica", "global_database", "dr_restore", "eks", "dns", "cache", "buckets"]],
+        mutually_exclusive=[["replica", "global_database", "dr_restore"]],
+        required_by={"replica": "rpo_budget_seconds", "global_database": "rpo_budget_seconds", "dr_restore": "rpo_budget_seconds",
+                     "dns": "rto_budget_seconds", "cache": "rpo_budget_seconds", "buckets": "rpo_budget_seconds"},
         supports_check_mode=True,
     )
     params = module.params
-    findings, observed = [], {"replica_spec": None, "dns_records": None, "dr_traffic": None}
+    findings, observed = [], {"replica_spec": None, "dns_records": None, "dr_traffic": None, "restore_point": None}
     if params["alb"]:
         alb = params["alb"]
         region = alb.get("region") or module.region
@@ -413,6 +477,8 @@ def main():
         tasks["replica"] = lambda: replica_checks(worker, params["replica"], observed)
     if params["global_database"]:
         tasks["global_database"] = lambda: global_database_checks(worker, params["global_database"], observed)
+    if params["dr_restore"]:
+        tasks["dr_restore"] = lambda: restore_checks(worker, params["dr_restore"], observed)
     if params["eks"]:
         tasks["eks"] = lambda: eks_checks(worker, params["eks"])
     if params["dns"]:

@@ -85,6 +85,25 @@ options:
         description: The DR cluster of the Aurora global database (Aurora only).
         type: dict
         suboptions: *rds_side
+      dr_restore:
+        description:
+          - Restore-based DR instead of O(rds.replica) (C(cloudops_rds.dr_restore) - nothing warm in DR - the status
+            reads the primary only). With O(readiness), the newest restorable point of the primary in
+            O(rds.dr_restore.region) and its age against O(rpo_budget_seconds) is the C(dr_restore_point) finding (as
+            M(cloudops.runbooks.dr_readiness_info) judges it) and C(observed.restore_point).
+        type: dict
+        version_added: 1.0.0
+        suboptions:
+          region: {description: The DR region the database is restored in., type: str, required: true}
+          instance_id: {description: The instance a failover restores in DR., type: str, required: true}
+          source: {description: Which restore points count., type: str, default: newest, choices: [newest, snapshot_copy, automated_backups]}
+          instance_class: {description: Instance class of the restored instance (read by the failover; not used here)., type: str}
+          subnet_group: {description: DB subnet group of the restored instance (not used here)., type: str}
+          vpc_security_group_ids: {description: Its VPC security groups (not used here)., type: list, elements: str}
+          parameter_group: {description: Its DB parameter group (not used here)., type: str}
+          kms_key_id: {description: KMS key of the DR region (not used here)., type: str}
+          multi_az: {description: Whether it is Multi-AZ (not used here)., type: bool}
+          wait_timeout: {description: Seconds a failover waits for the restore (not used here)., type: int}
   alb:
     description:
       - Application Load Balancer of each side with its blue/green target groups.
@@ -402,6 +421,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import failover_
 from ansible_collections.cloudops.runbooks.plugins.module_utils import helm_cli
 from ansible_collections.cloudops.runbooks.plugins.module_utils import readiness
 from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils import scaling
 from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
 from ansible_collections.cloudops.runbooks.plugins.module_utils import status
@@ -414,6 +434,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_snapshots
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import route53
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import s3
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
@@ -449,7 +470,10 @@ def argument_spec():
         environment=dict(type="str", required=True),
         eks=_side(primary=_side(**eks_side), dr=_dr_side(**eks_side)),
         rds=_side(engine=dict(type="str"), global_cluster_id=dict(type="str"), primary=_side(**rds_side), replica=_dr_side(**rds_side),
-                  secondary=_dr_side(**rds_side)),
+                  secondary=_dr_side(**rds_side), dr_restore=_dr_side(
+            source=dict(type="str", default=restore_dr.NEWEST, choices=list(restore_dr.SOURCES)), instance_class=dict(type="str"),
+            subnet_group=dict(type="str"), vpc_security_group_ids=dict(type="list", elements="str"), parameter_group=dict(type="str"),
+            kms_key_id=dict(type="str"), multi_az=dict(type="bool"), wait_timeout=dict(type="int"), **rds_side)),
         alb=_side(primary=_side(**alb_side), dr=_dr_side(**alb_side)),
         dns=_side(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True), private_zone=dict(type="bool")),
         helm=_side(release_namespace=dict(type="str", required=True), releases=dict(type="dict", required=True)),
@@ -588,6 +612,19 @@ def reads(worker, params, shared=None):
         shared[("dns", None)] = found
         return found
 
+    def restore_read():
+        """Restore-based DR: the newest restorable point in DR (readiness only; not part of the status report)."""
+        spec, source_id = params["rds"]["dr_restore"], params["rds"]["primary"]["instance_id"]
+        read = rds_snapshots.dr_restore_points(worker, client(worker, "rds", region=spec["region"]), source_id)
+        found = restore_dr.restore_point(read["snapshots"], read["backups"], source_id, None, spec["region"], spec["source"],
+                                         datetime.datetime.now(datetime.timezone.utc))
+        target = rds.describe_instance(worker, client(worker, "rds", region=spec["region"]), spec["instance_id"])
+        shared[("dr_restore", None)] = {
+            "findings": [restore_dr.readiness_finding(found, params["rpo_budget_seconds"], source_id, spec["region"]),
+                         restore_dr.target_finding(target, spec["instance_id"], spec["region"])],
+            "restore_point": restore_dr.point_result(found)}
+        return None
+
     def helm_read(side):
         kubeconfig = params["eks"][side]["kubeconfig"] or None  # empty: helm's default
         context = params["eks"][side].get("context") or None  # empty: the kubeconfig's current context
@@ -645,6 +682,8 @@ def reads(worker, params, shared=None):
         tasks[("helm", side)] = helm_read(side)
     if params.get("capacity"):
         tasks[("capacity", "dr")] = capacity_read
+    if judged and params["rds"].get("dr_restore"):
+        tasks[("dr_restore", None)] = restore_read
     tasks.update(state_store_reads(worker, params))
     return tasks
 
@@ -691,6 +730,16 @@ def rds_problems(rds_spec):
     return ["%s %s required for %s (cloudops_rds)" % (", ".join(missing), verb, db_shape.DESCRIPTIONS[db_shape.shape(rds_spec)])]
 
 
+def restore_readiness(params, shared):
+    """Restore-based DR: the restore point findings of restore_read plus the primary's own automated backups."""
+    found = shared.get(("dr_restore", None))
+    if found is None:
+        return None
+    primary = (shared.get(("rds", "primary")) or {}).get("instance")
+    findings = list(found["findings"]) + [readiness.source_backups_finding(params["rds"]["primary"]["instance_id"], primary)]
+    return dict(found, findings=findings)
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -713,7 +762,7 @@ def main():
     for (part, side), result in results.items():
         if side == AURORA:
             found[part] = result
-        elif side is not None and part not in ("capacity", "readiness"):
+        elif side is not None and part not in ("capacity", "readiness", "dr_restore"):
             found.setdefault(part, {})[side] = result
     config = {"environment": params["environment"], "alb": params["alb"], "dns": params["dns"], "helm": params["helm"]}
     report = status.with_timestamp(status.build_report(found, config), datetime.datetime.now(datetime.timezone.utc))
@@ -728,10 +777,12 @@ def main():
     elif params["readiness"]:
         result["readiness"] = readiness.estate_readiness(
             shared.get(("rds", "replica")), shared.get(("eks", "dr")), shared.get(("dns", None)), shared.get(("alb", "dr")),
-            {"replica_id": params["rds"]["replica"]["instance_id"], "cluster_name": params["eks"]["dr"]["cluster_name"],
+            {"replica_id": (params["rds"]["replica"] or params["rds"]["dr_restore"])["instance_id"],
+             "cluster_name": params["eks"]["dr"]["cluster_name"],
              "nodegroup_name": params["eks"]["dr"].get("nodegroup_name"), "record_name": params["dns"]["record_name"],
              "rpo_budget_seconds": params["rpo_budget_seconds"], "rto_budget_seconds": params["readiness"]["rto_budget_seconds"],
-             "lag_lookback_seconds": params["lag_lookback_seconds"]})
+             "lag_lookback_seconds": params["lag_lookback_seconds"]}, restore=restore_readiness(params, shared))
+    if params["readiness"]:
         result["readiness"] = state_stores.with_findings(result["readiness"], [
             item for (part, dummy), found in results.items() if part == "readiness" for item in found])
     if params["capacity"]:

@@ -18,6 +18,13 @@ description:
     C(<source>@latest). It makes the module idempotent; when O(instance_id) exists with the same tag, nothing is restored again (the
     module only waits for it); an instance of that name restored from something else, or not by this module, fails
     the task.
+  - Restore-based DR. O(source_automated_backups_arn) restores to a point in time from automated backups replicated
+    to the module's region (C(StartDBInstanceAutomatedBackupsReplication)); its window is theirs (C(RestoreWindow)).
+    O(dr_restore_point) instead chooses, in the module's region, the newest restorable point of a source instance of
+    another region (a cross-region snapshot copy or its replicated automated backups, as
+    M(cloudops.runbooks.dr_readiness_info) reports it), refuses before any change when there is none or it is older
+    than O(dr_restore_point.rpo_budget_seconds) without O(dr_restore_point.max_age_override), and restores from it
+    (replicated backups at their latest restorable time). RV(restore_point) says what it chose and how old it was.
   - With O(state=absent), deletes the restored instance (by default without a final snapshot and with its automated
     backups, so a restore test leaves nothing behind) and waits until it is gone. By default only an instance that
     carries the C(cloudops:restored-from) tag is deleted (O(only_if_restored)), so a typo cannot delete a primary.
@@ -67,6 +74,36 @@ options:
         O(use_latest_restorable_time).
     type: str
     aliases: [source_db_instance_identifier]
+  source_automated_backups_arn:
+    description:
+      - ARN of automated backups replicated to the module's region (C(DBInstanceAutomatedBackupsArn)) to restore from,
+        to a point in time. Needs O(restore_time) or O(use_latest_restorable_time).
+    type: str
+    aliases: [source_db_instance_automated_backups_arn]
+  dr_restore_point:
+    description:
+      - Restore from the newest restorable point in the module's region of O(dr_restore_point.source_instance_id)
+        (restore-based DR). Exclusive with O(snapshot_id), O(source_instance_id), O(source_automated_backups_arn),
+        O(restore_time) and O(use_latest_restorable_time).
+      - An instance O(instance_id) restored already from a point of that source (a resumed run) is kept (waited for).
+    type: dict
+    suboptions:
+      source_instance_id:
+        description: The primary instance (in another region) whose data is restored.
+        type: str
+        required: true
+      source:
+        description: Which points count - V(newest) of both, V(snapshot_copy) only, V(automated_backups) only.
+        type: str
+        default: newest
+        choices: [newest, snapshot_copy, automated_backups]
+      rpo_budget_seconds:
+        description: The restore point's age allowed (the RPO budget); none checks nothing.
+        type: int
+      max_age_override:
+        description: Restore from a point older than O(dr_restore_point.rpo_budget_seconds) (the loss accepted).
+        type: bool
+        default: false
   restore_time:
     description:
       - Point in time to restore to, ISO 8601 (V(2026-01-31T12:00:00Z); without an offset it is UTC). It must lie in
@@ -180,6 +217,15 @@ EXAMPLES = r"""
     restore_time: "2026-01-31T11:58:00Z"
     db_subnet_group_name: shop-primary-db-subnets
 
+- name: Restore-based DR - the newest restorable point of shop-db in us-west-2 (refused past the RPO budget)
+  cloudops.runbooks.rds_restore:
+    instance_id: shop-db-dr
+    region: us-west-2
+    dr_restore_point:
+      source_instance_id: shop-db
+      rpo_budget_seconds: 300
+    db_subnet_group_name: shop-dr-db-subnets
+
 - name: Delete the restore test instance and its automated backups
   cloudops.runbooks.rds_restore:
     instance_id: shop-db-restore-test
@@ -280,6 +326,20 @@ created:
   type: bool
   sample: true
   version_added: 1.0.0
+restore_point:
+  description:
+    - With O(dr_restore_point), the point chosen - C(kind) (V(snapshot_copy) or V(automated_backups)), C(time) (its
+      data's, ISO 8601), C(age_seconds) at the choice, C(snapshot_id) or C(backups_arn), C(candidates) (how many of
+      each kind) and C(verdict) (the gate - C(allowed), C(verdict), C(overridden), C(reason)). For an instance found
+      restored already (a resumed run) only C(time) is known, from its tag.
+  returned: with O(dr_restore_point)
+  type: dict
+  sample: {kind: automated_backups, time: '2026-01-31T11:59:10+00:00', age_seconds: 50.2, snapshot_id: null,
+           backups_arn: 'arn:aws:rds:us-west-2:123456789012:auto-backup:ab-1', candidates: {snapshot_copy: 1, automated_backups: 1}}
+step_summary:
+  description: With O(dr_restore_point), the restore as a runbook step (C(detail), C(measures), C(gates) - the restore point gate).
+  returned: with O(dr_restore_point)
+  type: dict
 window:
   description: The source's restorable window the O(restore_time) was checked against (point-in-time restores only).
   returned: when a point-in-time restore was requested
@@ -293,6 +353,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
+from ansible_collections.cloudops.runbooks.plugins.module_utils import restore_dr
 from ansible_collections.cloudops.runbooks.plugins.module_utils import waiting
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds_cluster_restore
@@ -384,10 +445,86 @@ def absent(module, conn):
     module.exit_json(changed=True, instance=None, restored_from=label, duration_seconds=duration, **extra)
 
 
+def replicated_window(module, conn, arn):
+    """(the DBInstanceAutomatedBackups entry of arn in this region, its window {earliest, latest, source})."""
+    entries = [e for e in rds_snapshots.region_automated_backups(module, conn)
+               if e.get("DBInstanceAutomatedBackupsArn") == arn]
+    if not entries:
+        module.fail_json(msg="no automated backups %s in %s: replicated backups are restored in the region they "
+                         "replicate to (check source_automated_backups_arn and region)" % (arn, module.region))
+    window = entries[0].get("RestoreWindow") or {}
+    if not (window.get("EarliestTime") and window.get("LatestTime")):
+        module.fail_json(msg="automated backups %s have no restorable time yet (status %s): wait for the replication "
+                         "to copy a backup" % (arn, entries[0].get("Status")))
+    return entries[0], {"earliest": backup.iso(window["EarliestTime"]), "latest": backup.iso(window["LatestTime"]),
+                        "source": "replicated_automated_backups"}
+
+
+def dr_point_exit(module, found):
+    """module.exit_json adding restore_point and step_summary (dr_restore_point restores)."""
+    plain_exit = module.exit_json
+
+    def exit_json(**kwargs):
+        label = kwargs.get("restored_from") or ""
+        instance = kwargs.get("instance")
+        if module.check_mode and isinstance(instance, dict) and not (instance.get("endpoint") or {}).get("address"):
+            instance["endpoint"] = restore_dr.predicted_endpoint(instance.get("id"), found.get("point"))
+        kwargs["restore_point"] = restore_dr.point_result(found, label)
+        verdict = found.get("verdict") or {"allowed": True, "reason": "restored already (%s)" % label}
+        kwargs["step_summary"] = restore_dr.restore_step_summary(found, verdict, kwargs.get("instance"),
+                                                                 kwargs.get("duration_seconds"), module.check_mode)
+        plain_exit(**kwargs)
+    return exit_json
+
+
+def resolve_dr_point(module, conn):
+    """dr_restore_point: keep an instance restored already from a point of the source (exits), else choose the
+    newest point here, gate it (fails, nothing changed, when refused) and set the restore's parameters from it."""
+    params = module.params
+    spec = params["dr_restore_point"]
+    source_id = spec["source_instance_id"]
+    existing = rds.describe_instance(module, conn, params["instance_id"])
+    if existing is not None:
+        label = backup.tags_to_dict(existing.get("TagList")).get(backup.RESTORED_FROM_TAG) or ""
+        if "@" in label:
+            ours = label.lower().startswith(source_id.lower() + "@")
+        else:
+            snap = rds_snapshots.describe_snapshot(module, conn, label) if label else None
+            ours = snap is not None and backup.same_id(snap.get("DBInstanceIdentifier"), source_id)
+        if not ours:
+            found = ("its %s tag says %s" % (backup.RESTORED_FROM_TAG, label) if label
+                     else "it has no %s tag" % backup.RESTORED_FROM_TAG)
+            module.fail_json(msg="instance %s exists and was not restored from a point of %s (%s): pick another "
+                             "instance_id or delete it" % (params["instance_id"], source_id, found))
+        module.exit_json = dr_point_exit(module, {"point": None, "age_seconds": None, "candidates": None, "verdict": None})
+        if params["wait"] and not module.check_mode and existing.get("DBInstanceStatus") != backup.AVAILABLE:
+            existing = wait_available(module, conn, params["instance_id"], time.monotonic())[0]
+        module.exit_json(changed=False, instance=backup.instance_summary(existing), restored_from=label,
+                         duration_seconds=None, created=False)
+    read = rds_snapshots.dr_restore_points(module, conn, source_id)
+    found = restore_dr.restore_point(read["snapshots"], read["backups"], source_id, None, module.region, spec["source"],
+                                     datetime.datetime.now(backup.UTC))
+    found["verdict"] = restore_dr.gate(found, spec["rpo_budget_seconds"], spec["max_age_override"], source_id, module.region)
+    if not found["verdict"]["allowed"]:
+        module.fail_json(msg="restore in %s refused, nothing changed: %s" % (module.region, found["verdict"]["reason"]),
+                         refused=True, restore_point=restore_dr.point_result(found),
+                         step_summary=restore_dr.restore_step_summary(found, found["verdict"]))
+    point = found["point"]
+    if point["kind"] == restore_dr.SNAPSHOT_COPY:
+        params["snapshot_id"] = point["snapshot_id"]
+    else:
+        params["source_automated_backups_arn"] = point["backups_arn"]
+        params["use_latest_restorable_time"] = True
+    module.exit_json = dr_point_exit(module, found)
+
+
 def present(module, conn):
     params = module.params
     instance_id = params["instance_id"]
-    pitr = bool(params["source_instance_id"])
+    if params.get("dr_restore_point"):
+        resolve_dr_point(module, conn)
+    replicated = bool(params.get("source_automated_backups_arn"))
+    pitr = bool(params["source_instance_id"]) or replicated
     try:
         if backup.RESTORED_FROM_TAG in (params["tags"] or {}):
             raise backup.BackupError("tags may not set %s: the module sets it to what the instance is restored from"
@@ -400,8 +537,11 @@ def present(module, conn):
         restore_time = backup.parse_time(params["restore_time"]) if params["restore_time"] else None
     except backup.BackupError as e:
         module.fail_json(msg=str(e))
-    label = backup.restored_from_label(params["snapshot_id"], params["source_instance_id"], restore_time,
-                                       params["use_latest_restorable_time"])
+    replicated_entry = replicated_win = None
+    if replicated:
+        replicated_entry, replicated_win = replicated_window(module, conn, params["source_automated_backups_arn"])
+    label = backup.restored_from_label(params["snapshot_id"], (replicated_entry or {}).get("DBInstanceIdentifier")
+                                       or params["source_instance_id"], restore_time, params["use_latest_restorable_time"])
 
     existing = rds.describe_instance(module, conn, instance_id)
     if existing is not None:
@@ -416,7 +556,15 @@ def present(module, conn):
                          created=False)
 
     window = None
-    if pitr:
+    if replicated:
+        window = replicated_win
+        try:
+            if restore_time is not None:
+                backup.check_in_window(restore_time, window, params["source_automated_backups_arn"])
+        except backup.BackupError as e:
+            module.fail_json(msg=str(e), window=window)
+        template = replicated_entry
+    elif pitr:
         source = rds.describe_instance(module, conn, params["source_instance_id"])
         if source is None:
             module.fail_json(msg="source instance %s not found in %s: point-in-time restores stay in the source's region"
@@ -458,7 +606,11 @@ def present(module, conn):
     started = time.monotonic()
     mark_created(module)
     if pitr:
-        call.update(SourceDBInstanceIdentifier=params["source_instance_id"], TargetDBInstanceIdentifier=instance_id)
+        if replicated:
+            call["SourceDBInstanceAutomatedBackupsArn"] = params["source_automated_backups_arn"]
+        else:
+            call["SourceDBInstanceIdentifier"] = params["source_instance_id"]
+        call["TargetDBInstanceIdentifier"] = instance_id
         if restore_time is not None:
             call["RestoreTime"] = restore_time
         else:
@@ -483,6 +635,12 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent"]),
             snapshot_id=dict(type="str", aliases=["db_snapshot_identifier"]),
             source_instance_id=dict(type="str", aliases=["source_db_instance_identifier"]),
+            source_automated_backups_arn=dict(type="str", aliases=["source_db_instance_automated_backups_arn"]),
+            dr_restore_point=dict(type="dict", options=dict(
+                source_instance_id=dict(type="str", required=True),
+                source=dict(type="str", default="newest", choices=list(restore_dr.SOURCES)),
+                rpo_budget_seconds=dict(type="int"),
+                max_age_override=dict(type="bool", default=False))),
             restore_time=dict(type="str"),
             use_latest_restorable_time=dict(type="bool", default=False),
             db_instance_class=dict(type="str", aliases=["instance_class"]),
@@ -500,8 +658,12 @@ def main():
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=3600),
         ),
-        mutually_exclusive=[["snapshot_id", "source_instance_id", "source_cluster_id"], ["restore_time", "use_latest_restorable_time"]],
-        required_if=[["state", "present", ["snapshot_id", "source_instance_id", "source_cluster_id"], True]],
+        mutually_exclusive=[["snapshot_id", "source_instance_id", "source_cluster_id", "source_automated_backups_arn", "dr_restore_point"],
+                            ["restore_time", "use_latest_restorable_time"], ["dr_restore_point", "restore_time"],
+                            ["dr_restore_point", "use_latest_restorable_time"], ["cluster_id", "source_automated_backups_arn"],
+                            ["cluster_id", "dr_restore_point"]],
+        required_if=[["state", "present", ["snapshot_id", "source_instance_id", "source_cluster_id", "source_automated_backups_arn",
+                                           "dr_restore_point"], True]],
         required_one_of=[["instance_id", "cluster_id"]],
         supports_check_mode=True,
     )

@@ -296,4 +296,7 @@ def install(plane: DataPlane) -> Hooks:
             return result
 
         setattr(RDSResponse, action, functools.wraps(original)(wrapper))
+    from sandbox.rdsdata import backup_replication
+
+    backup_replication.install(plane)  # replicated automated backups: over the PITR wrapper above
     return hooks

@@ -445,11 +445,12 @@ class DataPlane:
         return inst
 
     def restore_to_time(self, region: str, instance_id: str, source_id: str,
-                        restore_time: dt.datetime | None) -> Instance:
-        """restore_time None = the latest restorable time."""
+                        restore_time: dt.datetime | None, source_region: str | None = None) -> Instance:
+        """restore_time None = the latest restorable time. `source_region`: the source's backups are in another
+        region (replicated automated backups, backup_replication.py); default `region`."""
         with self.lock:
-            src = self._pitr_source(region, source_id)
-            start, end = self.restorable_window(region, source_id)
+            src = self._pitr_source(source_region or region, source_id)
+            start, end = self.restorable_window(source_region or region, source_id)
             if restore_time is not None and not start <= restore_time <= end:
                 raise RestoreWindowError(f"restore time {restore_time.isoformat()} is outside the restorable window "
                                          f"of {source_id}: {start.isoformat()} to {end.isoformat()}")

@@ -94,6 +94,23 @@ def automated_backups(conn, instance_id):
         return None
 
 
+def region_automated_backups(module, conn):
+    """Every DBInstanceAutomatedBackups entry of the client's region: its own instances' and those replicated to it."""
+    try:
+        return paginate(conn, "describe_db_instance_automated_backups").get("DBInstanceAutomatedBackups", [])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg="Could not list the automated backups of this region (replicated ones included): "
+                             "check the region and rds:DescribeDBInstanceAutomatedBackups permission")
+    return []
+
+
+def dr_restore_points(module, conn, source_id):
+    """What restore-based DR can restore `source_id` from in the client's region: {snapshots: its snapshots there
+    (cross-region copies keep the source's DBInstanceIdentifier), backups: region_automated_backups (module_utils/
+    restore_dr.py picks the source's)}."""
+    return {"snapshots": list_snapshots(module, conn, source_id), "backups": region_automated_backups(module, conn)}
+
+
 def create_snapshot(module, conn, source_id, snapshot_id, tags, cluster=False, status=None):
     """Start a manual snapshot; returns its entry."""
     def applied():
@@ -194,7 +211,8 @@ def restore_to_time(module, conn, params):
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Could not restore %s from %s to %s: check the restorable window, the instance class, "
                              "subnet group, security groups and parameter group"
-                             % (params.get("TargetDBInstanceIdentifier"), params.get("SourceDBInstanceIdentifier"),
+                             % (params.get("TargetDBInstanceIdentifier"), params.get("SourceDBInstanceIdentifier")
+                                or params.get("SourceDBInstanceAutomatedBackupsArn"),
                                 params.get("RestoreTime") or "the latest restorable time"))
     return None
 
