@@ -77,7 +77,7 @@ options:
   dr_restore:
     description: Restore-based DR (nothing warm in DR) - where the primary's data can be restored from in DR.
     type: dict
-    version_added: 1.0.0
+    version_added: 1.1.0
     suboptions:
       source_instance_id:
         description: The primary instance whose copies or replicated backups are looked for.
@@ -147,6 +147,7 @@ options:
       target_groups: {description: "Colour -> target group name, as in C(cloudops_alb.<side>.target_groups).", type: dict, default: {}}
       region: {description: Its region (default O(region))., type: str}
   cache:
+    version_added: 1.1.0
     description: The estate's ElastiCache Global Datastore (the inventory's C(cloudops_cache)).
     type: dict
     suboptions:
@@ -169,6 +170,7 @@ options:
           region: {description: Its region., type: str, required: true}
           replication_group_id: {description: Its id., type: str, required: true}
   buckets:
+    version_added: 1.1.0
     description: The S3 buckets replicated to DR (the inventory's C(cloudops_buckets)).
     type: list
     elements: dict
@@ -179,6 +181,7 @@ options:
       region: {description: The source bucket's region (default O(regions.primary))., type: str}
       dr_region: {description: The DR bucket's region (default O(regions.dr))., type: str}
   regions:
+    version_added: 1.1.0
     description: The estate's regions (C(cloudops_regions)), the default regions of O(buckets). Needed with O(buckets)
       unless each bucket gives both.
     type: dict

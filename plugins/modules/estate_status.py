@@ -63,9 +63,11 @@ options:
     required: true
     suboptions:
       engine:
+        version_added: 1.1.0
         description: V(aurora-postgresql) for an Aurora global database; absent (or V(postgres)) for RDS instances.
         type: str
       global_cluster_id:
+        version_added: 1.1.0
         description: The Aurora global database's identifier (Aurora only).
         type: str
       primary:
@@ -75,13 +77,14 @@ options:
         suboptions: &rds_side
           region: {description: AWS region of the instance or cluster., type: str, required: true}
           instance_id: {description: DB instance identifier (RDS instances; required there)., type: str}
-          cluster_id: {description: DB cluster identifier (Aurora; required there)., type: str}
-          instance_ids: {description: "The cluster's DB instances (Aurora; informative: the cluster's members are read).", type: list, elements: str}
+          cluster_id: {version_added: 1.1.0, description: DB cluster identifier (Aurora; required there)., type: str}
+          instance_ids: {version_added: 1.1.0, description: "The cluster's DB instances (Aurora; informative: the cluster's members are read).", type: list, elements: str}
       replica:
         description: The DR replica (omit it for a one-region estate).
         type: dict
         suboptions: *rds_side
       secondary:
+        version_added: 1.1.0
         description: The DR cluster of the Aurora global database (Aurora only).
         type: dict
         suboptions: *rds_side
@@ -92,7 +95,7 @@ options:
             O(rds.dr_restore.region) and its age against O(rpo_budget_seconds) is the C(dr_restore_point) finding (as
             M(cloudops.runbooks.dr_readiness_info) judges it) and C(observed.restore_point).
         type: dict
-        version_added: 1.0.0
+        version_added: 1.1.0
         suboptions:
           region: {description: The DR region the database is restored in., type: str, required: true}
           instance_id: {description: The instance a failover restores in DR., type: str, required: true}
@@ -170,6 +173,7 @@ options:
         type: int
         required: true
       cache:
+        version_added: 1.1.0
         description:
           - The estate's ElastiCache Global Datastore (C(cloudops_cache)); adds the C(cache_dr_member) and C(cache_lag)
             findings of M(cloudops.runbooks.dr_readiness_info) (against O(rpo_budget_seconds)), read with the rest.
@@ -191,6 +195,7 @@ options:
               region: {description: Its region., type: str, required: true}
               replication_group_id: {description: Its id., type: str, required: true}
       buckets:
+        version_added: 1.1.0
         description:
           - The S3 buckets replicated to DR (C(cloudops_buckets)); adds each bucket's C(bucket_versioning),
             C(bucket_replication_rule) and C(bucket_replication_probe) findings of

@@ -47,11 +47,13 @@ options:
     type: str
     aliases: [db_instance_identifier, target_db_instance_identifier]
   cluster_id:
+    version_added: 1.1.0
     description:
       - Identifier of the Aurora DB cluster to restore into (or to delete, with its instances, with O(state=absent)).
     type: str
     aliases: [db_cluster_identifier]
   source_cluster_id:
+    version_added: 1.1.0
     description:
       - With O(cluster_id), the Aurora cluster whose data to restore to a point in time (same region). Needs
         O(restore_time) or O(use_latest_restorable_time).
@@ -75,12 +77,14 @@ options:
     type: str
     aliases: [source_db_instance_identifier]
   source_automated_backups_arn:
+    version_added: 1.1.0
     description:
       - ARN of automated backups replicated to the module's region (C(DBInstanceAutomatedBackupsArn)) to restore from,
         to a point in time. Needs O(restore_time) or O(use_latest_restorable_time).
     type: str
     aliases: [source_db_instance_automated_backups_arn]
   dr_restore_point:
+    version_added: 1.1.0
     description:
       - Restore from the newest restorable point in the module's region of O(dr_restore_point.source_instance_id)
         (restore-based DR). Exclusive with O(snapshot_id), O(source_instance_id), O(source_automated_backups_arn),

@@ -32,6 +32,7 @@ options:
     type: str
     aliases: [db_instance_identifier, source_db_instance_identifier]
   cluster_id:
+    version_added: 1.1.0
     description:
       - Identifier of the Aurora DB cluster whose data is to be restored, instead of an instance.
     type: str

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Release hygiene of what users install: the role READMEs say what the argument specs say, one version everywhere
-(galaxy.yml, every plugin's version_added, the execution environment's tag, the AWX image), the changelog fragments
+(galaxy.yml, the execution environment's tag, the AWX image; every plugin's version_added released or this one), the changelog fragments
 fit changelogs/config.yaml, the licence is the one declared."""
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ def test_one_version_everywhere():
         if path.suffix in (".py", ".yml") and path.is_file():
             for found in re.findall(r"version_added:\s*['\"]?([\d.]+)", path.read_text()):
                 added.setdefault(found, []).append(path.name)
-    # Nothing of this collection was released before its first version: everything was added in it.
-    assert set(added) == {version}, dict((v, names[:5]) for v, names in added.items() if v != version)
+    # Each plugin and option was added in a released version (changelogs/changelog.yaml) or in the one being made.
+    released = set(str(v) for v in load_yaml(REPO / "changelogs" / "changelog.yaml")["releases"])
+    assert version not in released or not any((REPO / "changelogs" / "fragments").glob("*.yml")), (
+        "galaxy.yml names the released %s while changelog fragments wait for the next release: raise the version" % version)
+    assert set(added) <= released | {version}, dict((v, names[:5]) for v, names in added.items() if v not in released | {version})
     assert load_yaml(REPO / "execution-environment.yml")["options"]["tags"] == [f"cloudops-runbooks-ee:{version}"]
     assert load_yaml(REPO / "awx" / "vars" / "main.yml")["cloudops_awx_execution_environment"]["image"].endswith(f":{version}")
 
