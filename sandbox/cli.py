@@ -541,6 +541,9 @@ def cmd_knob(args: argparse.Namespace) -> int:
     elif args.knob == "replica-lag":
         seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
         out = knobs.replica_lag(sb, seconds, paused=args.paused, instance_id=args.instance)
+    elif args.knob == "global-lag":
+        seconds = float(sb.inventory["sandbox_seed"]["rds"]["initial_replica_lag_seconds"]) if args.seeded else args.seconds
+        out = knobs.global_lag(sb, seconds, paused=args.paused, cluster_id=args.cluster_id)
     elif args.knob == "cache-lag":
         seeded = sb.inventory["sandbox_seed"]["cache"]["initial_replica_lag_seconds"]
         seconds = float(seeded) if args.seeded else args.seconds
@@ -684,6 +687,13 @@ def build_parser() -> argparse.ArgumentParser:
     lag.add_argument("--seeded", action="store_true", help="back to the seeded lag (sandbox_seed.rds.initial_replica_lag_seconds)")
     _pause_resume(k, "hold all replication: writes from now on are missing on the replica")
     k.add_argument("--instance", help="replica to act on (default: the estate's cloudops_rds.replica)")
+    k = ksub.add_parser("global-lag", parents=[common],
+                        help="the Aurora global database's secondary cluster receives the writer's commits this late; or pause/resume")
+    lag = k.add_mutually_exclusive_group()
+    lag.add_argument("--seconds", type=float, help="lag in seconds (data and the AuroraGlobalDB*Lag metrics)")
+    lag.add_argument("--seeded", action="store_true", help="back to the seeded lag (sandbox_seed.rds.initial_replica_lag_seconds)")
+    _pause_resume(k, "hold all replication: commits from now on are missing on the secondary cluster")
+    k.add_argument("--cluster-id", help="secondary cluster (default: the global database's current secondary)")
     k = ksub.add_parser("cache-lag", parents=[common],
                         help="the ElastiCache secondary group receives the primary's writes this late; or pause/resume")
     lag = k.add_mutually_exclusive_group()
