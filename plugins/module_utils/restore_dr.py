@@ -232,9 +232,11 @@ def restore_step_summary(found, verdict, restored=None, duration_seconds=None, c
     gates = [steps.gate(FINDING, verdict.get("allowed"), verdict.get("reason"),
                         {"restore_point_age_seconds": found.get("age_seconds"), "kind": point.get("kind"),
                          "overridden": verdict.get("overridden")})]
-    detail = ("%s %s from %s (%s)" % ("would restore" if check_mode else "restored", (restored or {}).get("id"), _what(point),
-                                       point.get("time"))
-              if restored and point else verdict.get("reason"))
+    if restored and point:
+        detail = "%s %s from %s (%s)" % ("would restore" if check_mode else "restored", (restored or {}).get("id"), _what(point),
+                                         point.get("time"))
+    else:
+        detail = verdict.get("reason")
     return steps.summary(detail, {"restore_point_age_seconds": found.get("age_seconds"),
                                   "restore_seconds": duration_seconds}, gates)
 

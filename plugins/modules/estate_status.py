@@ -78,7 +78,11 @@ options:
           region: {description: AWS region of the instance or cluster., type: str, required: true}
           instance_id: {description: DB instance identifier (RDS instances; required there)., type: str}
           cluster_id: {version_added: 1.1.0, description: DB cluster identifier (Aurora; required there)., type: str}
-          instance_ids: {version_added: 1.1.0, description: "The cluster's DB instances (Aurora; informative: the cluster's members are read).", type: list, elements: str}
+          instance_ids:
+            version_added: 1.1.0
+            description: "The cluster's DB instances (Aurora; informative: the cluster's members are read)."
+            type: list
+            elements: str
       replica:
         description: The DR replica (omit it for a one-region estate).
         type: dict
@@ -478,7 +482,8 @@ def argument_spec():
                   secondary=_dr_side(**rds_side), dr_restore=_dr_side(
             source=dict(type="str", default=restore_dr.NEWEST, choices=list(restore_dr.SOURCES)), instance_class=dict(type="str"),
             subnet_group=dict(type="str"), vpc_security_group_ids=dict(type="list", elements="str"), parameter_group=dict(type="str"),
-            kms_key_id=dict(type="str"), multi_az=dict(type="bool"), wait_timeout=dict(type="int"), **rds_side)),
+            kms_key_id=dict(type="str"), multi_az=dict(type="bool"), wait_timeout=dict(type="int"),
+            region=dict(type="str", required=True), instance_id=dict(type="str", required=True))),
         alb=_side(primary=_side(**alb_side), dr=_dr_side(**alb_side)),
         dns=_side(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True), private_zone=dict(type="bool")),
         helm=_side(release_namespace=dict(type="str", required=True), releases=dict(type="dict", required=True)),

@@ -298,7 +298,9 @@ def test_the_sandbox_seeds_the_cache_and_the_buckets(sb):
     assert command(s, "GET", "shop:config:currency") == "EUR"  # seeded on the primary, replicated
     assert len(lag_points(sb, "shop-cache-dr-001")) >= 10  # 10 minutes of history
     s3e, s3w = client(sb, "s3", EAST), client(sb, "s3", WEST)
-    assert s3e.head_object(Bucket="shop-assets-use1", Key="assets/logo.svg")["ReplicationStatus"] == "COMPLETED"
+    # Copied sandbox_seed.s3.replication_delay_seconds after the seed's put: not necessarily yet on a busy machine.
+    assert eventually(lambda: s3e.head_object(Bucket="shop-assets-use1", Key="assets/logo.svg")["ReplicationStatus"],
+                      "COMPLETED") == "COMPLETED"
     assert s3w.head_object(Bucket="shop-assets-usw2", Key="assets/logo.svg")["ReplicationStatus"] == "REPLICA"
     assert east.describe_replication_groups(ReplicationGroupId="shop-cache")["ReplicationGroups"][0][
         "MemberClusters"] == ["shop-cache-001", "shop-cache-002"]

@@ -17,6 +17,7 @@ def _each_test_asks_helm_its_version():
     """HelmRunner keeps helm's major version per binary for the module process; a test is one process of its own."""
     helm_cli._MAJOR_BY_BINARY.clear()
 
+
 LISTED = [{"name": "shop-green", "namespace": "shop", "revision": "2", "status": "deployed", "chart": "sample-app-0.1.0",
            "app_version": "1.0.0", "updated": "then"},
           {"name": "shop-blue", "namespace": "shop", "revision": "1", "status": "deployed", "chart": "sample-app-0.1.0",
