@@ -211,6 +211,7 @@ def test_retention_prunes_only_the_oldest_snapshots_the_runbook_took(fresh_sandb
     assert "pruned primary (us-east-1, keep_last 3): %s, %s" % (old[1], old[0]) in " ".join(proc.stdout.split())
 
 
+@pytest.mark.long  # make test's budget (64 s); ownership and retention choices are unit-tested (module_utils/backup.py)
 def test_a_backup_never_adopts_a_snapshot_taken_by_hand_and_retention_never_prunes_it(fresh_sandbox, runbook):
     """Issue 14 defect 1: a manual snapshot made before a migration (no tags), its id given to backup.yml, was tagged
     managed-by, copied to DR and, three backups later, pruned in both regions."""

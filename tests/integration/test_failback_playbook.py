@@ -113,6 +113,7 @@ def test_interrupted_failback_resumes(rb):
     assert comparable(rb.status(), VOLATILE) == comparable(before, VOLATILE)
 
 
+@pytest.mark.long  # make test's budget (75 s); the refusal's logic is unit-tested (failback plan)
 def test_a_replica_that_does_not_catch_up_is_refused_before_the_writes_stop(rb):
     ok(rb.run("playbooks/failover.yml")[0])
     rb.run_until("playbooks/failback.yml", "Failback | 2. the replica has caught up")  # the replica exists, not proven yet
