@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import os
 import signal
@@ -149,16 +151,26 @@ def collections_path(tmp_path_factory) -> str:
     return "%s:%s" % (collections_root(tmp_path_factory.mktemp("collections")), site_collections())
 
 
+@contextlib.contextmanager
+def own_sandbox(state, *up_args):
+    """`python -m sandbox up UP_ARGS` in the state dir `state` (free ports): {state, env, up (its output)}; a failed
+    up fails the test with its output; stopped on the way out."""
+    up = sandbox_cli(state, "up", *up_args, check=False)
+    if up.returncode != 0:
+        sandbox_cli(state, "down", check=False)
+        pytest.fail("python -m sandbox up %sfailed (rc=%s):\n%s\n%s"
+                    % ("".join(arg + " " for arg in up_args), up.returncode, up.stdout[-2000:], up.stderr[-4000:]))
+    try:
+        yield {"state": state, "env": read_env_file(state / "env"), "up": up.stdout}
+    finally:
+        sandbox_cli(state, "down", check=False)
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
     """A sandbox of our own (free ports, own state dir), stopped at the end of the session."""
-    state = tmp_path_factory.mktemp("sandbox")
-    up = sandbox_cli(state, "up", check=False)
-    if up.returncode != 0:
-        sandbox_cli(state, "down", check=False)
-        pytest.fail("python -m sandbox up failed (rc=%s):\n%s\n%s" % (up.returncode, up.stdout[-2000:], up.stderr[-4000:]))
-    yield {"state": state, "env": read_env_file(state / "env")}
-    sandbox_cli(state, "down", check=False)
+    with own_sandbox(tmp_path_factory.mktemp("sandbox")) as sb:
+        yield sb
 
 
 @pytest.fixture

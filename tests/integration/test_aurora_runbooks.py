@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, REPO, ansible_env, flat, read_env_file, run_module, sandbox_cli, sandbox_client
+from conftest import BIN, REPO, ansible_env, flat, own_sandbox, run_module, sandbox_cli, sandbox_client
 
 INVENTORY = "inventories/sandbox-aurora"
 GLOBAL = "shop-global"
@@ -30,14 +30,8 @@ MARKERS = {"login_db": "shop", "ssl_mode": "disable", "login_secret_id": "shop/d
 @pytest.fixture(scope="module")
 def aurora(tmp_path_factory):
     """An Aurora sandbox of this file's own (free ports, own state dir), stopped at the end."""
-    state = tmp_path_factory.mktemp("sandbox-aurora")
-    up = sandbox_cli(state, "up", "--inventory", INVENTORY, check=False)
-    if up.returncode != 0:
-        sandbox_cli(state, "down", check=False)
-        pytest.fail("python -m sandbox up --inventory %s failed (rc=%s):\n%s\n%s"
-                    % (INVENTORY, up.returncode, up.stdout[-2000:], up.stderr[-4000:]))
-    yield {"state": state, "env": read_env_file(state / "env")}
-    sandbox_cli(state, "down", check=False)
+    with own_sandbox(tmp_path_factory.mktemp("sandbox-aurora"), "--inventory", INVENTORY) as sb:
+        yield sb
 
 
 @pytest.fixture

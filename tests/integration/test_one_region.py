@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, REPO, ansible_env, clean_env, flat, ok, read_env_file, sandbox_cli, sandbox_client
+from conftest import BIN, REPO, ansible_env, clean_env, flat, ok, own_sandbox, sandbox_cli, sandbox_client
 
 INVENTORY = "inventories/sandbox-one-region"
 REGION, OTHER_REGION = "us-east-1", "us-west-2"
@@ -26,14 +26,8 @@ REPORT_KEYS = {"status": "status_report_path", "deploy": "deploy_report_path", "
 @pytest.fixture(scope="module")
 def one_region(tmp_path_factory):
     """A one-region sandbox of this file's own (free ports, own state dir), stopped at the end."""
-    state = tmp_path_factory.mktemp("sandbox-one-region")
-    up = sandbox_cli(state, "up", "--inventory", INVENTORY, check=False)
-    if up.returncode != 0:
-        sandbox_cli(state, "down", check=False)
-        pytest.fail("python -m sandbox up --inventory %s failed (rc=%s):\n%s\n%s"
-                    % (INVENTORY, up.returncode, up.stdout[-2000:], up.stderr[-4000:]))
-    yield {"state": state, "env": read_env_file(state / "env"), "up": up.stdout}
-    sandbox_cli(state, "down", check=False)
+    with own_sandbox(tmp_path_factory.mktemp("sandbox-one-region"), "--inventory", INVENTORY) as sb:
+        yield sb
 
 
 @pytest.fixture

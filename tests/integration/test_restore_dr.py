@@ -24,7 +24,7 @@ import subprocess
 import psycopg
 import pytest
 
-from conftest import BIN, REPO, ansible_env, flat, read_env_file, run_module, sandbox_cli, sandbox_client
+from conftest import BIN, REPO, ansible_env, flat, own_sandbox, run_module, sandbox_cli, sandbox_client
 
 INVENTORY = "inventories/sandbox-restore-dr"
 PRIMARY, DR = "us-east-1", "us-west-2"
@@ -36,14 +36,8 @@ SANDBOX_PASSWORD = "sandbox-only-password"  # sandbox/aws_seed.py MASTER_PASSWOR
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
     """A restore-based DR sandbox of this file's own (free ports, own state dir), stopped at the end."""
-    state = tmp_path_factory.mktemp("sandbox-restore-dr")
-    up = sandbox_cli(state, "up", "--inventory", INVENTORY, check=False)
-    if up.returncode != 0:
-        sandbox_cli(state, "down", check=False)
-        pytest.fail("python -m sandbox up --inventory %s failed (rc=%s):\n%s\n%s"
-                    % (INVENTORY, up.returncode, up.stdout[-2000:], up.stderr[-4000:]))
-    yield {"state": state, "env": read_env_file(state / "env")}
-    sandbox_cli(state, "down", check=False)
+    with own_sandbox(tmp_path_factory.mktemp("sandbox-restore-dr"), "--inventory", INVENTORY) as sb:
+        yield sb
 
 
 @pytest.fixture

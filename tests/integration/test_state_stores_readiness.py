@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, REPO, ansible_env, flat, read_env_file, run_module, sandbox_cli, sandbox_client
+from conftest import BIN, REPO, ansible_env, flat, own_sandbox, run_module, sandbox_cli, sandbox_client
 
 INVENTORY = "inventories/sandbox-cache"
 PRIMARY, DR = "us-east-1", "us-west-2"
@@ -27,14 +27,8 @@ PROBES = ".cloudops-readiness/"
 @pytest.fixture(scope="module")
 def cache_sb(tmp_path_factory):
     """A sandbox of inventories/sandbox-cache of this file's own, stopped at the end."""
-    state = tmp_path_factory.mktemp("sandbox-cache")
-    up = sandbox_cli(state, "up", "--inventory", INVENTORY, check=False)
-    if up.returncode != 0:
-        sandbox_cli(state, "down", check=False)
-        pytest.fail("python -m sandbox up --inventory %s failed (rc=%s):\n%s\n%s" % (INVENTORY, up.returncode, up.stdout[-2000:],
-                                                                                     up.stderr[-4000:]))
-    yield {"state": state, "env": read_env_file(state / "env")}
-    sandbox_cli(state, "down", check=False)
+    with own_sandbox(tmp_path_factory.mktemp("sandbox-cache"), "--inventory", INVENTORY) as sb:
+        yield sb
 
 
 def audit(sb, collections_path, rpo=60):
