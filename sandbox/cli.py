@@ -564,6 +564,18 @@ def cmd_knob(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lag_knob(ksub, common, name: str, help_text: str, metric: str, seed: str, pause_help: str, target: str,
+              target_help: str) -> None:
+    """A replication-lag knob: --seconds S | --seeded (sandbox_seed.<seed>.initial_replica_lag_seconds), --pause |
+    --resume, and the flag naming what to act on."""
+    k = ksub.add_parser(name, parents=[common], help=help_text)
+    lag = k.add_mutually_exclusive_group()
+    lag.add_argument("--seconds", type=float, help="lag in seconds (data and %s)" % metric)
+    lag.add_argument("--seeded", action="store_true", help="back to the seeded lag (sandbox_seed.%s.initial_replica_lag_seconds)" % seed)
+    _pause_resume(k, pause_help)
+    k.add_argument(target, help=target_help)
+
+
 def _pause_resume(parser: argparse.ArgumentParser, pause_help: str, resume_help: str = "deliver what was held") -> None:
     """--pause / --resume (args.paused: True, False, or None when neither is given)."""
     g = parser.add_mutually_exclusive_group()
@@ -680,28 +692,16 @@ def build_parser() -> argparse.ArgumentParser:
     k = ksub.add_parser("alarm", parents=[common])
     k.add_argument("--name", required=True)
     k.add_argument("--state", required=True, choices=knobs.ALARM_STATES)
-    k = ksub.add_parser("replica-lag", parents=[common],
-                        help="the replica receives the source's writes this late; or pause/resume replication")
-    lag = k.add_mutually_exclusive_group()
-    lag.add_argument("--seconds", type=float, help="lag in seconds (data and the ReplicaLag metric)")
-    lag.add_argument("--seeded", action="store_true", help="back to the seeded lag (sandbox_seed.rds.initial_replica_lag_seconds)")
-    _pause_resume(k, "hold all replication: writes from now on are missing on the replica")
-    k.add_argument("--instance", help="replica to act on (default: the estate's cloudops_rds.replica)")
-    k = ksub.add_parser("global-lag", parents=[common],
-                        help="the Aurora global database's secondary cluster receives the writer's commits this late; or pause/resume")
-    lag = k.add_mutually_exclusive_group()
-    lag.add_argument("--seconds", type=float, help="lag in seconds (data and the AuroraGlobalDB*Lag metrics)")
-    lag.add_argument("--seeded", action="store_true", help="back to the seeded lag (sandbox_seed.rds.initial_replica_lag_seconds)")
-    _pause_resume(k, "hold all replication: commits from now on are missing on the secondary cluster")
-    k.add_argument("--cluster-id", help="secondary cluster (default: the global database's current secondary)")
-    k = ksub.add_parser("cache-lag", parents=[common],
-                        help="the ElastiCache secondary group receives the primary's writes this late; or pause/resume")
-    lag = k.add_mutually_exclusive_group()
-    lag.add_argument("--seconds", type=float, help="lag in seconds (data and the GlobalDatastoreReplicationLag metric)")
-    lag.add_argument("--seeded", action="store_true",
-                     help="back to the seeded lag (sandbox_seed.cache.initial_replica_lag_seconds)")
-    _pause_resume(k, "hold all replication: writes from now on are missing on the secondary")
-    k.add_argument("--group", help="secondary replication group (default: the Global Datastore's current secondary)")
+    _lag_knob(ksub, common, "replica-lag", "the replica receives the source's writes this late; or pause/resume replication",
+              "the ReplicaLag metric", "rds", "hold all replication: writes from now on are missing on the replica",
+              "--instance", "replica to act on (default: the estate's cloudops_rds.replica)")
+    _lag_knob(ksub, common, "global-lag",
+              "the Aurora global database's secondary cluster receives the writer's commits this late; or pause/resume",
+              "the AuroraGlobalDB*Lag metrics", "rds", "hold all replication: commits from now on are missing on the secondary cluster",
+              "--cluster-id", "secondary cluster (default: the global database's current secondary)")
+    _lag_knob(ksub, common, "cache-lag", "the ElastiCache secondary group receives the primary's writes this late; or pause/resume",
+              "the GlobalDatastoreReplicationLag metric", "cache", "hold all replication: writes from now on are missing on the secondary",
+              "--group", "secondary replication group (default: the Global Datastore's current secondary)")
     k = ksub.add_parser("s3-replication", parents=[common],
                         help="S3 cross-region replication: its delay, or pause/resume; no option: show the state")
     k.add_argument("--delay", type=float, help="seconds from a put to its copy in the destination bucket")
