@@ -70,7 +70,8 @@ class ActionModule(ActionBase):
             return result
         plan = failover_plan.plan(operation, var("cloudops_environment"), settings, eks, var("cloudops_rds", {}),
                                   var("cloudops_dns", {}), var("cloudops_budgets", {}), max_lag_override, colour,
-                                  db=var("cloudops_db", {}))
+                                  db=var("cloudops_db", {}), cache=var("cloudops_cache"), buckets=var("cloudops_buckets"),
+                                  regions=var("cloudops_regions"))
         facts = {"failover_plan": plan, "failover_readiness": readiness, "failover_progress": progress}
         result.update(changed=False, msg="%s planned: %s" % (failover_plan.what(operation), readiness["summary"]), ansible_facts=facts)
         if a.get("since"):  # the preflight ends here: its step, then the steps its reads recorded (the status before)

@@ -30,21 +30,26 @@ def unb64(text):
     return base64.b64decode(text).decode("utf-8")
 
 
-def secret_state(secret, host_key, port_key):
-    """{exists, current: {host, port}, record: {instance, at, previous} or None} of a Secret (None: it does not
-    exist). host and port are the decoded strings, None when the key is absent."""
+def secret_state(secret, host_key, port_key, setting_keys=()):
+    """{exists, current: {host, port[, settings]}, record: {instance, at, previous} or None} of a Secret (None: it does
+    not exist). host, port and each of setting_keys (current.settings, when any) are the decoded strings, None when
+    the key is absent."""
     if not secret:
-        return {"exists": False, "current": {"host": None, "port": None}, "record": None}
+        current = {"host": None, "port": None}
+        if setting_keys:
+            current["settings"] = dict((key, None) for key in setting_keys)
+        return {"exists": False, "current": current, "record": None}
     data = secret.get("data") or {}
     annotations = (secret.get("metadata") or {}).get("annotations") or {}
     record = None
     if INSTANCE in annotations:
         record = {"instance": annotations[INSTANCE], "at": annotations.get(AT) or "",
                   "previous": json.loads(annotations.get(PREVIOUS) or "{}")}
-    return {"exists": True,
-            "current": {"host": unb64(data[host_key]) if host_key in data else None,
-                        "port": unb64(data[port_key]) if port_key in data else None},
-            "record": record}
+    current = {"host": unb64(data[host_key]) if host_key in data else None,
+               "port": unb64(data[port_key]) if port_key in data else None}
+    if setting_keys:
+        current["settings"] = dict((key, unb64(data[key]) if key in data else None) for key in setting_keys)
+    return {"exists": True, "current": current, "record": record}
 
 
 def problems(state, where, create_missing, instance_id, settings_var, rollback_hint):
@@ -63,18 +68,27 @@ def refusal(found):
     return "Cutover refused, nothing changed. %s" % " ".join(found)
 
 
-def cutover_plan(state, instance_id, endpoint, now):
-    """What a cutover to endpoint ({address, port}) writes: {previous, at, host, port, annotations, data_plain}.
-    A repeated cutover to the same instance keeps the record of the first one (the values before any cutover)."""
+def cutover_plan(state, instance_id, endpoint, now, settings=None):
+    """What a cutover to endpoint ({address, port}) writes, with settings (other keys of the same Secret: the cache's
+    endpoint, the buckets' names; strings): {previous, at, host, port, settings, annotations}.
+    A repeated cutover to the same instance keeps the record of the first one (the values before any cutover); a
+    setting the first one did not write is recorded with the value it replaces."""
     record = state["record"]
+    settings = dict((key, str(value)) for key, value in (settings or {}).items())
+    current_settings = state["current"].get("settings") or {}
     if record:
-        previous, at = record["previous"], record["at"]
+        previous, at = dict(record["previous"]), record["at"]
     else:
         previous = {"existed": state["exists"], "host": state["current"]["host"], "port": state["current"]["port"]}
         at = now
+    if settings or previous.get("settings"):
+        recorded = dict(previous.get("settings") or {})
+        for key in settings:
+            recorded.setdefault(key, current_settings.get(key))
+        previous["settings"] = recorded
     host, port = endpoint["address"], str(endpoint["port"])
-    return {"previous": previous, "at": at, "host": host, "port": port,
-            "annotations": {INSTANCE: instance_id, AT: at, PREVIOUS: json.dumps(previous)}}
+    return {"previous": previous, "at": at, "host": host, "port": port, "settings": settings,
+            "annotations": {INSTANCE: instance_id, AT: at, PREVIOUS: json.dumps(previous, sort_keys=True)}}
 
 
 def cutover_changes(state, plan, instance_id):
@@ -84,27 +98,36 @@ def cutover_changes(state, plan, instance_id):
     record = state["record"]
     if (state["current"]["host"], state["current"]["port"]) != (plan["host"], plan["port"]):
         return True
+    current_settings = state["current"].get("settings") or {}
+    if any(current_settings.get(key) != value for key, value in plan["settings"].items()):
+        return True
     return not record or (record["instance"], record["at"], record["previous"]) != (instance_id, plan["at"], plan["previous"])
+
+
+def _cutover_data(host_key, port_key, plan):
+    data = dict((key, b64(value)) for key, value in plan["settings"].items())
+    data.update({host_key: b64(plan["host"]), port_key: b64(plan["port"])})
+    return data
 
 
 def cutover_secret(name, namespace, host_key, port_key, plan):
     """The Secret a cutover creates (when it does not exist)."""
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": name, "namespace": namespace, "annotations": plan["annotations"]},
-            "data": {host_key: b64(plan["host"]), port_key: b64(plan["port"])}}
+            "data": _cutover_data(host_key, port_key, plan)}
 
 
 def cutover_patch(host_key, port_key, plan):
     """The merge patch of an existing Secret (its other keys and annotations are left alone)."""
-    return {"metadata": {"annotations": plan["annotations"]}, "data": {host_key: b64(plan["host"]), port_key: b64(plan["port"])}}
+    return {"metadata": {"annotations": plan["annotations"]}, "data": _cutover_data(host_key, port_key, plan)}
 
 
 def rollback_patch(host_key, port_key, previous):
     """The merge patch that writes the previous values back (null removes a key the Secret did not have) and removes
     the record."""
+    values = dict(previous.get("settings") or {}, **{host_key: previous.get("host"), port_key: previous.get("port")})
     return {"metadata": {"annotations": dict((key, None) for key in RECORD_ANNOTATIONS)},
-            "data": {host_key: b64(previous["host"]) if previous.get("host") is not None else None,
-                     port_key: b64(previous["port"]) if previous.get("port") is not None else None}}
+            "data": dict((key, b64(value) if value is not None else None) for key, value in values.items())}
 
 
 def rollback_deletes(record):
@@ -114,9 +137,11 @@ def rollback_deletes(record):
 
 def cutover_result(secret, instance_id, plan, changed, restart):
     """db_cutover_result of a cutover."""
+    current = {"host": plan["host"], "port": plan["port"]}
+    if plan["settings"]:
+        current["settings"] = plan["settings"]
     return {"secret": secret, "instance": instance_id, "at": plan["at"], "previous": plan["previous"],
-            "current": {"host": plan["host"], "port": plan["port"]}, "changed": changed,
-            "restarted": list(restart) if changed else []}
+            "current": current, "changed": changed, "restarted": list(restart) if changed else []}
 
 
 def rollback_result(secret, state, restart):
@@ -153,6 +178,11 @@ def rollout_progress(name, deployment):
     return "%s: %s of %s updated, %s ready" % (name, status.get("updatedReplicas") or 0, wanted, status.get("readyReplicas") or 0)
 
 
+def _settings_text(values):
+    settings = values.get("settings") or {}
+    return "".join(", %s=%s" % (key, settings[key] if settings[key] is not None else "(none)") for key in sorted(settings))
+
+
 def step_summary(operation, result, check_mode=False, restart_seconds=None):
     """step_summary of a cutover (operation 'cutover'), a rollback ('rollback') or a read ('read')."""
     would = " (check mode)" if check_mode else ""
@@ -161,14 +191,15 @@ def step_summary(operation, result, check_mode=False, restart_seconds=None):
         measures["restart_seconds"] = restart_seconds
     if operation == "cutover":
         current = result["current"]
-        detail = "Secret %s -> %s:%s (%s)%s" % (result["secret"], current["host"], current["port"],
-                                                "changed" if result["changed"] else "already", would)
+        detail = "Secret %s -> %s:%s%s (%s)%s" % (result["secret"], current["host"], current["port"], _settings_text(current),
+                                                  "changed" if result["changed"] else "already", would)
     elif operation == "rollback":
         previous = result["previous"] or {}
         if not result["rolled_back"]:
             detail = "Secret %s: no cutover to roll back" % result["secret"]
         elif previous.get("existed", True):
-            detail = "Secret %s back to %s:%s%s" % (result["secret"], previous.get("host"), previous.get("port"), would)
+            detail = "Secret %s back to %s:%s%s%s" % (result["secret"], previous.get("host"), previous.get("port"),
+                                                      _settings_text(previous), would)
         else:
             detail = "Secret %s (created by the cutover) deleted%s" % (result["secret"], would)
     else:

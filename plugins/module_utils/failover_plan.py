@@ -48,10 +48,10 @@ def uses_colour(settings):
     return any(COLOUR in name for name in names)
 
 
-def plan_problems(operation, settings, eks, rds, alb):
+def plan_problems(operation, settings, eks, rds, alb, cache=None, buckets=None):
     """What the settings lack for a run, each one sentence naming the variable; [] when they are complete."""
     settings, eks, rds, alb = _dict(settings), _dict(eks), _dict(rds), _dict(alb)
-    out = []
+    out = store_settings_problems(settings, cache, buckets)
     if not _dict(eks.get("dr")).get("cluster_name"):
         out.append("cloudops_eks.dr needs region, cluster_name and nodegroup_name.")
     shape = db_shape.shape(rds)
@@ -86,6 +86,91 @@ def plan_problems(operation, settings, eks, rds, alb):
     if uses_colour(settings) and not _dict(alb.get("dr")).get("load_balancer_name"):
         out.append("A name uses {colour}, the DR active colour, but cloudops_alb.dr (load_balancer_name, listener_port, target_groups) is missing.")
     # The drill's marker count is checked with the request (runbook_request._failover_drill).
+    return out
+
+
+APP_CACHE_KEYS = ("cache_host_key", "cache_port_key")
+
+
+def store_settings_problems(settings, cache, buckets):
+    """cloudops_failover.app_db's keys of the cache and the buckets (the application's other state stores, repointed
+    with the database): each names a store the estate declares (cloudops_cache, cloudops_buckets)."""
+    app_db, out = _dict(_dict(settings).get("app_db")), []
+    given = [key for key in APP_CACHE_KEYS if app_db.get(key)]
+    if given and not _dict(cache).get("global_datastore_id"):
+        out.append("cloudops_failover.app_db.%s is set but the estate declares no cache (cloudops_cache): remove it or declare the cache."
+                   % given[0])
+    elif len(given) == 1:
+        out.append("cloudops_failover.app_db needs both cache_host_key and cache_port_key (the application's cache endpoint), or neither.")
+    bucket_keys = app_db.get("bucket_keys")
+    if bucket_keys not in (None, "", {}) and not isinstance(bucket_keys, dict):
+        out.append("cloudops_failover.app_db.bucket_keys must map a bucket of cloudops_buckets to the Secret key holding its name.")
+    else:
+        declared = [b.get("name") for b in _list(buckets) if isinstance(b, dict)]
+        for name in sorted(_dict(bucket_keys)):
+            if name not in declared:
+                out.append("cloudops_failover.app_db.bucket_keys names bucket %s, which cloudops_buckets does not declare (it has: %s)."
+                           % (name, ", ".join(str(d) for d in declared) or "none"))
+    return out
+
+
+def stores_plan(cache, buckets, regions, settings):
+    """The estate's cache and buckets as the failover and drill steps use them: the cache (cloudops_cache, its Secret
+    keys, the failback's catch-up lag, the drill markers' connection) or None, the buckets (cloudops_buckets with their
+    regions resolved and their Secret key, '' when the application's Secret does not name them)."""
+    app_db, regions = _dict(_dict(settings).get("app_db")), _dict(regions)
+    cache_settings = _dict(_dict(settings).get("cache"))
+    cache = _dict(cache)
+    connection = _dict(_dict(_dict(_dict(settings).get("drill")).get("markers")).get("cache_connection"))
+    bucket_keys = _dict(app_db.get("bucket_keys"))
+    out = {"cache": None, "buckets": [], "regions": {"primary": regions.get("primary"), "dr": regions.get("dr")}}
+    if cache.get("global_datastore_id"):
+        out["cache"] = {
+            "global_datastore_id": cache["global_datastore_id"],
+            "primary": {"region": _dict(cache.get("primary")).get("region"),
+                        "replication_group_id": _dict(cache.get("primary")).get("replication_group_id")},
+            "secondary": {"region": _dict(cache.get("secondary")).get("region"),
+                          "replication_group_id": _dict(cache.get("secondary")).get("replication_group_id")},
+            "host_key": app_db.get("cache_host_key") or "", "port_key": app_db.get("cache_port_key") or "",
+            "wait_timeout": _int(cache_settings.get("wait_timeout"), 600),
+            "failback_max_lag_seconds": float(cache_settings.get("failback_max_lag_seconds") or 1.0),
+            "connection": {"host_override": connection.get("host_override") or "", "port_override": _int(connection.get("port_override"), 0),
+                           "tls": as_bool(connection.get("tls", False)), "auth_token": connection.get("auth_token") or "",
+                           "connect_timeout": float(connection.get("connect_timeout") or 5.0)},
+        }
+    for bucket in _list(buckets):
+        if isinstance(bucket, dict) and bucket.get("name"):
+            out["buckets"].append({"name": bucket["name"], "dr_name": bucket.get("dr_name"), "prefix": bucket.get("prefix") or "",
+                                   "region": bucket.get("region") or regions.get("primary"),
+                                   "dr_region": bucket.get("dr_region") or regions.get("dr"),
+                                   "app_key": bucket_keys.get(bucket["name"]) or ""})
+    return out
+
+
+def app_settings(stores, cache_endpoint=None, side="dr"):
+    """The Secret keys a failover writes with the database endpoint (db_cutover's settings): the cache's endpoint
+    (cache_endpoint {address, port}: the group that serves the side now) and each named bucket's name on that side
+    ('dr': the DR bucket; 'primary': the source bucket, for the failback's primary-region Secret)."""
+    stores, out = _dict(stores), {}
+    cache = stores.get("cache")
+    if cache and cache.get("host_key") and cache_endpoint:
+        out[cache["host_key"]] = str(cache_endpoint["address"])
+        out[cache["port_key"]] = str(cache_endpoint["port"])
+    for bucket in _list(stores.get("buckets")):
+        if bucket.get("app_key"):
+            out[bucket["app_key"]] = bucket["dr_name"] if side == "dr" else bucket["name"]
+    return out
+
+
+def markers_stores(stores):
+    """rds_drill_markers' arguments for the cache and bucket markers ({} when the estate declares neither)."""
+    stores, out = _dict(stores), {}
+    cache = stores.get("cache")
+    if cache:
+        out["cache"] = dict((key, cache[key]) for key in ("global_datastore_id", "primary", "secondary"))
+        out["cache_connection"] = cache["connection"]
+    if stores.get("buckets"):
+        out["buckets"] = [dict((key, b[key]) for key in ("name", "dr_name", "prefix", "region", "dr_region")) for b in stores["buckets"]]
     return out
 
 
@@ -290,7 +375,8 @@ def markers_login(db, drill):
     return login
 
 
-def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_override=False, colour="", db=None):
+def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_override=False, colour="", db=None,
+         cache=None, buckets=None, regions=None):
     """The plan of a failover or drill (the shape of failover_preflight_plan, plus markers_login for a drill)."""
     settings, eks_dr, rds, dns = _dict(settings), _dict(_dict(eks).get("dr")), _dict(rds), _dict(dns)
     promote, scale = _dict(settings.get("promote")), _dict(settings.get("dr_scale"))
@@ -299,6 +385,7 @@ def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_overr
     colour = colour or ""
     nodegroup = _without_none(scale.get("nodegroup")) if scale.get("nodegroup") and eks_dr.get("nodegroup_name") else None
     database = database_plan(rds)
+    stores = stores_plan(cache, buckets, regions, settings)
     return {
         "operation": operation, "environment": environment,
         "primary": database["primary"], "replica": database["replica"],
@@ -335,6 +422,9 @@ def plan(operation, environment, settings, eks, rds, dns, budgets, max_lag_overr
                   "wait_timeout": _int(drill.get("wait_timeout"), 3600), "status_ignore": _list(drill.get("status_ignore")),
                   "markers_interval_seconds": float(markers.get("interval_seconds") or 0.5)},
         "markers_login": markers_login(db, drill) if operation == DRILL and db else None,
+        # The estate's cache and buckets (issue 20): failed over (the cache) and repointed (both) with the database.
+        "stores": stores,
+        "markers_stores": markers_stores(stores) if operation == DRILL else {},
     }
 
 

@@ -565,7 +565,8 @@ def _failover_settings_problems(operation, values):
     if not isinstance(values.get("cloudops_failover"), dict) or any(name not in values for name in needed):
         return []
     return failover_plan.plan_problems(operation, values.get("cloudops_failover"), values.get("cloudops_eks"),
-                                       values.get("cloudops_rds"), values.get("cloudops_alb"))
+                                       values.get("cloudops_rds"), values.get("cloudops_alb"), values.get("cloudops_cache"),
+                                       values.get("cloudops_buckets"))
 
 
 def _failover_drill(values, now):
@@ -611,7 +612,7 @@ def _failback(values, now):
                 out.append(problem)
     if all(name in values for name in ("cloudops_eks", "cloudops_rds", "cloudops_alb")) and isinstance(settings, dict):
         out.extend(failover_plan.plan_problems(failover_plan.DRILL, settings, values.get("cloudops_eks"), values.get("cloudops_rds"),
-                                               values.get("cloudops_alb")))
+                                               values.get("cloudops_alb"), values.get("cloudops_cache"), values.get("cloudops_buckets")))
     return out
 
 
@@ -705,9 +706,12 @@ VARIABLES = {
     "status": ["cloudops_budgets", "cloudops_regions", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
     "deploy": ["deploy_version", "deploy_service", "deploy_sides", "cloudops_services"],
     "rollback": ["rollback_service", "rollback_sides", "rollback_revision", "cloudops_services"],
-    "failover": ["failover_outage_started_at", "cloudops_budgets", "cloudops_failover", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
-    "failover_drill": ["drill_markers_count", "cloudops_failover", "cloudops_budgets", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
-    "failback": ["failback_old_primary", "cloudops_failover", "cloudops_failback", "cloudops_budgets", "cloudops_eks", "cloudops_rds", "cloudops_alb"],
+    "failover": ["failover_outage_started_at", "cloudops_budgets", "cloudops_failover", "cloudops_eks", "cloudops_rds", "cloudops_alb",
+                 "cloudops_cache", "cloudops_buckets"],
+    "failover_drill": ["drill_markers_count", "cloudops_failover", "cloudops_budgets", "cloudops_eks", "cloudops_rds", "cloudops_alb",
+                       "cloudops_cache", "cloudops_buckets"],
+    "failback": ["failback_old_primary", "cloudops_failover", "cloudops_failback", "cloudops_budgets", "cloudops_eks", "cloudops_rds", "cloudops_alb",
+                 "cloudops_cache", "cloudops_buckets"],
     "backup": ["backup_snapshot_id", "backup_helm_revision", "backup_helm_release", "backup_reason", "backup_requested_by",
                "backup_copy", "backup_prune", "cloudops_backup", "cloudops_regions"],
     "backup_restore": ["restore_time", "restore_instance_id", "restore_cleanup_instance", "restore_checks", "restore_extra_checks",

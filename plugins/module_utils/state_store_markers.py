@@ -68,3 +68,57 @@ def store_rpo(kind, resource, written, present):
     found = [(seq, when or (backup.iso(times[seq]) if times.get(seq) else None)) for seq, when in found]
     out = drill.rpo(written, [(seq, when) for seq, when in found if when is not None])
     return dict(out, kind=kind, resource=resource, present_count=len([seq for seq, dummy in found if seq in times]))
+
+
+def write_each(stores, run_id, seq, written_at):
+    """One marker written to every store (after the database's row of the same seq and time)."""
+    for store in stores:
+        store.write(run_id, seq, written_at)
+
+
+def measure(stores, run_id, written, moment):
+    """What each store's copy holds of the markers written ([(seq, datetime)] as drill.parse_written gives them):
+    store_rpo() per store plus `moment` ('cut': read just after the last marker, what a region lost at the cut would
+    leave there; 'promoted': read on the copy once it was made the writer)."""
+    return [dict(store_rpo(store.kind, store.resource, written, store.present(run_id)), moment=moment) for store in stores]
+
+
+def purge_each(stores, run_id):
+    """Each store's markers deleted: [{kind, resource, deleted}]."""
+    return [{"kind": store.kind, "resource": store.resource, "deleted": store.purge(run_id)} for store in stores]
+
+
+def purge_writable(candidates, run_id):
+    """The cache's markers deleted on whichever of its groups takes writes now (the primary after a failback, the DR
+    group while it serves): the first candidate that accepts the delete. Raises the first StoreError when none does."""
+    first = None
+    for store in candidates:
+        try:
+            return {"kind": store.kind, "resource": store.resource, "deleted": store.purge(run_id)}
+        except StoreError as e:
+            first = first or e
+    if first is not None:
+        raise first
+    return None
+
+
+def summary_clause(measured=(), purged=()):
+    """The step detail's clause about the stores: '; cache shop-cache-dr 7 of 8 (RPO 0.5s at promotion); bucket ...'."""
+    parts = []
+    for item in measured:
+        rpo = "RPO %ss" % item["rpo_seconds"] if item.get("rpo_seconds") is not None else "RPO unknown"
+        parts.append("%s %s %d of %d markers (%s, %s)" % (item["kind"], item["resource"], item["present_count"], item["written_count"],
+                                                       rpo, "at the cut" if item.get("moment") == "cut" else "once promoted"))
+    for item in purged:
+        parts.append("%s %s %d markers purged" % (item["kind"], item["resource"], item["deleted"]))
+    return "".join("; " + part for part in parts)
+
+
+def measures_of(measured=(), purged=()):
+    """The step's measures about the stores: rpo_rows/rpo_seconds per store as <kind>_<n>_..., kept flat for reports."""
+    out = {}
+    for item in measured:
+        out["%s_markers_missing" % item["kind"]] = out.get("%s_markers_missing" % item["kind"], 0) + item["missing_count"]
+    for item in purged:
+        out["%s_markers_deleted" % item["kind"]] = out.get("%s_markers_deleted" % item["kind"], 0) + item["deleted"]
+    return out

@@ -61,6 +61,14 @@ options:
         description: Port.
         type: int
         required: true
+  settings:
+    description:
+      - Other keys of the same Secret written by the cutover with O(endpoint) (strings), recorded and put back with it
+        in one write and one restart - in a failover, the DR cache's endpoint and the DR buckets' names (the
+        application's other state stores). A key the Secret did not have is removed again by the rollback.
+    type: dict
+    default: {}
+    version_added: 1.1.0
   instance_id:
     description: The instance being cut over to (recorded on the Secret; a cutover to another one is refused while it is).
     type: str
@@ -127,7 +135,10 @@ state:
   type: dict
   contains:
     exists: {description: Whether the Secret existed., type: bool, sample: true}
-    current: {description: "The endpoint keys, C({host, port}) (strings; null when absent).", type: dict, sample: {host: db.example, port: '5432'}}
+    current:
+      description: "The endpoint keys, C({host, port}) (strings; null when absent), and C(settings) (the O(settings) keys' values) when any."
+      type: dict
+      sample: {host: db.example, port: '5432'}
     record:
       description: The cutover recorded on it, C({instance, at, previous}), or null.
       type: dict
@@ -264,6 +275,7 @@ def main():
             host_key=dict(type="str", default="DB_HOST", no_log=False),
             port_key=dict(type="str", default="DB_PORT", no_log=False),
             endpoint=dict(type="dict", options=dict(address=dict(type="str", required=True), port=dict(type="int", required=True))),
+            settings=dict(type="dict", default={}),
             instance_id=dict(type="str", default=""),
             create_missing=dict(type="bool", default=False),
             restart_deployments=dict(type="list", elements="str", default=[]),
@@ -285,7 +297,11 @@ def main():
     secret = "%s/%s" % (namespace, name)
 
     try:
-        state = cutover.secret_state(cluster.secret(name), host_key, port_key)
+        found_secret = cluster.secret(name)
+        state = cutover.secret_state(found_secret, host_key, port_key, sorted(params["settings"]))
+        recorded = sorted(((state["record"] or {}).get("previous") or {}).get("settings") or {})
+        if set(recorded) - set(params["settings"]):  # a rollback puts back (and shows) every key the cutover wrote
+            state = cutover.secret_state(found_secret, host_key, port_key, sorted(set(recorded) | set(params["settings"])))
     except ValueError as exc:  # the record annotation or a key is not what a cutover wrote
         module.fail_json(msg="Secret %s holds a cutover record or endpoint that cannot be read (%s): fix or remove its "
                              "cloudops.io/cutover-* annotations" % (secret, exc))
@@ -304,7 +320,7 @@ def main():
         if missing:
             module.fail_json(msg=cutover.refusal(["Deployment %s not found in %s (restart_deployments): check the names."
                                                   % (", ".join(missing), namespace)]), state=state)
-        plan = cutover.cutover_plan(state, params["instance_id"], params["endpoint"], now())
+        plan = cutover.cutover_plan(state, params["instance_id"], params["endpoint"], now(), params["settings"])
         changed = cutover.cutover_changes(state, plan, params["instance_id"])
         outcome = cutover.cutover_result(secret, params["instance_id"], plan, changed, restart)
         if module._diff:
@@ -330,7 +346,9 @@ def main():
         if module._diff and record is not None:
             previous = record["previous"]
             result["diff"] = {"before": {"current": state["current"], "record": record},
-                              "after": {"current": {"host": previous.get("host"), "port": previous.get("port")} if not cutover.rollback_deletes(record)
+                              "after": {"current": dict({"host": previous.get("host"), "port": previous.get("port")},
+                                                        **({"settings": previous["settings"]} if previous.get("settings") else {}))
+                                        if not cutover.rollback_deletes(record)
                                         else None, "record": None}}
         if changed and not module.check_mode:
             if cutover.rollback_deletes(record):

@@ -80,6 +80,64 @@ options:
     suboptions:
       instance_id: {description: Identifier of the instance to purge the rows from., type: str, required: true}
       region: {description: Its region (default the module's)., type: str}
+  cache:
+    description:
+      - The estate's ElastiCache Global Datastore (C(cloudops_cache)): each marker is also written as a key to its
+        primary group (C(cloudops-drill:<run_id>:<seq>), expiring after a day), right after the row of the same
+        C(seq). O(action=write) then reads which keys its secondary (DR) group holds (at the cut); O(action=read)
+        with O(written) reads them on the secondary group (once it was promoted: the cache's RPO); a purge deletes
+        them on whichever group takes writes.
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      global_datastore_id: {description: The Global Datastore's full id., type: str, required: true}
+      primary:
+        description: The primary replication group.
+        type: dict
+        required: true
+        suboptions:
+          region: {description: Its region., type: str, required: true}
+          replication_group_id: {description: Its id., type: str, required: true}
+      secondary:
+        description: The DR replication group.
+        type: dict
+        required: true
+        suboptions:
+          region: {description: Its region., type: str, required: true}
+          replication_group_id: {description: Its id., type: str, required: true}
+  cache_connection:
+    description: How the markers reach the cache's Redis endpoints (with O(cache)).
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      host_override: {description: Connect to this host instead of the group's endpoint address (the sandbox's 127.0.0.1)., type: str, default: ""}
+      port_override: {description: Connect to this port instead of the endpoint's (0 - the endpoint's)., type: int, default: 0}
+      tls: {description: In-transit encryption (TLS) to the endpoint., type: bool, default: false}
+      auth_token: {description: The Redis AUTH token ('' - none)., type: str, default: ""}
+      connect_timeout: {description: Seconds to wait for a connection or a reply., type: float, default: 5.0}
+  buckets:
+    description:
+      - The S3 buckets replicated to DR (C(cloudops_buckets)): each marker is also written as an object under the
+        bucket's O(buckets[].prefix) (C(cloudops-drill/<run_id>/<seq>)) to the source bucket. O(action=write) then
+        lists which ones the DR bucket holds just after the last marker - at the cut, the buckets' RPO (replication
+        goes on after it; a region lost at the cut would leave only those) - and a purge deletes every version of
+        them from both buckets.
+    type: list
+    elements: dict
+    version_added: 1.1.0
+    suboptions:
+      name: {description: The source bucket., type: str, required: true}
+      dr_name: {description: Its copy in DR., type: str, required: true}
+      prefix: {description: Only keys under it are replicated (the markers go under it)., type: str, default: ""}
+      region: {description: The source bucket's region (default O(regions.primary))., type: str}
+      dr_region: {description: The DR bucket's region (default O(regions.dr))., type: str}
+  regions:
+    description: The estate's regions (C(cloudops_regions)), the default regions of O(buckets).
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      primary: {description: The primary region., type: str}
+      dr: {description: The DR region., type: str}
   written:
     description:
       - With O(action=read), the markers written to the primary, the RV(markers) lists of the run's writes (one list,
@@ -299,6 +357,25 @@ deleted_count:
   returned: O(action=purge), O(action=read) with O(purge_from)
   type: int
   sample: 13
+stores:
+  description:
+    - With O(cache) or O(buckets) - what each store's DR copy holds of the markers written - after a write, the buckets
+      and the cache at the cut (C(moment=cut)); after a read with O(written), the cache once promoted
+      (C(moment=promoted)). Each item - C(kind) (cache or bucket), C(resource), C(written_count), C(present_count),
+      C(missing_count), C(missing_seqs), C(rpo_rows), C(rpo_seconds), C(rpo_basis), C(moment).
+  returned: when O(cache) or O(buckets) is given, not in check mode
+  type: list
+  elements: dict
+  version_added: 1.1.0
+  sample: [{kind: bucket, resource: shop-assets-usw2, written_count: 8, present_count: 7, missing_count: 1, missing_seqs: [8],
+            rpo_rows: 1, rpo_seconds: 0.5, rpo_basis: newest_present, moment: cut}]
+stores_purged:
+  description: With O(cache) or O(buckets), the markers each store's purge deleted - C({kind, resource, deleted}).
+  returned: a purge, or a read with O(purge_from), with O(cache) or O(buckets)
+  type: list
+  elements: dict
+  version_added: 1.1.0
+  sample: [{kind: cache, resource: shop-cache-dr, deleted: 8}]
 step_summary:
   description:
     - The action as a runbook step - C(detail) (one line for the report), C(measures) (C(markers), C(first_seq),
@@ -315,14 +392,80 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils import backup
 from ansible_collections.cloudops.runbooks.plugins.module_utils import database
 from ansible_collections.cloudops.runbooks.plugins.module_utils import drill
 from ansible_collections.cloudops.runbooks.plugins.module_utils import drill_markers
+from ansible_collections.cloudops.runbooks.plugins.module_utils import state_store_markers
+from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import s3_markers
+from ansible_collections.cloudops.runbooks.plugins.module_utils._cache import markers as cache_markers
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import rds
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._db import markers
 from ansible_collections.cloudops.runbooks.plugins.module_utils._db import postgres
 from ansible_collections.cloudops.runbooks.plugins.module_utils._db.connect import connection_options, open_connection
+
+
+def stores(module, side):
+    """The marker stores of one side: 'primary' (where markers are written) or 'dr' (the copies measured)."""
+    params = module.params
+    found = []
+    if params["cache"]:
+        found.append(cache_markers.CacheMarkers(module, params["cache"], "primary" if side == "primary" else "secondary",
+                                                params["cache_connection"] or {}))
+    for bucket in params["buckets"] or []:
+        found.append(s3_markers.BucketMarkers(module, bucket, side, params["regions"] or {}))
+    return found
+
+
+def _store_writer(stores_written, run_id):
+    def after_each(seq, written_at):
+        try:
+            state_store_markers.write_each(stores_written, run_id, seq, backup.iso(written_at))
+        except state_store_markers.StoreError as e:
+            raise markers.MarkerFailed("writing marker %d of run %s to the cache or a bucket: %s" % (seq, run_id, e)) from None
+    return after_each
+
+
+def purge_stores(module, result):
+    """The run's markers deleted from the cache (on the group that takes writes) and from both sides' buckets."""
+    if not (module.params["cache"] or module.params["buckets"]) or module.check_mode:
+        return False
+    run_id = module.params["run_id"]
+    try:
+        purged = []
+        if module.params["cache"]:
+            # While DR serves, its group takes the writes; after a failback the primary's does.
+            candidates = [store for store in stores(module, "dr") + stores(module, "primary") if store.kind == state_store_markers.CACHE]
+            purged.append(state_store_markers.purge_writable(candidates, run_id))
+        buckets = [store for store in stores(module, "primary") + stores(module, "dr") if store.kind == state_store_markers.BUCKET]
+        purged.extend(state_store_markers.purge_each(buckets, run_id))
+    except state_store_markers.StoreError as e:
+        module.fail_json(msg="purging the drill markers of run %s: %s" % (run_id, e), **result)
+    result["stores_purged"] = purged
+    summary = result.get("step_summary") or {}
+    summary["detail"] = (summary.get("detail") or "") + state_store_markers.summary_clause(purged=purged)
+    summary["measures"] = dict(summary.get("measures") or {}, **state_store_markers.measures_of(purged=purged))
+    return any(item["deleted"] for item in purged)
+
+
+def measure_stores(module, result, written, moment):
+    """What the DR copies hold of the markers written: the buckets and the cache at the cut (after a write), the cache
+    once promoted (a read)."""
+    dr = stores(module, "dr")
+    if moment == "promoted":
+        dr = [store for store in dr if store.kind == state_store_markers.CACHE]
+    if not dr or module.check_mode:
+        return
+    try:
+        measured = state_store_markers.measure(dr, module.params["run_id"], written, moment)
+    except state_store_markers.StoreError as e:
+        module.fail_json(msg="reading the drill markers of run %s: %s" % (module.params["run_id"], e), **result)
+    result["stores"] = measured
+    summary = result["step_summary"]
+    summary["detail"] += state_store_markers.summary_clause(measured)
+    summary["measures"] = dict(summary.get("measures") or {}, **state_store_markers.measures_of(measured))
 
 
 def write(module, conn, schema, name, result):
@@ -335,11 +478,13 @@ def write(module, conn, schema, name, result):
         written = [(seq, None) for seq in drill.planned_seqs(highest, rows)]
     else:
         in_recovery = False
-        written = markers.write(conn, schema, name, params["run_id"], rows, spread_seconds=params["spread_seconds"] or 0)
+        written = markers.write(conn, schema, name, params["run_id"], rows, spread_seconds=params["spread_seconds"] or 0,
+                                after_each=_store_writer(stores(module, "primary"), params["run_id"]))
         highest = written[0][0] - 1
     listed = [drill.marker(seq, when) for seq, when in written]
     result.update(in_recovery=in_recovery, markers=listed, first=listed[0], last=listed[-1],
                   step_summary=drill_markers.write_summary(listed, params["spread_seconds"], module.check_mode))
+    measure_stores(module, result, written, "cut")
     if module._diff:
         result["diff"] = {"before": {"table": result["table"], "run_id": params["run_id"], "highest_seq": highest},
                           "after": {"table": result["table"], "run_id": params["run_id"], "highest_seq": listed[-1]["seq"]}}
@@ -352,6 +497,8 @@ def read(module, conn, schema, name, result, written):
     if written is not None:
         result.update(drill.rpo(written, found["present"]))
     result["step_summary"] = drill_markers.read_summary(result)
+    if written is not None:
+        measure_stores(module, result, written, "promoted")
     return False
 
 
@@ -405,12 +552,23 @@ def main():
         table=dict(type="str", default=drill.DEFAULT_TABLE),
         written=dict(type="list", elements="dict"),
         purge_from=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
+        cache=dict(state_stores.cache_argument_spec()),
+        cache_connection=cache_markers.connection_argument_spec(),
+        buckets=dict(state_stores.buckets_argument_spec()),
+        regions=dict(type="dict", options=dict(primary=dict(type="str"), dr=dict(type="str"))),
     )
     argument_spec.update(connection_options())
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if not postgres.HAS_PSYCOPG:
         module.fail_json(msg=missing_required_lib("psycopg"), exception=postgres.PSYCOPG_IMPORT_ERROR)
     params = module.params
+    if params["cache"] and not cache_markers.HAS_REDIS:
+        module.fail_json(msg=missing_required_lib("redis (the drill's cache markers)"), exception=cache_markers.REDIS_IMPORT_ERROR)
+    unplaced = [bucket["name"] for bucket in params["buckets"] or []
+                if not (bucket.get("region") or (params["regions"] or {}).get("primary"))
+                or not (bucket.get("dr_region") or (params["regions"] or {}).get("dr"))]
+    if unplaced:
+        module.fail_json(msg="buckets %s: give their region and dr_region, or regions (cloudops_regions)" % ", ".join(unplaced))
     action = params["action"]
     try:
         if not params["run_id"].strip():
@@ -449,8 +607,10 @@ def main():
                 postgres.close(conn)
                 conn = None
                 result["changed"] = purge_from(module, schema, name, result, params["purge_from"])
+                result["changed"] = purge_stores(module, result) or result["changed"]
         else:
             result["changed"] = purge(module, conn, schema, name, result)
+            result["changed"] = purge_stores(module, result) or result["changed"]
     except markers.MarkerFailed as e:
         done = [drill.marker(seq, when) for seq, when in getattr(e, "written", None) or []]
         if done:

@@ -126,10 +126,11 @@ def _writable(conn):
     conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
 
 
-def write(conn, schema, name, run_id, rows, spread_seconds=0, sleep=time.sleep, clock=time.monotonic):
+def write(conn, schema, name, run_id, rows, spread_seconds=0, sleep=time.sleep, clock=time.monotonic, after_each=None):
     """Create the table if needed, then insert rows markers, each in its own committed transaction, numbered after the
     run's highest, evenly over spread_seconds (drill_markers.marker_offsets: the first at once, the last spread_seconds
-    after it) on this one connection. Returns [(seq, written_at datetime)] in order. A failure after some commits
+    after it) on this one connection; after_each(seq, written_at), when given, is called after each commit (the same
+    marker in the cache and the buckets). Returns [(seq, written_at datetime)] in order. A failure after some commits
     raises MarkerFailed with .written holding the rows already committed."""
     written = []
     offsets = drill_markers.marker_offsets(rows, spread_seconds)
@@ -160,6 +161,8 @@ def write(conn, schema, name, run_id, rows, spread_seconds=0, sleep=time.sleep, 
                 with conn.cursor() as cur:
                     cur.execute(insert, (seq, run_id))
                     written.append(tuple(cur.fetchone()))
+            if after_each is not None:
+                after_each(*written[-1])
     except psycopg.Error as e:
         failure = _fail(step, e)
         failure.written = written

@@ -107,3 +107,30 @@ def test_step_summaries():
     assert cutover.step_summary("rollback", nothing)["detail"] == "Secret shop/shop-db: no cutover to roll back"
     read = cutover.step_summary("read", dict(state_of(None), secret="shop/shop-db"))
     assert read["detail"] == "Secret shop/shop-db does not exist"
+
+
+def test_settings_are_written_recorded_and_put_back_with_the_endpoint():
+    keys = ["REDIS_HOST", "ASSETS_BUCKET"]
+    before = cutover.secret_state(secret(REDIS_HOST=cutover.b64("cache-reader.dr")), "DB_HOST", "DB_PORT", keys)
+    assert before["current"]["settings"] == {"REDIS_HOST": "cache-reader.dr", "ASSETS_BUCKET": None}
+    settings = {"REDIS_HOST": "cache-dr.primary", "ASSETS_BUCKET": "assets-usw2"}
+    plan = cutover.cutover_plan(before, "i-1", ENDPOINT, NOW, settings)
+    assert plan["previous"]["settings"] == {"REDIS_HOST": "cache-reader.dr", "ASSETS_BUCKET": None}
+    assert cutover.cutover_patch("DB_HOST", "DB_PORT", plan)["data"] == {
+        "DB_HOST": cutover.b64("shop-db-dr.example"), "DB_PORT": cutover.b64("5432"),
+        "REDIS_HOST": cutover.b64("cache-dr.primary"), "ASSETS_BUCKET": cutover.b64("assets-usw2")}
+    record = {"instance": "i-1", "at": NOW, "previous": plan["previous"]}
+    data = {"REDIS_HOST": cutover.b64("cache-dr.primary"), "ASSETS_BUCKET": cutover.b64("assets-usw2")}
+    after = cutover.secret_state(secret("shop-db-dr.example", "5432", record, **data), "DB_HOST", "DB_PORT", keys)
+    again = cutover.cutover_plan(after, "i-1", ENDPOINT, "2026-02-01T00:00:00Z", settings)
+    assert again["previous"] == plan["previous"] and not cutover.cutover_changes(after, again, "i-1")
+    moved = cutover.cutover_plan(after, "i-1", ENDPOINT, NOW, dict(settings, ASSETS_BUCKET="other"))
+    assert cutover.cutover_changes(after, moved, "i-1")
+    # The rollback puts every recorded key back: a key the Secret did not have is removed.
+    patch = cutover.rollback_patch("DB_HOST", "DB_PORT", plan["previous"])
+    assert patch["data"] == {"DB_HOST": cutover.b64("db.example"), "DB_PORT": cutover.b64("5432"),
+                             "REDIS_HOST": cutover.b64("cache-reader.dr"), "ASSETS_BUCKET": None}
+    result = cutover.cutover_result("shop/shop-db", "i-1", plan, True, [])
+    assert result["current"]["settings"] == settings
+    assert cutover.step_summary("cutover", result)["detail"] == (
+        "Secret shop/shop-db -> shop-db-dr.example:5432, ASSETS_BUCKET=assets-usw2, REDIS_HOST=cache-dr.primary (changed)")
