@@ -479,3 +479,23 @@ def progress(operation, records, new_run_id, started_at, dr_region, namespace):
                run_id=own["run_id"] if resumed else new_run_id,
                first_started_at=(own.get("started_at") or started_at) if resumed else started_at)
     return out
+
+
+def cache_failover_args(plan_, direction):
+    """elasticache_global_failover's arguments: 'failover' makes the DR group the primary, behind the RPO budget as its
+    lag gate (none under the max lag override, as for the database); 'failback' makes the primary region's group the
+    primary again once it has caught up (its lag within the cache's failback_max_lag_seconds, within wait_timeout)."""
+    plan_ = _dict(plan_)
+    cache = _dict(_dict(plan_.get("stores")).get("cache"))
+    if not cache:
+        return None
+    target = cache["secondary"] if direction == "failover" else cache["primary"]
+    args = {"global_datastore_id": cache["global_datastore_id"], "region": target["region"],
+            "replication_group_id": target["replication_group_id"], "wait_timeout": cache["wait_timeout"],
+            "lag_lookback_seconds": _dict(plan_.get("promote")).get("lag_lookback_seconds") or 300}
+    if direction == "failover":
+        if not plan_.get("max_lag_override"):
+            args["max_lag_seconds"] = float(_dict(plan_.get("budgets")).get("rpo_seconds"))
+    else:
+        args["catch_up"] = {"max_lag_seconds": cache["failback_max_lag_seconds"], "timeout": cache["wait_timeout"]}
+    return args

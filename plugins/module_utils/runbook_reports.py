@@ -124,7 +124,11 @@ def _drill_report(f):
     rto = None if check_mode else span_seconds(measure.get("cut_at"), serving_at(measure.get("smoke_passed_at"), measure.get("dns_insync_at")))
     rpo = measure.get("rpo_measured") or {}
     rto_ok = within_budget(rto, budgets["rto_seconds"])
+    stores = [dict(row, within_budget=within_budget(row.get("seconds"), budgets["rpo_seconds"])) for row in rpo.get("stores") or []]
+    # Each state store is judged against the same budget: the drill's RPO holds when every one of them is within it.
     rpo_ok = within_budget(rpo.get("seconds"), budgets["rpo_seconds"])
+    if rpo_ok is not None and stores:
+        rpo_ok = rpo_ok and all(row["within_budget"] is not False for row in stores)
     compared = f.get("status_diff") is not None
     differences = list(f.get("status_diff") or [])
     outcome = drill_outcome(check_mode, resumed, error, failback_error, differences, rto, rto_ok, rpo_ok)
@@ -139,7 +143,7 @@ def _drill_report(f):
                 "markers_written": rpo.get("written"), "markers_present": rpo.get("present"), "missing_seqs": rpo.get("missing_seqs") or [],
                 "budget_seconds": budgets["rpo_seconds"], "within_budget": rpo_ok,
                 "lag_at_promotion_seconds": (measure.get("promotion") or {}).get("lag_at_promotion_seconds"),
-                "restore_point": measure.get("restore")},
+                "restore_point": measure.get("restore"), "stores": stores},
         "readiness": state.get("readiness") or f.get("readiness"),
         "steps": report_steps(f.get("steps")),
         "status": {"compared": compared, "equal": (not differences) if compared else None, "ignored": list(f.get("status_ignore") or []),
@@ -277,11 +281,27 @@ def promotion(result):
             "lag_verdict": result.get("lag_verdict"), "lag_gate": result.get("lag_gate"), "available_at": _finished_at(result)}
 
 
-def rpo_measured(result, written):
-    """The RPO measured by the markers (rds_drill_markers' read), as the record keeps it; None before it was read."""
+def store_rpos(write_result, read_result):
+    """The cache's and the buckets' RPO by their markers, one row per store: a bucket's as its DR copy held them at
+    the cut (rds_drill_markers' write), the cache's once its DR group was promoted (the read; at the cut when the
+    read did not measure it). Each row {kind, resource, moment, written, present, missing_seqs, rows, seconds, basis}."""
+    rows = {}
+    for result in (write_result, read_result):
+        for item in (result.get("stores") or []) if isinstance(result, dict) else []:
+            rows[(item.get("kind"), item.get("resource"))] = {
+                "kind": item.get("kind"), "resource": item.get("resource"), "moment": item.get("moment"),
+                "written": item.get("written_count"), "present": item.get("present_count"), "missing_seqs": item.get("missing_seqs") or [],
+                "rows": item.get("rpo_rows"), "seconds": item.get("rpo_seconds"), "basis": item.get("rpo_basis")}
+    return [rows[key] for key in sorted(rows, key=lambda key: (str(key[0]), str(key[1])))]
+
+
+def rpo_measured(result, written, write_result=None):
+    """The RPO measured by the markers (rds_drill_markers' read), as the record keeps it; None before it was read.
+    `stores` holds the cache's and the buckets' (store_rpos) when the estate has them."""
     if not isinstance(result, dict) or "rpo_rows" not in result:
         return None
-    return {"rows": result.get("rpo_rows"), "seconds": result.get("rpo_seconds"), "basis": result.get("rpo_basis"),
+    return {"stores": store_rpos(write_result, result),
+            "rows": result.get("rpo_rows"), "seconds": result.get("rpo_seconds"), "basis": result.get("rpo_basis"),
             "written": result.get("written_count"), "present": result.get("present_count"), "missing_seqs": result.get("missing_seqs") or [],
             "newest_present_at": result.get("newest_present_at"), "last_written_at": (written or [{}])[-1].get("written_at") if written else None,
             "in_recovery": result.get("in_recovery")}
@@ -303,7 +323,7 @@ def drill_record(facts, phase):
                      dns_insync_at=facts.get("dns_insync_at"),
                      promotion=promotion(facts.get("promote_result")), markers_written=markers,
                      restore=restore_measure(facts.get("restore_result")),
-                     rpo_measured=rpo_measured(facts.get("verify_result"), markers),
+                     rpo_measured=rpo_measured(facts.get("verify_result"), markers, facts.get("markers")),
                      # the verification purged them from the primary (None: not yet; the failback then purges them)
                      markers_purged=(facts.get("verify_result") or {}).get("deleted_count") if isinstance(facts.get("verify_result"), dict) else None)
     elif phase == "failed_back":

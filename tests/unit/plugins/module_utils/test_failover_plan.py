@@ -450,3 +450,56 @@ def test_an_aurora_lag_refusal_says_how_to_override():
     part = fp.readiness(audit(finding("global_rpo_lag", False, "RPO lag 90 s is over the RPO budget of 60 s")),
                         fp.blocking_checks(fp.FAILOVER, False, False, shape=db_shape.AURORA_GLOBAL))
     assert "failover_max_lag_override=true" in fp.readiness_refusal(fp.FAILOVER, part)
+
+
+CACHE = {"global_datastore_id": "qwmzn-shop-cache", "primary": {"region": "us-east-1", "replication_group_id": "shop-cache"},
+         "secondary": {"region": "us-west-2", "replication_group_id": "shop-cache-dr"}}
+BUCKETS = [{"name": "assets-use1", "dr_name": "assets-usw2", "prefix": "assets/"}, {"name": "logs-use1", "dr_name": "logs-usw2"}]
+REGIONS = {"primary": "us-east-1", "dr": "us-west-2"}
+
+
+def store_settings(**app_db):
+    return {"app_db": dict({"namespace": "shop", "secret_name": "shop-db"}, **app_db),
+            "cache": {"failback_max_lag_seconds": 0.5}, "drill": {"markers": {"cache_connection": {"host_override": "127.0.0.1"}}}}
+
+
+def test_the_application_keys_of_the_stores_name_what_the_estate_declares():
+    assert fp.store_settings_problems(store_settings(cache_host_key="REDIS_HOST", cache_port_key="REDIS_PORT",
+                                                     bucket_keys={"assets-use1": "ASSETS"}), CACHE, BUCKETS) == []
+    assert fp.store_settings_problems(store_settings(cache_host_key="REDIS_HOST", cache_port_key="REDIS_PORT"), None, BUCKETS) == [
+        "cloudops_failover.app_db.cache_host_key is set but the estate declares no cache (cloudops_cache): remove it or declare the cache."]
+    assert fp.store_settings_problems(store_settings(cache_host_key="REDIS_HOST"), CACHE, BUCKETS) == [
+        "cloudops_failover.app_db needs both cache_host_key and cache_port_key (the application's cache endpoint), or neither."]
+    assert fp.store_settings_problems(store_settings(bucket_keys={"other": "X"}), CACHE, BUCKETS) == [
+        "cloudops_failover.app_db.bucket_keys names bucket other, which cloudops_buckets does not declare (it has: assets-use1, logs-use1)."]
+    assert "must map a bucket" in fp.store_settings_problems(store_settings(bucket_keys=["assets-use1"]), CACHE, BUCKETS)[0]
+
+
+def test_the_stores_plan_the_settings_a_failover_writes_and_the_markers_arguments():
+    stores = fp.stores_plan(CACHE, BUCKETS, REGIONS, store_settings(cache_host_key="REDIS_HOST", cache_port_key="REDIS_PORT",
+                                                                    bucket_keys={"assets-use1": "ASSETS"}))
+    assert stores["cache"]["failback_max_lag_seconds"] == 0.5 and stores["cache"]["connection"]["host_override"] == "127.0.0.1"
+    assert [(b["name"], b["region"], b["dr_region"], b["app_key"]) for b in stores["buckets"]] == [
+        ("assets-use1", "us-east-1", "us-west-2", "ASSETS"), ("logs-use1", "us-east-1", "us-west-2", "")]
+    endpoint = {"address": "shop-cache-dr.usw2.cache.amazonaws.com", "port": 6379}
+    assert fp.app_settings(stores, endpoint) == {"REDIS_HOST": endpoint["address"], "REDIS_PORT": "6379", "ASSETS": "assets-usw2"}
+    assert fp.app_settings(stores, None, side="primary") == {"ASSETS": "assets-use1"}
+    assert fp.app_settings(fp.stores_plan(None, None, REGIONS, {}), endpoint) == {}
+    markers = fp.markers_stores(stores)
+    assert sorted(markers) == ["buckets", "cache", "cache_connection"]
+    assert markers["cache"] == CACHE and markers["buckets"][0] == {"name": "assets-use1", "dr_name": "assets-usw2", "prefix": "assets/",
+                                                                   "region": "us-east-1", "dr_region": "us-west-2"}
+    assert fp.markers_stores(fp.stores_plan(None, [], REGIONS, {})) == {}
+
+
+def test_the_cache_fails_over_behind_the_rpo_gate_and_back_once_caught_up():
+    plan = {"stores": fp.stores_plan(CACHE, [], REGIONS, store_settings()), "budgets": {"rpo_seconds": 60},
+            "promote": {"lag_lookback_seconds": 120}, "max_lag_override": False}
+    over = fp.cache_failover_args(plan, "failover")
+    assert over == {"global_datastore_id": "qwmzn-shop-cache", "region": "us-west-2", "replication_group_id": "shop-cache-dr",
+                    "wait_timeout": 600, "lag_lookback_seconds": 120, "max_lag_seconds": 60.0}
+    assert "max_lag_seconds" not in fp.cache_failover_args(dict(plan, max_lag_override=True), "failover")
+    back = fp.cache_failover_args(plan, "failback")
+    assert (back["region"], back["replication_group_id"], back["catch_up"]) == ("us-east-1", "shop-cache",
+                                                                                 {"max_lag_seconds": 0.5, "timeout": 600})
+    assert fp.cache_failover_args({"stores": fp.stores_plan(None, [], REGIONS, {})}, "failover") is None

@@ -361,8 +361,8 @@ def test_a_promotion_is_kept_as_the_record_needs_it():
 
 
 def test_the_rpo_measured_is_kept_with_the_last_marker_written():
-    assert rr.rpo_measured(VERIFY_RESULT, MARKERS) == {"rows": 2, "seconds": 1.5, "basis": "markers", "written": 8, "present": 6,
-                                                       "missing_seqs": [7, 8], "newest_present_at": "2026-01-31T12:00:56.000000+00:00",
+    assert rr.rpo_measured(VERIFY_RESULT, MARKERS) == {"stores": [], "rows": 2, "seconds": 1.5, "basis": "markers", "written": 8,
+                                                       "present": 6, "missing_seqs": [7, 8], "newest_present_at": "2026-01-31T12:00:56.000000+00:00",
                                                        "last_written_at": "2026-01-31T12:00:58.000000+00:00", "in_recovery": False}
     # not read (check mode skips the read): nothing measured
     assert rr.rpo_measured({"skipped": True}, MARKERS) is None and rr.rpo_measured(None, None) is None
@@ -498,3 +498,32 @@ def test_the_failover_record_keeps_the_dr_sizes_and_hpa_bounds_its_scale_up_chan
         {"kind": "Deployment", "name": "shop-blue", "namespace": "shop", "replicas": 1, "autoscaler": {"min_replicas": 1, "max_replicas": 6}},
         {"kind": "Deployment", "name": "shop-worker", "namespace": "shop", "replicas": 0}]}
     assert rr.scale_restore({"changed": False}, {"workloads": []}) is None  # a resumed run changed nothing
+
+
+def store(kind, resource, moment, missing, seconds):
+    return {"kind": kind, "resource": resource, "moment": moment, "written_count": 8, "present_count": 8 - len(missing),
+            "missing_count": len(missing), "missing_seqs": missing, "rpo_rows": len(missing), "rpo_seconds": seconds,
+            "rpo_basis": "newest_present" if missing else "nothing_missing"}
+
+
+def test_each_store_has_its_rpo_row_the_cache_once_promoted_the_buckets_at_the_cut():
+    write = {"stores": [store("cache", "shop-cache-dr", "cut", [7, 8], 1.0), store("bucket", "assets-dr", "cut", [8], 0.5)]}
+    read = dict(VERIFY_RESULT, stores=[store("cache", "shop-cache-dr", "promoted", [], 0.0)])
+    rows = rr.store_rpos(write, read)
+    assert [(row["kind"], row["resource"], row["moment"], row["rows"], row["seconds"]) for row in rows] == [
+        ("bucket", "assets-dr", "cut", 1, 0.5), ("cache", "shop-cache-dr", "promoted", 0, 0.0)]
+    assert rr.rpo_measured(read, MARKERS, write)["stores"] == rows
+    assert rr.store_rpos(None, {"skipped": True}) == []
+
+
+def test_a_store_over_the_rpo_budget_fails_the_drill_rpo_verdict():
+    stores = [{"kind": "bucket", "resource": "assets-dr", "moment": "cut", "written": 8, "present": 0, "missing_seqs": list(range(1, 9)),
+               "rows": 8, "seconds": 75.0, "basis": "none_present"}]
+    facts = drill_facts()
+    facts["state"]["rpo_measured"] = dict(facts["state"]["rpo_measured"], stores=stores)
+    report = rr.drill_report(facts)
+    assert report["rpo"]["stores"][0]["within_budget"] is False and report["rpo"]["within_budget"] is False
+    assert report["outcome"] == rr.OVER_BUDGET and report["rpo"]["seconds"] == 1.5  # the database alone was within
+    within = dict(stores[0], rows=0, seconds=0.0, missing_seqs=[])
+    facts["state"]["rpo_measured"]["stores"] = [within]
+    assert rr.drill_report(facts)["rpo"]["within_budget"] is True
