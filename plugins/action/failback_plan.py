@@ -67,7 +67,8 @@ class ActionModule(ActionBase):
         plan = failback.plan(var("cloudops_environment"), settings, failback_settings, eks, var("cloudops_rds", {}), var("cloudops_dns", {}),
                              var("cloudops_db", {}), var("cloudops_budgets", {}), record, progress.get("run_id"), a.get("old_primary") or "",
                              state.get("phase") if progress.get("resumed") else "started", colours, progress.get("first_started_at"),
-                             list(((var("cloudops_alb", {}) or {}).get("dr") or {}).get("target_groups") or {}))
+                             list(((var("cloudops_alb", {}) or {}).get("dr") or {}).get("target_groups") or {}),
+                             cache=var("cloudops_cache"), buckets=var("cloudops_buckets"), regions=var("cloudops_regions"))
         facts = {"failback_plan": plan}
         summary = "steps to run: %s" % ", ".join(plan["run"]) if progress.get("resumed") else "primary region ready, failed over by %s" % record.get("run_id")
         result.update(changed=False, msg="Failback planned: %s" % summary, ansible_facts=facts)

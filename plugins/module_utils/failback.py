@@ -29,11 +29,15 @@ SCALE, MAINTENANCE = "scale", "maintenance"
 # The failback's steps in order. The record's phase names the last milestone reached; a resumed run skips every step
 # up to it. `switchover` is recorded BEFORE the writes stop, so a re-run after it never rebuilds the primary-region
 # replica (which by then may be the promoted primary).
-STEPS = ("replica", "catchup", "writes_stop", "switchover", "app_db", "primary_scale", "dns", "serving", "dr_replica",
-         "dr_scale", "dr_app_db", "writes_back")
+# The buckets are synced back twice, idempotently: in bulk before the writes stop (outside the RTO), then what DR took
+# in the meantime; the cache fails back once the writes stopped and it caught up.
+STEPS = ("replica", "catchup", "buckets", "writes_stop", "buckets_final", "switchover", "cache", "app_db", "primary_scale", "dns",
+         "serving", "dr_replica", "dr_scale", "dr_app_db", "writes_back")
+STORE_STEPS = {"cache": "cache", "buckets": "buckets", "buckets_final": "buckets"}
 PHASES = ("started", "switchover", "served", "done")
-SKIPPED_BY = {"started": (), "switchover": ("replica", "catchup"),
-              "served": ("replica", "catchup", "writes_stop", "switchover", "app_db", "primary_scale", "dns", "serving"),
+SKIPPED_BY = {"started": (), "switchover": ("replica", "catchup", "buckets"),
+              "served": ("replica", "catchup", "buckets", "writes_stop", "buckets_final", "switchover", "cache", "app_db", "primary_scale",
+                         "dns", "serving"),
               "done": STEPS}
 
 
@@ -197,7 +201,7 @@ def plan_problems(settings, failback, record, check_standby=True):
 
 
 def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, run_id, old_primary="", phase="started", colours=None,
-         started_at=None, dr_colours=None):
+         started_at=None, dr_colours=None, cache=None, buckets=None, regions=None):
     """The failback plan from cloudops_failover (settings), cloudops_failback (failback) and the estate: every step's
     arguments and which steps still run (from the record's phase). colours: {side: active colour} as read now;
     dr_colours: every colour of the DR load balancer (cloudops_alb.dr.target_groups)."""
@@ -205,7 +209,8 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
     colours = _dict(colours)
     every_dr_colour = [c for c in [colours.get("dr")] + sorted(str(c) for c in _list(dr_colours)) if c]
     every_dr_colour = sorted(set(every_dr_colour), key=every_dr_colour.index)
-    base = failover_plan.plan(failover_plan.DRILL, environment, settings, eks, rds, dns, budgets, False, colours.get("dr") or "", db=db)
+    base = failover_plan.plan(failover_plan.DRILL, environment, settings, eks, rds, dns, budgets, False, colours.get("dr") or "", db=db,
+                              cache=cache, buckets=buckets, regions=regions)
     primary_side, dr_side = _dict(eks.get("primary")), _dict(eks.get("dr"))
     scale = _dict(settings.get("dr_scale"))
     primary_db, dr_db = _dict(record.get("primary")) or base["primary"], _dict(record.get("replica")) or base["replica"]
@@ -263,11 +268,24 @@ def plan(environment, settings, failback, eks, rds, dns, db, budgets, record, ru
                                         for d in _list(_dict(settings.get("app_db")).get("restart_deployments"))],
     }
     out["dns"]["primary_set_identifier"] = failback.get("primary_set_identifier") or "primary"
+    out.update(stores_args(base, record))
+    out["run"] = [step for step in out["run"] if step not in STORE_STEPS or out["stores"][STORE_STEPS[step]]]
     out.update(step_args(out))
     out["aurora"] = None  # the replica shape; an Aurora global database's below
     if base["aurora"]:
         out.update(aurora_plan(base["aurora"], out))
     return out
+
+
+def stores_args(base, record):
+    """The cache's and the buckets' part of a failback plan: `stores` (failover_plan.stores_plan), the cache's global
+    failover back to the primary region's group once caught up (cache_args), and the sync of what the application
+    wrote to the DR buckets since the failover's cut back to the primary buckets (buckets_sync_args)."""
+    stores = base["stores"]
+    buckets = [dict((key, b[key]) for key in ("name", "dr_name", "prefix", "region", "dr_region")) for b in stores["buckets"]]
+    return {"stores": stores, "cache_args": failover_plan.cache_failover_args(base, "failback"),
+            "buckets_sync_args": {"buckets": buckets, "regions": stores["regions"],
+                                  "since": _dict(record).get("cut_at") or _dict(record).get("started_at")} if buckets else None}
 
 
 # An Aurora global database keeps its old primary cluster as a secondary: nothing is rebuilt on either side, and the

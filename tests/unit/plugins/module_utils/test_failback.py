@@ -178,3 +178,27 @@ def test_an_idle_colour_the_writes_stop_scaled_down_returns_to_its_size_before_t
     assert fb.standby_args(p, {"skipped": True}, record["failback"])["workloads"] == expected
     # Nothing stopped (maintenance mode): the planned standby alone.
     assert fb.standby_args(p, None, {})["workloads"] == expected[:1]
+
+
+def test_the_cache_and_the_buckets_fail_back_only_where_the_estate_has_them():
+    cache = {"global_datastore_id": "g-shop", "primary": {"region": "eu-west-1", "replication_group_id": "shop-cache"},
+             "secondary": {"region": "eu-central-1", "replication_group_id": "shop-cache-dr"}}
+    buckets = [{"name": "assets-euw1", "dr_name": "assets-euc1"}]
+    regions = {"primary": "eu-west-1", "dr": "eu-central-1"}
+    failover = dict(FAILOVER, cut_at="2026-02-01T08:01:00Z")
+    budgets = {"rpo_seconds": 60, "rto_seconds": 900}
+    p = fb.plan("prod", SETTINGS, {}, EKS, RDS, {}, DB, budgets, failover, "r", cache=cache, buckets=buckets, regions=regions)
+    run = p["run"]
+    assert run.index("catchup") < run.index("buckets") < run.index("writes_stop") < run.index("buckets_final") < run.index("switchover")
+    assert run.index("switchover") < run.index("cache") < run.index("app_db")
+    assert (p["cache_args"]["region"], p["cache_args"]["replication_group_id"]) == ("eu-west-1", "shop-cache")
+    assert p["cache_args"]["catch_up"] == {"max_lag_seconds": 1.0, "timeout": 600}
+    assert p["buckets_sync_args"] == {"buckets": [{"name": "assets-euw1", "dr_name": "assets-euc1", "prefix": "", "region": "eu-west-1",
+                                                   "dr_region": "eu-central-1"}], "regions": regions, "since": "2026-02-01T08:01:00Z"}
+    # A resumed run past the switchover's start syncs only what DR took until the writes stopped.
+    resumed = fb.plan("prod", SETTINGS, {}, EKS, RDS, {}, DB, budgets, failover, "r", phase="switchover", cache=cache, buckets=buckets,
+                      regions=regions)
+    assert "buckets" not in resumed["run"] and resumed["run"][:2] == ["writes_stop", "buckets_final"]
+    plain = fb.plan("prod", SETTINGS, {}, EKS, RDS, {}, DB, budgets, failover, "r")
+    assert not set(plain["run"]) & {"buckets", "buckets_final", "cache"}
+    assert plain["cache_args"] is None and plain["buckets_sync_args"] is None
