@@ -69,6 +69,17 @@ def member_clusters(group):
     return list((group or {}).get("MemberClusters") or [])
 
 
+def cache_status(spec, global_group):
+    """The cache's part of the status report: the Global Datastore's status and which member group is the primary
+    ({global_datastore_id, status, primary: "<region>/<group>" or None, members: {"<region>/<group>": role}}); a
+    drill's status diff proves the primary is back where it was."""
+    members = dict(("%s/%s" % (m.get("ReplicationGroupRegion"), m.get("ReplicationGroupId")), str(m.get("Role") or "").lower())
+                   for m in (global_group or {}).get("Members") or [])
+    primary = [member for member, role in sorted(members.items()) if role == "primary"]
+    return {"global_datastore_id": spec["global_datastore_id"], "status": (global_group or {}).get("Status") if global_group else "missing",
+            "primary": primary[0] if primary else None, "members": members}
+
+
 def cache_findings(spec, global_group, dr_group, lag, budget, lookback_seconds=None):
     """The DR member of the Global Datastore and its replication lag (two findings, both about the DR group).
 

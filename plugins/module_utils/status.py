@@ -302,6 +302,9 @@ def build_report(reads, config):
     if reads.get("production") is not None:
         # Which side serves production, from the failover record (module_utils/failover_state.py).
         report["production"] = reads["production"]
+    if reads.get("cache") is not None:
+        # The estate's cache: which member of its Global Datastore is the primary (state_stores.cache_status).
+        report["cache"] = reads["cache"]
     return report
 
 

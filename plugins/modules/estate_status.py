@@ -163,6 +163,29 @@ options:
     description:
       - Path of the helm binary; by default C(helm) on E(PATH).
     type: path
+  cache:
+    version_added: 1.1.0
+    description:
+      - The estate's ElastiCache Global Datastore (C(cloudops_cache)); adds C(cache) to RV(status_report) - the
+        datastore's status and which member group is the primary (C(primary) as C(<region>/<group>), C(members) with
+        each one's role), read in the DR region. A drill's status after, compared with before, proves the primary is back.
+    type: dict
+    suboptions:
+      global_datastore_id: {description: The Global Datastore's full id., type: str, required: true}
+      primary:
+        description: The primary replication group.
+        type: dict
+        required: true
+        suboptions:
+          region: {description: Its region., type: str, required: true}
+          replication_group_id: {description: Its id., type: str, required: true}
+      secondary:
+        description: The DR replication group.
+        type: dict
+        required: true
+        suboptions:
+          region: {description: Its region., type: str, required: true}
+          replication_group_id: {description: Its id., type: str, required: true}
   readiness:
     description:
       - Also judge whether the estate can fail over to DR (the checks of M(cloudops.runbooks.dr_readiness_info), from
@@ -322,6 +345,7 @@ status_report:
     - The estate's status; C(collected_at) (UTC) is its only timestamp.
     - C(eks.<side>), C(alb.<side>), C(helm.<side>) for V(primary) and V(dr); C(rds.<side>) for V(primary) and V(replica)
       (V(primary) only on a one-region estate).
+    - C(cache) with O(cache) - C(global_datastore_id), C(status), C(primary) (C(<region>/<group>)), C(members).
   returned: success
   type: dict
   contains:
@@ -490,6 +514,7 @@ def argument_spec():
         rpo_budget_seconds=dict(type="int", required=True),
         lag_lookback_seconds=dict(type="int", default=600),
         binary_path=dict(type="path"),
+        cache=state_stores.cache_argument_spec(),
         readiness=dict(type="dict", options=dict(rto_budget_seconds=dict(type="int", required=True),
                                                  cache=state_stores.cache_argument_spec(), buckets=state_stores.buckets_argument_spec())),
         capacity=dict(type="dict", options=dict(
@@ -695,6 +720,8 @@ def reads(worker, params, shared=None):
     if judged and params["rds"].get("dr_restore"):
         tasks[("dr_restore", None)] = restore_read
     tasks.update(state_store_reads(worker, params))
+    if params.get("cache"):
+        tasks[("cache", None)] = lambda: elasticache.cache_status_read(worker, params["cache"])
     return tasks
 
 
@@ -768,7 +795,7 @@ def main():
         threads.fail_from(module, failures, label)
     seconds = round(time.monotonic() - started, 3)
 
-    found = {"dns": results[("dns", None)], "production": results.get(("production", None))}
+    found = {"dns": results[("dns", None)], "production": results.get(("production", None)), "cache": results.get(("cache", None))}
     for (part, side), result in results.items():
         if side == AURORA:
             found[part] = result

@@ -60,3 +60,10 @@ def cache_read(module, spec, budget, lookback_seconds):
         values = [value for value in values if value is not None]
         lag = max(values) if values else None
     return state_stores.cache_findings(spec, global_group, dr_group, lag, budget, lookback_seconds)
+
+
+def cache_status_read(module, spec):
+    """The cache's part of the status report (state_stores.cache_status), read in the DR region (the primary region
+    may be the one that is down)."""
+    conn = client(module, "elasticache", region=spec["secondary"]["region"])
+    return state_stores.cache_status(spec, describe_global_group(module, conn, spec["global_datastore_id"]))
