@@ -189,15 +189,14 @@ def totals(results):
 
 
 def summary_detail(results, total, since, check_mode=False):
-    verb = "would copy" if check_mode else "copied"
-    parts = ["%s %d object(s) the DR bucket(s) took since %s back to %d primary bucket(s)" % (verb, total["copied"], iso(since),
-                                                                                               total["buckets"]),
-             "%d already there" % total["already_present"]]
-    if total["removed"]:
-        kept = total["removed"] - total["deleted"]
-        parts.append("%d deleted in DR%s" % (total["removed"], (", %d %sdeleted in the primary" % (
-            total["deleted"], "would be " if check_mode else "")) if total["deleted"] else ", kept in the primary (delete_removed false)"
-            if kept else ""))
+    parts = ["%s %d object(s) the DR bucket(s) took since %s back to %d primary bucket(s)" % (
+        "would copy" if check_mode else "copied", total["copied"], iso(since), total["buckets"]),
+        "%d already there" % total["already_present"]]
+    if total["deleted"]:
+        would = "would be " if check_mode else ""
+        parts.append("%d deleted in DR, %d %sdeleted in the primary" % (total["removed"], total["deleted"], would))
+    elif total["removed"]:
+        parts.append("%d deleted in DR, kept in the primary (delete_removed false)" % total["removed"])
     if total["conflicts"]:
         parts.append("%d newer in the primary, left as they are" % total["conflicts"])
     if total["too_large"]:

@@ -103,12 +103,19 @@ buckets:
     dr_region: {description: The DR bucket's region., type: str, returned: always}
     examined: {description: Keys whose newest DR version or delete marker dates from O(since) or later., type: int, returned: always}
     copied: {description: Keys copied from DR to the primary., type: int, returned: always}
-    already_present: {description: Keys the primary already served (same version, an earlier copy or same ETag)., type: int,
-                      returned: always}
+    already_present:
+      description: Keys the primary already served (same version, an earlier copy or same ETag).
+      type: int
+      returned: always
     removed: {description: Keys deleted in DR since O(since) that the primary still served., type: int, returned: always}
-    deleted: {description: Of those, the keys deleted in the primary (O(delete_removed))., type: int, returned: always}
-    conflicts: {description: Keys whose primary version is newer than DR's and different (left as they are)., type: int,
-                returned: always}
+    deleted:
+      description: Of those, the keys deleted in the primary (O(delete_removed)).
+      type: int
+      returned: always
+    conflicts:
+      description: Keys whose primary version is newer than DR's and different (left as they are).
+      type: int
+      returned: always
     too_large: {description: Keys over 5 GiB not copied (the task fails)., type: int, returned: always}
     keys: {description: The first 20 keys copied., type: list, elements: str, returned: always}
     removed_keys: {description: The first 20 keys deleted in DR since O(since)., type: list, elements: str, returned: always}

@@ -91,8 +91,8 @@ def test_judge(dr, prim, verdict):
 
 
 def test_a_copy_keeps_metadata_and_content_headers_and_names_its_dr_version():
-    params = bucket_sync.copy_request("b", "img/a.png", "b-dr", "d1", {"Metadata": {"owner": "web"}, "ContentType": "image/png",
-                                                                        "CacheControl": "", "ETag": '"e"'})
+    head = {"Metadata": {"owner": "web"}, "ContentType": "image/png", "CacheControl": "", "ETag": '"e"'}
+    params = bucket_sync.copy_request("b", "img/a.png", "b-dr", "d1", head)
     assert params == {"Bucket": "b", "Key": "img/a.png", "CopySource": {"Bucket": "b-dr", "Key": "img/a.png", "VersionId": "d1"},
                       "MetadataDirective": "REPLACE", "Metadata": {"owner": "web", "cloudops-synced-from": "d1"},
                       "TaggingDirective": "COPY", "ContentType": "image/png"}
