@@ -28,6 +28,7 @@ SIDES = ("primary", "dr")
 WRITTEN_AT = "written-at"        # the object's metadata key (x-amz-meta-written-at)
 DELETE_BATCH = 1000              # DeleteObjects' limit
 NOT_FOUND = ("404", "NoSuchKey", "NoSuchVersion", "NotFound")
+WRONG_REGION = ("PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException", "301")
 
 
 def side_bucket(spec, side, regions):
@@ -43,6 +44,11 @@ def side_bucket(spec, side, regions):
     if not region:
         raise markers.StoreError("bucket %s: no region: set cloudops_buckets[].%s or cloudops_regions.%s" % (bucket, region_key, side))
     return bucket, region
+
+
+def stores(module, buckets, side, regions):
+    """One BucketMarkers per cloudops_buckets item, on that side (the drill writes on 'primary', reads on 'dr')."""
+    return [BucketMarkers(module, spec, side, regions) for spec in buckets or []]
 
 
 def error_code(error):
@@ -67,6 +73,9 @@ class BucketMarkers(object):
         if code == "NoSuchBucket":
             why = "the bucket does not exist in %s: check cloudops_buckets (%s) and its region" % (
                 self.region, "name, region" if self.side == "primary" else "dr_name, dr_region")
+        elif code in WRONG_REGION:
+            why = "it is not in %s (%s): check cloudops_buckets (%s) or cloudops_regions.%s" % (
+                self.region, code, "region" if self.side == "primary" else "dr_region", self.side)
         elif code in ("AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
             why = "access denied (%s): the runbook's credentials need %s on it" % (code, permission)
         else:

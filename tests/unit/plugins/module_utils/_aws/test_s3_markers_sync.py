@@ -149,8 +149,11 @@ SPEC = {"name": "b", "dr_name": "b-dr", "prefix": "assets/"}
 REGIONS = {"primary": "us-east-1", "dr": "us-west-2"}
 
 
-def test_each_side_names_its_bucket_and_region_and_a_missing_one_says_what_to_set():
+def test_each_side_names_its_bucket_and_region_and_a_missing_one_says_what_to_set(monkeypatch):
     s3 = S3("b", "b-dr")
+    monkeypatch.setattr(s3_markers, "client", lambda module, service, region: (service, region))
+    assert [(m.resource, m.conn) for m in s3_markers.stores(Module(), [SPEC, dict(SPEC, name="c", dr_name="c-dr", dr_region="eu-west-1")],
+                                                            "dr", REGIONS)] == [("b-dr", ("s3", "us-west-2")), ("c-dr", ("s3", "eu-west-1"))]
     assert s3_markers.BucketMarkers(Module(), SPEC, "primary", REGIONS, conn=wrap(s3)).resource == "b"
     dr = s3_markers.BucketMarkers(Module(), dict(SPEC, dr_region="eu-west-1"), "dr", REGIONS, conn=wrap(s3))
     assert (dr.kind, dr.resource, dr.region) == ("bucket", "b-dr", "eu-west-1")
@@ -190,6 +193,15 @@ def test_store_errors_name_the_bucket_the_side_and_what_to_check():
     class Denied(S3):
         def put_object(self, **kwargs):
             raise client_error("AccessDenied", "PutObject", 403)
+
+    class Elsewhere(S3):
+        def list_objects_v2(self, **kwargs):
+            raise client_error("PermanentRedirect", "ListObjectsV2", 301)
+
+    store = s3_markers.BucketMarkers(Module(), dict(SPEC, region="eu-west-1"), "primary", REGIONS, conn=wrap(Elsewhere("b")))
+    with pytest.raises(markers.StoreError, match=r"bucket b \(primary\): could not list .*: it is not in eu-west-1 \(PermanentRedirect\): "
+                                                 r"check cloudops_buckets \(region\) or cloudops_regions.primary"):
+        store.present("r")
 
     store = s3_markers.BucketMarkers(Module(), SPEC, "primary", REGIONS, conn=wrap(Denied("b")))
     with pytest.raises(markers.StoreError, match=r"bucket b \(primary\): could not write drill marker assets/cloudops-drill/r/000003: "
