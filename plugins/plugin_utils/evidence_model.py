@@ -145,6 +145,7 @@ WAITING_FOR = {
     "rds_restore": "the restored instance available (or deleted)",
     "rds_data_verify": "the restored database to answer the checks",
     "rds_drill_markers": "the marker rows",
+    "s3_replication_sync": "the objects DR took copied back to the primary buckets",
     "k8s_job_run": "the smoke-test Job to finish",
     "helm_release": "the release's rollout ready",
     "helm_rollback": "the rolled-back release ready",
