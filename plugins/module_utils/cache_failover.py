@@ -81,9 +81,9 @@ def target_problem(global_id, region, group_id, global_group, group):
                 "GlobalReplicationGroupId; a group holding data cannot join) and fail over to that one"
                 % (group_id, region, global_id, listed, global_id, region))
     if found["role"] != PRIMARY and found["status"] not in (None, ASSOCIATED):
+        role = (found["role"] or "?").lower()
         return ("replication group %s in %s is a %s member of Global Datastore %s whose membership is %s, not associated: wait "
-                "for the running operation to end and run again" % (group_id, region, (found["role"] or "?").lower(), global_id,
-                                                                   found["status"]))
+                "for the running operation to end and run again" % (group_id, region, role, global_id, found["status"]))
     return None
 
 

@@ -10,11 +10,11 @@ short_description: Make a member of an ElastiCache Global Datastore its primary 
 description:
   - Makes O(replication_group_id) in O(region) the primary member of the ElastiCache (Redis OSS) Global Datastore
     O(global_datastore_id) (C(FailoverGlobalReplicationGroup)), then waits until the datastore is C(available) with that
-    member primary, and returns its primary endpoint. ElastiCache has one call for a planned and an unplanned failover:
+    member primary, and returns its primary endpoint. ElastiCache has one call for a planned and an unplanned failover;
     the target takes over with what it has received, and writes the link had not delivered yet are lost.
   - The lag gate, O(max_lag_seconds), refuses before any change when the target's C(GlobalDatastoreReplicationLag) (the
     newest datapoint of each of its nodes, the largest; read in O(region)) is over it or unknown.
-  - O(catch_up) is the planned failback: wait until the target's lag is at most O(catch_up.max_lag_seconds), then fail
+  - O(catch_up) is the planned failback; it waits until the target's lag is at most O(catch_up.max_lag_seconds), then fails
     over; when O(catch_up.timeout) passes first the module fails naming the lag, nothing changed.
   - Refused before any change, naming the resource - the datastore not found; the target not a member (the members are
     listed; a standalone group, e.g. disassociated after the loss of its region, must be re-added as a secondary first);
@@ -127,11 +127,22 @@ previous_primary:
   sample: {region: us-east-1, replication_group_id: shop-cache}
 primary:
   description:
-    - The primary member after the run (in check mode, the predicted one; without O(wait), the requested one), with the
-      target group's primary endpoint C(endpoint) (C(address), C(port); null when the group has none).
+    - The primary member after the run (in check mode, the predicted one; without O(wait), the requested one).
   returned: always
   type: dict
-  sample: {region: us-west-2, replication_group_id: shop-cache-dr, endpoint: {address: shop-cache-dr.abc.ng.0001.usw2.cache.amazonaws.com, port: 6379}}
+  contains:
+    region:
+      description: Its region.
+      type: str
+      sample: us-west-2
+    replication_group_id:
+      description: Its replication group.
+      type: str
+      sample: shop-cache-dr
+    endpoint:
+      description: The group's primary endpoint (C(address), C(port)) as the API gives it; null when the group has none.
+      type: dict
+      sample: {address: master.shop-cache-dr.abc.usw2.cache.amazonaws.com, port: 6379}
 members:
   description: The datastore's members after the run (C(region), C(replication_group_id), C(role), C(status)).
   returned: always
