@@ -82,10 +82,10 @@ options:
       region: {description: Its region (default the module's)., type: str}
   cache:
     description:
-      - The estate's ElastiCache Global Datastore (C(cloudops_cache)): each marker is also written as a key to its
+      - The estate's ElastiCache Global Datastore (C(cloudops_cache)) - each marker is also written as a key to its
         primary group (C(cloudops-drill:<run_id>:<seq>), expiring after a day), right after the row of the same
         C(seq). O(action=write) then reads which keys its secondary (DR) group holds (at the cut); O(action=read)
-        with O(written) reads them on the secondary group (once it was promoted: the cache's RPO); a purge deletes
+        with O(written) reads them on the secondary group (once it was promoted, the cache's RPO); a purge deletes
         them on whichever group takes writes.
     type: dict
     version_added: 1.1.0
@@ -105,19 +105,9 @@ options:
         suboptions:
           region: {description: Its region., type: str, required: true}
           replication_group_id: {description: Its id., type: str, required: true}
-  cache_connection:
-    description: How the markers reach the cache's Redis endpoints (with O(cache)).
-    type: dict
-    version_added: 1.1.0
-    suboptions:
-      host_override: {description: Connect to this host instead of the group's endpoint address (the sandbox's 127.0.0.1)., type: str, default: ""}
-      port_override: {description: Connect to this port instead of the endpoint's (0 - the endpoint's)., type: int, default: 0}
-      tls: {description: In-transit encryption (TLS) to the endpoint., type: bool, default: false}
-      auth_token: {description: The Redis AUTH token ('' - none)., type: str, default: ""}
-      connect_timeout: {description: Seconds to wait for a connection or a reply., type: float, default: 5.0}
   buckets:
     description:
-      - The S3 buckets replicated to DR (C(cloudops_buckets)): each marker is also written as an object under the
+      - The S3 buckets replicated to DR (C(cloudops_buckets)) - each marker is also written as an object under the
         bucket's O(buckets[].prefix) (C(cloudops-drill/<run_id>/<seq>)) to the source bucket. O(action=write) then
         lists which ones the DR bucket holds just after the last marker - at the cut, the buckets' RPO (replication
         goes on after it; a region lost at the cut would leave only those) - and a purge deletes every version of
@@ -154,6 +144,7 @@ attributes:
 extends_documentation_fragment:
   - cloudops.runbooks.attributes
   - cloudops.runbooks.database
+  - cloudops.runbooks.cache_connection
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
