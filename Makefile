@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 STATE ?= .sandbox
-INVENTORY ?= inventories/sandbox
+# The sandbox's whole estate: the shop (inventories/sandbox) plus its ElastiCache cache and replicated S3 bucket.
+INVENTORY ?= inventories/sandbox-cache
 PYTEST_FLAGS ?= -q
 # Tools (ansible-config, molecule's helpers, the sandbox's helm) must come from the project's virtualenv.
 export PATH := $(BIN):$(PATH)

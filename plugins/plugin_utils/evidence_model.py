@@ -393,6 +393,24 @@ def _verdict(within):
     return None if within is None else ("within budget" if within else "over budget")
 
 
+def store_verdicts(rpo):
+    """A drill's verdict row per state store (the cache, each bucket): the markers its DR copy lacked, against the RPO
+    budget (runbook_reports.store_rpos)."""
+    rpo = rpo if isinstance(rpo, dict) else {}
+    rows = []
+    for store in rpo.get("stores") or []:
+        if not isinstance(store, dict):
+            continue
+        unit = "keys" if store.get("kind") == "cache" else "objects"
+        value = None if store.get("rows") is None else "%s of %s %s, %s s" % (store["rows"], store.get("written"), unit, store.get("seconds"))
+        rows.append({"name": "RPO: markers the DR %s %s lacked %s" % (store.get("kind"), store.get("resource"),
+                                                                        "at the cut" if store.get("moment") == "cut" else "once promoted"),
+                     "value": value or "not measured",
+                     "budget": None if rpo.get("budget_seconds") is None else "%s s" % rpo["budget_seconds"],
+                     "verdict": _verdict(store.get("within_budget"))})
+    return rows
+
+
 def run_measures(runbook, summary, report):
     """{rto, rpo, verdicts}: RTO and RPO where the runbook measured them (null otherwise), and the verdict rows."""
     summary = summary if isinstance(summary, dict) else {}
@@ -433,6 +451,8 @@ def run_measures(runbook, summary, report):
         verdicts.append({"name": "%s: %s" % (label, m.get("definition") or ""), "value": value or "not measured",
                          "budget": None if m.get("budget_seconds") is None else "%s s" % m["budget_seconds"],
                          "verdict": _verdict(m.get("within_budget"))})
+    if runbook == "failover_drill" and rpo is not None:
+        verdicts.extend(store_verdicts(report.get("rpo")))
     status = report.get("status") if isinstance(report.get("status"), dict) else {}
     if runbook == "failover_drill" and "compared" in status:
         verdicts.append({"name": "Estate after the failback equals before",

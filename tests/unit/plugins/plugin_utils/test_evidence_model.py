@@ -266,3 +266,18 @@ def test_progress_names_a_step_by_its_declared_title_and_module_and_a_task_by_th
     assert labels == [("failover | Promote", "cloudops.runbooks.rds_promote"),
                       ("Drill | 2. write markers: Write the markers", "cloudops.runbooks.rds_drill_markers"), ("Wait", "ansible.builtin.pause")]
     assert model.declared_step("ansible.builtin.debug", {"step": "x"}) is None
+
+
+def test_a_drill_has_a_verdict_row_per_state_store():
+    rpo = {"seconds": 1.0, "rows": 2, "budget_seconds": 60, "within_budget": False, "definition": "d",
+           "stores": [{"kind": "cache", "resource": "shop-cache-dr", "moment": "promoted", "written": 8, "rows": 0, "seconds": 0.0,
+                       "within_budget": True},
+                      {"kind": "bucket", "resource": "assets-dr", "moment": "cut", "written": 8, "rows": 8, "seconds": 75.0,
+                       "within_budget": False}]}
+    verdicts = model.run_measures("failover_drill", {}, {"rpo": rpo, "rto": {}})["verdicts"]
+    assert verdicts[2:] == [
+        {"name": "RPO: markers the DR cache shop-cache-dr lacked once promoted", "value": "0 of 8 keys, 0.0 s", "budget": "60 s",
+         "verdict": "within budget"},
+        {"name": "RPO: markers the DR bucket assets-dr lacked at the cut", "value": "8 of 8 objects, 75.0 s", "budget": "60 s",
+         "verdict": "over budget"}]
+    assert len(model.run_measures("failover_drill", {}, {"rpo": dict(rpo, stores=[]), "rto": {}})["verdicts"]) == 2
