@@ -216,6 +216,10 @@ def status_table(report):
     lines += _section("ALB", ["SIDE", "LOAD_BALANCER", "PORT", "ACTIVE", "TARGET_GROUP", "COLOUR", "WEIGHT", "HEALTHY"], _alb_rows(report.get("alb")))
     lines += _section(dns_title, ["ROLE", "SET", "VALUE", "TTL", "HEALTH_CHECK", "HEALTHY"], _dns_rows(dns))
     lines += _section("Helm", ["SIDE", "RELEASE", "COLOUR", "NAMESPACE", "REVISION", "STATUS", "CHART", "APP_VERSION"], _helm_rows(report.get("helm")))
+    cache = report.get("cache")
+    if isinstance(cache, dict):
+        lines += _section("Cache  Global Datastore %s (%s)" % (cache.get("global_datastore_id"), _text(cache.get("status"))),
+                          ["MEMBER", "ROLE"], [[member, role] for member, role in sorted((cache.get("members") or {}).items())])
     return "\n".join(lines)
 
 

@@ -139,3 +139,21 @@ def test_status_table_says_where_production_runs_when_the_record_was_read():
     assert status.status_table(on_dr).splitlines()[1] == "PRODUCTION on DR: production runs on DR since X (failover Y): ..."
     at_home = status.build_report({"production": {"side": "primary", "note": ""}}, CONFIG)
     assert status.status_table(at_home).splitlines()[1] == "PRODUCTION on the primary region"
+
+
+def test_the_cache_section_shows_which_member_is_primary():
+    from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
+    spec = {"global_datastore_id": "g-shop", "primary": {"region": "us-east-1", "replication_group_id": "shop-cache"},
+            "secondary": {"region": "us-west-2", "replication_group_id": "shop-cache-dr"}}
+    group = {"Status": "available", "Members": [
+        {"ReplicationGroupId": "shop-cache", "ReplicationGroupRegion": "us-east-1", "Role": "PRIMARY"},
+        {"ReplicationGroupId": "shop-cache-dr", "ReplicationGroupRegion": "us-west-2", "Role": "SECONDARY"}]}
+    cache = state_stores.cache_status(spec, group)
+    assert cache == {"global_datastore_id": "g-shop", "status": "available", "primary": "us-east-1/shop-cache",
+                     "members": {"us-east-1/shop-cache": "primary", "us-west-2/shop-cache-dr": "secondary"}}
+    assert state_stores.cache_status(spec, None)["status"] == "missing"
+    text = status.status_table({"environment": "sandbox", "cache": cache})
+    assert "Cache  Global Datastore g-shop (available)" in text
+    assert [line.split() for line in text.splitlines() if "shop-cache" in line and "Datastore" not in line] == [
+        ["us-east-1/shop-cache", "primary"], ["us-west-2/shop-cache-dr", "secondary"]]
+    assert status.build_report({"cache": cache}, {})["cache"] == cache and "cache" not in status.build_report({}, {})
