@@ -135,8 +135,9 @@ def stores_plan(cache, buckets, regions, settings):
             "wait_timeout": _int(cache_settings.get("wait_timeout"), 600),
             "failback_max_lag_seconds": float(cache_settings.get("failback_max_lag_seconds") or 1.0),
             "connection": {"host_override": connection.get("host_override") or "", "port_override": _int(connection.get("port_override"), 0),
-                           "tls": as_bool(connection["tls"]) if connection.get("tls") not in (None, "") else None, "auth_token": connection.get("auth_token") or "",
-                           "connect_timeout": float(connection.get("connect_timeout") or 5.0)},
+                           # omitted, the group's in-transit encryption decides
+                           "tls": as_bool(connection["tls"]) if connection.get("tls") not in (None, "") else None,
+                           "auth_token": connection.get("auth_token") or "", "connect_timeout": float(connection.get("connect_timeout") or 5.0)},
         }
     for bucket in _list(buckets):
         if isinstance(bucket, dict) and bucket.get("name"):

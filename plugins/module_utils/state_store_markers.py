@@ -107,8 +107,8 @@ def summary_clause(measured=(), purged=()):
     parts = []
     for item in measured:
         rpo = "RPO %ss" % item["rpo_seconds"] if item.get("rpo_seconds") is not None else "RPO unknown"
-        parts.append("%s %s %d of %d markers (%s, %s)" % (item["kind"], item["resource"], item["present_count"], item["written_count"],
-                                                       rpo, "at the cut" if item.get("moment") == "cut" else "once promoted"))
+        moment = "at the cut" if item.get("moment") == "cut" else "once promoted"
+        parts.append("%s %s %d of %d markers (%s, %s)" % (item["kind"], item["resource"], item["present_count"], item["written_count"], rpo, moment))
     for item in purged:
         parts.append("%s %s %d markers purged" % (item["kind"], item["resource"], item["deleted"]))
     return "".join("; " + part for part in parts)

@@ -403,8 +403,8 @@ def store_verdicts(rpo):
             continue
         unit = "keys" if store.get("kind") == "cache" else "objects"
         value = None if store.get("rows") is None else "%s of %s %s, %s s" % (store["rows"], store.get("written"), unit, store.get("seconds"))
-        rows.append({"name": "RPO: markers the DR %s %s lacked %s" % (store.get("kind"), store.get("resource"),
-                                                                        "at the cut" if store.get("moment") == "cut" else "once promoted"),
+        moment = "at the cut" if store.get("moment") == "cut" else "once promoted"
+        rows.append({"name": "RPO: markers the DR %s %s lacked %s" % (store.get("kind"), store.get("resource"), moment),
                      "value": value or "not measured",
                      "budget": None if rpo.get("budget_seconds") is None else "%s s" % rpo["budget_seconds"],
                      "verdict": _verdict(store.get("within_budget"))})

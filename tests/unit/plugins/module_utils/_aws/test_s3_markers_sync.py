@@ -13,7 +13,6 @@ import botocore.exceptions
 import pytest
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.cloudops.runbooks.plugins.module_utils import bucket_sync
 from ansible_collections.cloudops.runbooks.plugins.module_utils import state_store_markers as markers
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import common, s3_markers, s3_sync
 
@@ -209,8 +208,8 @@ def test_store_errors_name_the_bucket_the_side_and_what_to_check():
         store.write("r", 3, "2026-12-07T01:00:01Z")
 
 
-def sync(s3, since, delete_removed=False, check_mode=False, spec=SPEC):
-    return s3_sync.sync_bucket(Module(), spec, REGIONS, since, delete_removed, check_mode, conns=(wrap(s3), wrap(s3)))
+def sync(s3, since, delete_removed=False, check_mode=False, spec=None):
+    return s3_sync.sync_bucket(Module(), spec or SPEC, REGIONS, since, delete_removed, check_mode, conns=(wrap(s3), wrap(s3)))
 
 
 def test_what_dr_took_since_the_cut_is_copied_back_once_and_a_second_run_copies_nothing():
