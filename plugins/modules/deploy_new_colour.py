@@ -251,7 +251,7 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, helm_cli, helm_upgrade, smoke, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import target_health
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import shared, target_health
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records, jobs
 
 SET_VALUE = dict(value=dict(type="str", required=True), value_type=dict(type="str", default="raw", choices=["raw", "string", "json", "file"]))
@@ -407,7 +407,7 @@ def main():
         from ansible.module_utils.basic import missing_required_lib
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=jobs.KUBERNETES_IMPORT_ERROR)
     started = time.monotonic()
-    worker = threads.WorkerModule(module)
+    worker = shared.SharedClients(module)  # one boto3 client per region for every release
     module.tmpdir  # pylint: disable=pointless-statement  # created here once: the workers write values files there
     check_mode = module.check_mode
     records = write_records(module, worker, p["records"], check_mode) if p["records"] else []

@@ -144,7 +144,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, failover_state, helm_cli, helm_upgrade, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks, elbv2
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks, elbv2, shared
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import configmaps
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
@@ -283,7 +283,7 @@ def main():
     selected = deploy.select(p["services"], p["service"], p["sides"])
     pairs = deploy.pairs(selected)
     reads_ = deploy.helm_reads(selected, cluster_map)
-    worker = threads.WorkerModule(module)
+    worker = shared.SharedClients(module)  # one boto3 client per service and region for every read
     module.tmpdir  # pylint: disable=pointless-statement  # created here once: the workers write values files there
 
     tasks = {}

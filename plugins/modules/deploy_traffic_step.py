@@ -139,7 +139,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import gate_checks, target_health, traffic_switch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import gate_checks, shared, target_health, traffic_switch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
 
@@ -215,7 +215,7 @@ def one_service(worker, entry, require_healthy, health_timeout, check_mode, diff
 def run_wave(module, p, check_mode):
     """One step of several services side by side (O(wave)); ends the module."""
     started = time.monotonic()
-    worker = threads.WorkerModule(module)
+    worker = shared.SharedClients(module)  # one boto3 client per service and region for the wave
     entries = p["wave"]
     founds = [{} for entry in entries]
     failures = threads.run_all(dict(((entry.get("service"), "step", index), one_service(
@@ -309,7 +309,7 @@ def main():
     if not check_mode:
         if p["pause_seconds"] > 0 and (p["gates"] or p["index"] + 1 < p["count"]):
             time.sleep(p["pause_seconds"])
-        worker = threads.WorkerModule(module)
+        worker = shared.SharedClients(module)
         tasks = {}
         for index, gate in enumerate(p["gates"]):
             tasks[(gate.get("side"), "gate", gate.get("name"), index)] = gate_read(worker, gate)
