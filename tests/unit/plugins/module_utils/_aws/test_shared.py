@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import common, shared
+from ansible_collections.cloudops.runbooks.tests.unit.plugins.modules.test_alb_traffic_switch import Paginator
 
 
 class StandIn(object):
@@ -102,15 +103,6 @@ L80 = ACCOUNT + ":listener/app/shop-alb/1111/aaaa"
 SERVICES = ["web", "cat", "api", "pay"]
 TG = dict(("%s-%s" % (service, colour), ACCOUNT + ":targetgroup/%s-%s/%d%d" % (service, colour, index, n))
           for index, service in enumerate(SERVICES) for n, colour in enumerate(["blue", "green"]))
-
-
-class Paginator(object):
-    def __init__(self, conn, operation):
-        self.conn, self.operation = conn, operation
-
-    def paginate(self, **params):
-        result = getattr(self.conn, self.operation)(**params)
-        return type("Pages", (), {"build_full_result": lambda _self: result})()
 
 
 class FakeElb(object):
