@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 import re
 import threading
 
@@ -720,6 +721,19 @@ def predicted_rollback(release, namespace, current, target, target_values):
 _MAJOR_BY_BINARY = {}
 _MAJOR_LOCK = threading.Lock()
 
+# The Go garbage collector's target for the helm processes a module starts, unless the environment sets GOGC: helm is
+# a short-lived process whose heap is mostly what it keeps until it exits (the cluster's API discovery and OpenAPI
+# schema, the release), and Go's default (100) collects it several times on the way. 400 makes `helm upgrade
+# --dry-run` ~25 % cheaper in CPU (0.30 -> 0.21 s on the sandbox, `helm status` 0.09 -> 0.07 s) for ~15 MB more
+# memory per process; nothing helm does or prints changes. A deploy of 10 services runs ~100 helm processes.
+HELM_GOGC = "400"
+
+
+def helm_environment(environ):
+    """Set GOGC (HELM_GOGC) in `environ` (os.environ: the helm processes inherit it) unless it is set already."""
+    if "GOGC" not in environ:
+        environ["GOGC"] = HELM_GOGC
+
 
 class HelmRunner:
     """Runs helm for a module: finds the binary once, adds the cluster flags, fails with helm's error summarised."""
@@ -732,6 +746,8 @@ class HelmRunner:
             module.fail_json(msg=MISSING_HELM)
         self.globals = global_args(kubeconfig or module.params.get("kubeconfig"), context or module.params.get("context"))
         self._major = None
+        with _MAJOR_LOCK:
+            helm_environment(os.environ)
 
     def major(self):
         """helm's major version (3 or 4), asked once per binary and module process (`helm version`; a wave's runners

@@ -9,7 +9,7 @@ version_added: 1.0.0
 short_description: Bring the new colour of a service up on every side at once - record, Helm upgrade, healthy targets, smoke test
 description:
   - The deploy runbook's "the new colour is up" step in one module process, every side at once (one worker thread per
-    release and per smoke test, each with its own clients).
+    release and per smoke test, each with its own Kubernetes client; one AWS client per region for all of them).
   - First writes O(records), the deploy records (ConfigMap C(cloudops-deploy-<service>)) that let an interrupted
     deploy be rolled back, side by side.
   - Then, for each release of O(releases) side by side, C(helm upgrade --install --wait) without C(--atomic) (as
@@ -251,7 +251,7 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, helm_cli, helm_upgrade, smoke, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import target_health
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import shared, target_health
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records, jobs
 
 SET_VALUE = dict(value=dict(type="str", required=True), value_type=dict(type="str", default="raw", choices=["raw", "string", "json", "file"]))
@@ -319,9 +319,10 @@ def read_releases(module, worker, specs):
     return dict((index, found[keys[group]][specs[index]["name"]]) for group, indexes in groups.items() for index in indexes)
 
 
-def bring_up(worker, spec, default_timeout, check_mode, found, current):
+def bring_up(worker, spec, default_timeout, check_mode, found, current, elb):
     """One release (`current`: its release() before the deploy, from read_releases): upgraded (or predicted), then its
-    target group healthy. Keeps what it got in `found` (a failure raises after that)."""
+    target group healthy (elb: the module's _aws/shared.SharedReads, the groups described once for every release).
+    Keeps what it got in `found` (a failure raises after that)."""
     def run():
         params = dict(spec, chart_version=spec.get("chart_version") or None, wait=True, atomic=False, create_namespace=False, force=False)
         problem = helm_cli.release_name_problem(params["name"]) or helm_cli.duration_problem(params["timeout"])
@@ -340,7 +341,7 @@ def bring_up(worker, spec, default_timeout, check_mode, found, current):
         if spec.get("target_group"):
             try:
                 found["health"] = target_health.wait_ready(worker, [spec["target_group"]], spec.get("region") or worker.region, None, True,
-                                                           spec.get("health_timeout") or default_timeout, True)
+                                                           spec.get("health_timeout") or default_timeout, True, shared=elb)
             except threads.WorkerFailed as failed:
                 found["health"] = {"target_groups": failed.kwargs.get("target_groups") or []}
                 raise
@@ -407,7 +408,7 @@ def main():
         from ansible.module_utils.basic import missing_required_lib
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=jobs.KUBERNETES_IMPORT_ERROR)
     started = time.monotonic()
-    worker = threads.WorkerModule(module)
+    worker = shared.SharedClients(module)  # one boto3 client per region for every release
     module.tmpdir  # pylint: disable=pointless-statement  # created here once: the workers write values files there
     check_mode = module.check_mode
     records = write_records(module, worker, p["records"], check_mode) if p["records"] else []
@@ -415,8 +416,12 @@ def main():
     record_seconds = round(time.monotonic() - started, 3)
     ups = [{} for spec in p["releases"]]
     currents = read_releases(module, worker, p["releases"])
+    elb = shared.SharedReads(worker)
+    for spec in p["releases"]:
+        if spec.get("target_group"):
+            elb.expect_groups(spec.get("region") or worker.region, [spec["target_group"]])
     failures = threads.run_all(dict(((spec["side"], "helm", index),
-                                     bring_up(worker, spec, p["health_timeout"], check_mode, ups[index], currents.get(index)))
+                                     bring_up(worker, spec, p["health_timeout"], check_mode, ups[index], currents.get(index), elb))
                                     for index, spec in enumerate(p["releases"])))[1]
     up_seconds = round(time.monotonic() - started - record_seconds, 3)
     smokes = [{} for run in p["smoke_runs"]]

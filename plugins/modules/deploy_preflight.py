@@ -9,9 +9,10 @@ version_added: 1.0.0
 short_description: The deploy runbook's preflight in one process - live state read side by side, then the plan
 description:
   - Checks the deploy request against the services (as the P(cloudops.runbooks.deploy_request#filter) filter does),
-    then reads, side by side (one worker thread per read, each with its own AWS and Kubernetes clients), the EKS
-    cluster of each selected side, where each route's listener (default action or rule) sends the traffic and the
-    health of its target groups, the Helm releases of the selected services (one C(helm status) of each, side by
+    then reads, side by side (one worker thread per read, each with its own Kubernetes client; one AWS client per
+    service and region for all of them), the EKS cluster of each selected side, where each route's listener (default
+    action or rule) sends the traffic and the health of its target groups (each load balancer, its listeners, rules
+    and target groups described once for all its routes), the Helm releases of the selected services (one C(helm status) of each, side by
     side; not a C(helm list) of the namespace) and the deploy record of each service and side (ConfigMap
     C(cloudops-deploy-<service>) - an interrupted deploy may have left one C(in_progress)).
   - Then decides, with the code of C(module_utils/deploy.py), the colour to deploy and the release to upgrade of each
@@ -144,7 +145,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, failover_state, helm_cli, helm_upgrade, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks, elbv2
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import eks, elbv2, shared
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import configmaps
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
@@ -177,14 +178,21 @@ def cluster_read(worker, side, spec):
     return read
 
 
-def traffic_read(worker, route, region):
+def route_colours(route):
+    """{colour: target group name} of a service's route on one side."""
     colours = route.get("target_groups") or ({"live": route["target_group"]} if route.get("target_group") else {})
-    colours = dict((str(colour), str(group)) for colour, group in colours.items())
+    return dict((str(colour), str(group)) for colour, group in colours.items())
+
+
+def traffic_read(worker, route, region, elb):
+    """alb_traffic_info's read of one route. elb: the module's _aws/shared.SharedReads, so the routes of a load
+    balancer describe it, its listeners, rules and target groups once between them (the health is each route's)."""
+    colours = route_colours(route)
 
     def read():
-        conn = client(worker, "elbv2", region=region)
-        return elbv2.traffic_info(worker, conn, region, route["load_balancer_name"], int(route.get("listener_port") or 443), colours,
-                                  route.get("rule_priority"))
+        reads = elb(region)
+        return elbv2.traffic_info(worker, reads.conn, region, route["load_balancer_name"], int(route.get("listener_port") or 443), colours,
+                                  route.get("rule_priority"), reads=reads)
     return read
 
 
@@ -283,17 +291,19 @@ def main():
     selected = deploy.select(p["services"], p["service"], p["sides"])
     pairs = deploy.pairs(selected)
     reads_ = deploy.helm_reads(selected, cluster_map)
-    worker = threads.WorkerModule(module)
+    worker = shared.SharedClients(module)  # one boto3 client per service and region for every read
     module.tmpdir  # pylint: disable=pointless-statement  # created here once: the workers write values files there
 
     tasks = {}
     for side in [s for i, s in enumerate(pair["side"] for pair in pairs) if s not in [q["side"] for q in pairs][:i]]:
         tasks[("eks", side, None)] = cluster_read(worker, side, cluster_map[side])
+    elb = shared.SharedReads(worker)
     for index, pair in enumerate(pairs):
         route = (pair["service"].get("traffic") or {}).get(pair["side"]) or {}
         if route.get("load_balancer_name"):
-            tasks[("alb", pair["side"], "%s:%d" % (pair["service"]["name"], index))] = traffic_read(
-                worker, route, route.get("region") or cluster_map[pair["side"]]["region"])
+            region = route.get("region") or cluster_map[pair["side"]]["region"]
+            elb.expect_groups(region, route_colours(route).values())
+            tasks[("alb", pair["side"], "%s:%d" % (pair["service"]["name"], index))] = traffic_read(worker, route, region, elb)
     for index, read in enumerate(reads_):
         tasks[("helm", read["side"], "%s:%d" % (read["namespace"], index))] = helm_read(worker, read)
     sources = [{"service": pair["service"]["name"], "side": pair["side"], "namespace": pair["service"]["namespace"],

@@ -140,7 +140,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, helm_cli, helm_rollbacks, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2, traffic_switch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv2, shared, traffic_switch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
 
@@ -253,7 +253,7 @@ def main():
     p = module.params
     check_mode = module.check_mode
     started = time.monotonic()
-    worker = threads.WorkerModule(module)
+    worker = shared.SharedClients(module)  # one boto3 client per region for every switch and check
     problem = helm_cli.duration_problem(p["helm_timeout"])
     if problem:
         module.fail_json(msg=problem)

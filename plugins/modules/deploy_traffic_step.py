@@ -139,7 +139,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import deploy, steps, threads
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import gate_checks, target_health, traffic_switch
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import gate_checks, shared, target_health, traffic_switch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import deploy_records
 
@@ -160,10 +160,25 @@ def gate_read(worker, gate):
     return read
 
 
-def health_read(worker, group, timeout):
+def health_read(worker, group, timeout, elb=None):
     def read():
-        return target_health.wait_ready(worker, [group["name"]], group["region"], None, True, timeout, False)
+        return target_health.wait_ready(worker, [group["name"]], group["region"], None, True, timeout, False, shared=elb)
     return read
+
+
+def expect_groups(elb, entries, region, check_mode):
+    """The target groups the wave's switches and health checks will ask for and the routes they switch, by region
+    (elb.expect_groups, elb.expect_routes): the first thread to need a target group describes all of them at once."""
+    for entry in entries:
+        step = entry["step"]
+        for item in step.get("switches") or []:
+            forwards = [item.get("forward") or {}] + ((item.get("earlier") or []) if check_mode else [])
+            elb.expect_groups(item.get("region") or region, [group for forward in forwards for group in forward])
+            port = item.get("port") if item.get("port") is not None else item.get("listener_port")
+            if item.get("load_balancer_name") and port is not None:
+                elb.expect_routes(item.get("region") or region, [(item["load_balancer_name"], port, item.get("rule_priority"))])
+        for group in entry.get("health_groups") or []:
+            elb.expect_groups(group.get("region") or region, [group.get("name")])
 
 
 def write_records(module, worker, entries, check_mode):
@@ -178,15 +193,16 @@ def write_records(module, worker, entries, check_mode):
     return threads.run_all(dict(((entry["side"], "record", index), write(entry)) for index, entry in enumerate(entries)))
 
 
-def one_service(worker, entry, require_healthy, health_timeout, check_mode, diff, region, found):
-    """One service's part of a wave step: switch, observe, gates and health. Keeps what it got in `found`."""
+def one_service(worker, entry, require_healthy, health_timeout, check_mode, diff, region, found, elb):
+    """One service's part of a wave step: switch, observe, gates and health. Keeps what it got in `found`. elb: the
+    wave's _aws/shared.SharedReads (load balancers, listeners, rules and target groups described once for the wave)."""
     def run():
         step = entry["step"]
         found.update(switch={}, gates=[], health=[])
         if step.get("switches"):
             try:
                 found["switch"] = traffic_switch.switch(worker, traffic_switch.with_defaults(step["switches"]), require_healthy, False,
-                                                        check_mode, diff, region)
+                                                        check_mode, diff, region, shared=elb)
             except threads.WorkerFailed as failed:
                 found["switch"] = dict((k, v) for k, v in failed.kwargs.items() if k in ("changed", "switches", "restore"))
                 raise
@@ -200,7 +216,7 @@ def one_service(worker, entry, require_healthy, health_timeout, check_mode, diff
         for n, gate in enumerate(gates):
             tasks[(gate.get("side"), "gate", gate.get("name"), n)] = gate_read(worker, gate)
         for n, group in enumerate(groups):
-            tasks[(group.get("side"), "health", group.get("name"), n)] = health_read(worker, group, health_timeout)
+            tasks[(group.get("side"), "health", group.get("name"), n)] = health_read(worker, group, health_timeout, elb)
         got, failures = threads.run_all(tasks)
         if failures:
             first = next(iter(failures.values()))
@@ -215,11 +231,13 @@ def one_service(worker, entry, require_healthy, health_timeout, check_mode, diff
 def run_wave(module, p, check_mode):
     """One step of several services side by side (O(wave)); ends the module."""
     started = time.monotonic()
-    worker = threads.WorkerModule(module)
+    worker = shared.SharedClients(module)  # one boto3 client per service and region for the wave
     entries = p["wave"]
     founds = [{} for entry in entries]
+    elb = shared.SharedReads(worker)
+    expect_groups(elb, entries, module.region, check_mode)
     failures = threads.run_all(dict(((entry.get("service"), "step", index), one_service(
-        worker, entry, p["require_healthy"], p["health_timeout"], check_mode, module._diff, module.region, founds[index]))
+        worker, entry, p["require_healthy"], p["health_timeout"], check_mode, module._diff, module.region, founds[index], elb))
         for index, entry in enumerate(entries)))[1]
     services, diffs = [], []
     for index, (entry, found) in enumerate(zip(entries, founds)):
@@ -309,7 +327,7 @@ def main():
     if not check_mode:
         if p["pause_seconds"] > 0 and (p["gates"] or p["index"] + 1 < p["count"]):
             time.sleep(p["pause_seconds"])
-        worker = threads.WorkerModule(module)
+        worker = shared.SharedClients(module)
         tasks = {}
         for index, gate in enumerate(p["gates"]):
             tasks[(gate.get("side"), "gate", gate.get("name"), index)] = gate_read(worker, gate)

@@ -174,14 +174,22 @@ class Reads(object):
         return dict((arn, group["TargetGroupName"]) for arn, group in self._groups.items())
 
 
-def traffic_info(module, conn, region, name, port, colours, rule_priority=None):
+def traffic_info(module, conn, region, name, port, colours, rule_priority=None, reads=None):
     """What alb_traffic_info returns: where the listener on port (or its rule of rule_priority) forwards, the health
     of each forwarded group and of each group of the colour map ({colour: target group name}), the active colour.
-    A missing load balancer, listener or rule fails the module with what to fix."""
-    lb = load_balancer(module, conn, name)
+    A missing load balancer, listener or rule fails the module with what to fix.
+
+    reads: the region's Reads shared with other reads of the same module run (the deploy's preflight reads every
+    route of a load balancer at once: _aws/shared.LockedReads), which describes the load balancer, its listeners and
+    rules once for all of them, and the target groups when it has them (else they are described here, as without
+    it); the target health is read here either way."""
+    lb = reads.load_balancer(name) if reads is not None else load_balancer(module, conn, name)
     if lb is None:
         module.fail_json(msg="Load balancer %s not found in %s: check load_balancer_name and region" % (name, region))
-    found = listener(module, conn, lb["LoadBalancerArn"], port)
+    if reads is not None:
+        found = next((item for item in reads.listeners(lb["LoadBalancerArn"]) if item.get("Port") == port), None)
+    else:
+        found = listener(module, conn, lb["LoadBalancerArn"], port)
     if found is None:
         module.fail_json(msg="Load balancer %s has no listener on port %s: check listener_port" % (name, port))
 
@@ -189,18 +197,21 @@ def traffic_info(module, conn, region, name, port, colours, rule_priority=None):
     if rule_priority is None:
         forward = forward_of(found)
     else:
-        rules = Reads(module, conn, region).rules(found["ListenerArn"]) or []
+        rules = (reads if reads is not None else Reads(module, conn, region)).rules(found["ListenerArn"]) or []
         rule = next((item for item in rules if item.get("Priority") == str(rule_priority)), None)
         if rule is None:
             module.fail_json(msg="Listener %s:%s has no rule with priority %s: check rule_priority" % (name, port, rule_priority))
         rule_arn = rule["RuleArn"]
         forward = forward_of(rule)
     # The colour map names the groups; only forwarded groups outside it need a lookup by ARN.
-    groups = target_groups(module, conn, names=sorted(colours.values())) if colours else []
+    cached = getattr(reads, "cached_groups", lambda names=(), arns=(): None)
+    groups = []
+    if colours:
+        groups = cached(names=sorted(colours.values())) or target_groups(module, conn, names=sorted(colours.values()))
     known = set(group["TargetGroupArn"] for group in groups)
     unmapped = [item["target_group_arn"] for item in forward if item["target_group_arn"] not in known]
     if unmapped:
-        groups += target_groups(module, conn, arns=unmapped)
+        groups += cached(arns=unmapped) or target_groups(module, conn, arns=unmapped)
     name_of = dict((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
     for item in forward:
         item["target_group_name"] = name_of.get(item["target_group_arn"])

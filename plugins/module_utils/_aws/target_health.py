@@ -12,16 +12,17 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elbv
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
 
-def wait_ready(module, wanted, region, min_healthy=None, wait=True, timeout=300, fail_on_timeout=True):
+def wait_ready(module, wanted, region, min_healthy=None, wait=True, timeout=300, fail_on_timeout=True, shared=None):
     """alb_target_health's result for the target groups `wanted` (names in `region`, or ARNs):
     {changed, target_groups, all_ready, elapsed_seconds, polls, step_summary}. Fails the module on a timeout when
-    `wait` and `fail_on_timeout`."""
+    `wait` and `fail_on_timeout`. shared: reads_of(region) giving Reads shared with other threads of the module run
+    (_aws/shared.SharedReads: the groups described once for all of them); the health is polled here either way."""
     connections, reads = {}, {}
 
     def reads_of(where):
         if where not in reads:
-            connections[where] = client(module, "elbv2", region=where)
-            reads[where] = elbv2.Reads(module, connections[where], where)
+            reads[where] = shared(where) if shared is not None else elbv2.Reads(module, client(module, "elbv2", region=where), where)
+            connections[where] = reads[where].conn
         return reads[where]
 
     regions = [traffic.region_of_arn(group) if traffic.is_arn(group) else region for group in wanted]

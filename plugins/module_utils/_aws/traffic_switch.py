@@ -163,10 +163,12 @@ def with_defaults(switches):
     return out
 
 
-def switch(module, switches, require_healthy=True, force=False, check_mode=False, diff=False, region=None):
+def switch(module, switches, require_healthy=True, force=False, check_mode=False, diff=False, region=None, shared=None):
     """alb_traffic_switch of `switches` (entries of SWITCH_SPEC, defaults applied): {changed, switches, restore[, diff]}.
     Fails the module (fail_json) on a bad request, a refusal for health (with `refused`) or a failed call (with what
-    was changed before it and how to put it back)."""
+    was changed before it and how to put it back). shared: reads_of(region) giving Reads shared with the other
+    switches of a deploy wave (_aws/shared.SharedReads: load balancers, listeners, rules and target groups described
+    once for the wave; each switch changes only its own listener or rule); the gaining groups' health is read here."""
     def fail(msg, **extra):
         module.fail_json(msg=msg, **extra)
 
@@ -181,12 +183,12 @@ def switch(module, switches, require_healthy=True, force=False, check_mode=False
 
     def conn_of(region):
         if region not in connections:
-            connections[region] = client(module, "elbv2", region=region)
+            connections[region] = shared(region).conn if shared is not None else client(module, "elbv2", region=region)
         return connections[region]
 
     def reads_of(region):
         if region not in reads:
-            reads[region] = elbv2.Reads(module, conn_of(region), region)
+            reads[region] = shared(region) if shared is not None else elbv2.Reads(module, conn_of(region), region)
         return reads[region]
 
     plans, names = plan_switches(requests, reads_of, fail, chain=check_mode)

@@ -591,3 +591,12 @@ def test_listed_from_status_reads_as_a_helm_list_entry():
     assert (release["revision"], release["chart"], release["values"], release["description"]) == (
         3, "sample-app-0.2.0", {"image": {"tag": "1.1.0"}}, "Upgrade complete")
     assert helm_cli.listed_from_status({"name": "x"})["chart"] is None
+
+
+def test_helm_runs_with_a_larger_gc_target_unless_the_environment_sets_one():
+    environ = {"PATH": "/bin"}
+    helm_cli.helm_environment(environ)
+    assert environ == {"PATH": "/bin", "GOGC": helm_cli.HELM_GOGC}
+    mine = {"GOGC": "50"}
+    helm_cli.helm_environment(mine)
+    assert mine == {"GOGC": "50"}

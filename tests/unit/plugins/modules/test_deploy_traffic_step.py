@@ -41,7 +41,7 @@ def entry(service, percent, index=0, count=1, gates=None):
 def fakes(monkeypatch):
     calls = {"switch": [], "records": []}
 
-    def switch(module, switches, require_healthy, force, check_mode, diff, region):
+    def switch(module, switches, require_healthy, force, check_mode, diff, region, shared=None):
         calls["switch"].append(switches[0]["forward"])
         return {"changed": True, "switches": [dict(switches[0], before={"old": 1}, after=switches[0]["forward"], changed=True)],
                 "restore": [{"forward": {"old": 1}, "for": list(switches[0]["forward"])[0]}]}
@@ -49,7 +49,7 @@ def fakes(monkeypatch):
     def gate_read(worker, gate):
         return lambda: {"passed": gate["name"] != "bad", "value": 1.0, "threshold": 5.0, "comparison": ">", "reason": "r"}
 
-    def health_read(worker, group, timeout):
+    def health_read(worker, group, timeout, elb=None):
         return lambda: {"target_groups": [{"name": group["name"], "healthy": 2, "registered": 2, "ready": True, "states": {}}]}
 
     def write_records(module, worker, entries, check_mode):
@@ -103,7 +103,7 @@ def test_a_failed_gate_fails_the_step_with_every_restore_and_no_record(fakes, mo
 
 
 def test_a_switch_that_fails_keeps_what_it_changed(fakes, monkeypatch):
-    def broken(module, switches, *args):
+    def broken(module, switches, *args, **kwargs):
         raise threads.WorkerFailed("modify_rule: throttled", {"changed": True, "restore": [{"forward": {"old": 1}}]})
     monkeypatch.setattr(step_module.traffic_switch, "switch", broken)
     ended = run([entry("web", 100)])
