@@ -406,6 +406,12 @@ def failover_changes(f):
         out.append("%s%s" % (would, aurora.switch_change(promote)))
     elif promote.get("changed"):
         out.append("%sRDS %s promoted: no longer a read replica of %s, writable" % (would, (promote.get("instance") or {}).get("id"), promote.get("source")))
+    cache = f.get("cache_result") or {}
+    if cache.get("changed"):
+        before, after = cache.get("previous_primary") or {}, cache.get("primary") or {}
+        out.append("%sElastiCache Global Datastore %s: primary %s (%s) -> %s (%s)" % (
+            would, cache.get("global_datastore_id"), before.get("replication_group_id"), before.get("region"),
+            after.get("replication_group_id"), after.get("region")))
     nodegroup = f.get("nodegroup_result") or {}
     if nodegroup.get("changed"):
         out.append("%sEKS node group %s min/desired/max %s -> %s"
@@ -418,7 +424,8 @@ def failover_changes(f):
         previous, current = cutover.get("previous") or {}, cutover.get("current") or {}
         was = "%s:%s" % (previous.get("host"), previous.get("port")) if previous.get("existed") else "(created)"
         restarted = (", restarted " + ", ".join(cutover["restarted"])) if cutover.get("restarted") else ""
-        out.append("%sSecret %s %s -> %s:%s%s" % (would, cutover.get("secret"), was, current.get("host"), current.get("port"), restarted))
+        settings = "".join(", %s=%s" % (key, value) for key, value in sorted((current.get("settings") or {}).items()))
+        out.append("%sSecret %s %s -> %s:%s%s%s" % (would, cutover.get("secret"), was, current.get("host"), current.get("port"), settings, restarted))
     dns = f.get("dns_result") or {}
     if dns.get("changed"):
         out.append("%sRoute 53 %s: PRIMARY %s -> %s" % (would, f.get("record_name"), primary_of(dns.get("before")), primary_of(dns.get("after"))))

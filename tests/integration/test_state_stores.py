@@ -169,6 +169,7 @@ def test_a_failover_moves_the_cache_and_the_buckets_and_the_failback_brings_back
     proc, report, _ = rb.run("playbooks/failover.yml")
     ok(proc)
     assert report["outcome"] == "failed_over", report
+    assert "ElastiCache Global Datastore %s: primary %s (%s) -> %s (%s)" % (GLOBAL, CACHE_PRIMARY, PRIMARY, CACHE_DR, DR) in report["changes"]
     assert rb.cache_primary() == "%s/%s" % (DR, CACHE_DR)
     cache_dr = rb.endpoint(CACHE_DR, DR)
     settings = secret_values(rb.dr_object("Secret", "shop-db"))

@@ -527,3 +527,17 @@ def test_a_store_over_the_rpo_budget_fails_the_drill_rpo_verdict():
     within = dict(stores[0], rows=0, seconds=0.0, missing_seqs=[])
     facts["state"]["rpo_measured"]["stores"] = [within]
     assert rr.drill_report(facts)["rpo"]["within_budget"] is True
+
+
+def test_failover_changes_name_the_cache_and_the_secret_settings():
+    f = {"check_mode": False,
+         "cache_result": {"changed": True, "global_datastore_id": "qwmzn-shop-cache",
+                          "previous_primary": {"region": "us-east-1", "replication_group_id": "shop-cache"},
+                          "primary": {"region": "us-west-2", "replication_group_id": "shop-cache-dr"}},
+         "app_db_result": {"changed": True, "cutover": {"secret": "shop/shop-db", "previous": {"existed": False},
+                                                        "current": {"host": "h", "port": "5432",
+                                                                    "settings": {"REDIS_HOST": "c", "ASSETS_BUCKET": "b-dr"}}}}}
+    assert rr.failover_changes(f) == [
+        "ElastiCache Global Datastore qwmzn-shop-cache: primary shop-cache (us-east-1) -> shop-cache-dr (us-west-2)",
+        "Secret shop/shop-db (created) -> h:5432, ASSETS_BUCKET=b-dr, REDIS_HOST=c"]
+    assert rr.failover_changes(dict(f, cache_result={"changed": False}))[0].startswith("Secret")
