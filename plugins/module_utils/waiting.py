@@ -10,10 +10,9 @@ Peers poll every 30-60 s (botocore waiters, amazon.aws rds_instance), which can 
 throttling anyway.
 
 An AWS operation that takes minutes (an RDS instance created, deleted or promoted, a node group scaled, a Route 53
-change propagated) cannot be seen
-finishing by the quick first probes of backoff(): its waits use operation_pauses(), every OPERATION_GAP seconds from
-the first probe, which still sees a change within DETECTION seconds with fewer Describe calls (a failover drill's
-RDS waits: 52 -> 39).
+change propagated) cannot be seen finishing by the quick first probes of backoff(): its waits use operation_pauses(),
+every OPERATION_GAP seconds from the first probe, which still sees a change within DETECTION seconds with fewer
+Describe calls (a failover drill's RDS waits: 52 -> 39).
 
 Plain Python with the clock and sleep injected, so waits are unit-tested without waiting.
 """
