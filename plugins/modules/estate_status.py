@@ -578,6 +578,7 @@ def settle(worker, conn, cluster, name, sizes, timeout, waited=0.0):
         worker.fail_json(msg="node group %s of %s is %s with scaling %s after %s s, not ACTIVE with %s%s" % (
             name, cluster, (found or {}).get("status", "gone"), scaling.scaling_from_boto((found or {}).get("scalingConfig")),
             round(waited + outcome["elapsed"], 3), target, ": health issues %s" % "; ".join(issues) if issues else ": raise the timeout or run again"))
+    return {name: found}
 
 
 def replica_settle(worker, params, describe, shared):

@@ -186,6 +186,8 @@ class Judged(Estate):
         return self.nodegroup_states.pop(0)
 
     def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None):
+        self.known = getattr(self, "known", {})
+        self.known[name] = known
         info = self.cluster_info(module, conn, name, region)
         group = {"nodegroupName": name + "-workers", "status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 3}}
         return {"info": info, "cluster": {"name": name, "status": "ACTIVE", "version": "1.30"}, "nodegroups": [group]}
@@ -316,6 +318,8 @@ def test_the_node_group_is_probed_after_the_replica_s_wait_not_during_it(monkeyp
     result = estate.run(capsys, args)
     assert "failed" not in result, result.get("msg")
     assert order == ["rds", "rds", "rds", "eks", "eks"] and estate.nodegroup_states == []
+    # The cluster's read keeps the wait's last answer: the node group is not described once more.
+    assert estate.known["shop-dr"] == {"shop-dr-workers": settled} and estate.known["shop-primary"] is None
 
 
 def test_a_failed_replica_wait_still_lets_the_node_group_be_read(monkeypatch, capsys):
