@@ -3,10 +3,16 @@
 """The adaptive poller every wait of the collection uses: short pauses first (a condition that is almost met is
 seen at once), then longer ones up to a cap, never past the deadline.
 
-The cap is what bounds the outage time a wait adds: a state change is seen at most CAP seconds (plus one request)
-after it happens. Peers poll every 30-60 s (botocore waiters, amazon.aws rds_instance), which can add a minute to an
-RTO per wait. At 1.5 s a ten-minute wait costs about 400 Describe calls, far below the APIs' rate limits, and the
-callers retry throttling anyway.
+The cap is what bounds the outage time a wait adds: a state change is seen at most CAP seconds after it happens (a
+pause counts from the start of the probe before it, so a slow answer does not widen the gap between two probes).
+Peers poll every 30-60 s (botocore waiters, amazon.aws rds_instance), which can add a minute to an RTO per wait. At
+1.5 s a ten-minute wait costs about 400 Describe calls, far below the APIs' rate limits, and the callers retry
+throttling anyway.
+
+An AWS operation that takes minutes (an RDS instance created, deleted or promoted, a node group scaled, a Route 53
+change propagated) cannot be seen finishing by the quick first probes of backoff(): its waits use operation_pauses(),
+every OPERATION_GAP seconds from the first probe, which still sees a change within DETECTION seconds with fewer
+Describe calls (a failover drill's RDS waits: 52 -> 39).
 
 Plain Python with the clock and sleep injected, so waits are unit-tested without waiting.
 """
@@ -17,6 +23,11 @@ import time
 
 
 CAP = 1.5
+# The longest a wait may take to notice a state change (issue 15's "detection <= 2 s").
+DETECTION = 2.0
+# The gap between the probes of an operation that takes minutes: DETECTION less a margin for when a probe reaches
+# AWS (the time a request takes to be sent varies by tens of milliseconds, more on a loaded host).
+OPERATION_GAP = 1.75
 
 
 def backoff(start=0.5, factor=1.5, cap=CAP):
@@ -27,11 +38,20 @@ def backoff(start=0.5, factor=1.5, cap=CAP):
         delay = min(delay * factor, cap)
 
 
+def operation_pauses(gap=OPERATION_GAP):
+    """Pauses for an AWS operation that takes minutes: gap, gap, ... (endless). The first probe (at once) still sees
+    an operation that finished at once; a quicker second one could not see it finish, and a sparser one would see it
+    later than DETECTION."""
+    while True:
+        yield gap
+
+
 def poll_until(probe, done, timeout, clock=time.monotonic, sleep=time.sleep, delays=None):
     """Call probe() until done(its result) is true or timeout seconds have passed.
 
     The first probe happens at once; with timeout 0 it is the only one. Pauses come from delays (default
-    backoff()) and are cut short so the last probe happens at the deadline, not after it.
+    backoff()), each counted from the start of the probe before it, and are cut short so the last probe happens at
+    the deadline, not after it.
 
     Returns {"result": the last probe's result, "done": bool, "polls": int, "elapsed": seconds}.
     """
@@ -41,9 +61,11 @@ def poll_until(probe, done, timeout, clock=time.monotonic, sleep=time.sleep, del
     polls = 0
     while True:
         polls += 1
+        probed = clock()
         result = probe()
         finished = bool(done(result))
-        remaining = deadline - clock()
+        now = clock()
+        remaining = deadline - now
         if finished or remaining <= 0:
-            return {"result": result, "done": finished, "polls": polls, "elapsed": round(clock() - started, 3)}
-        sleep(min(next(delays), remaining))
+            return {"result": result, "done": finished, "polls": polls, "elapsed": round(now - started, 3)}
+        sleep(max(0.0, min(probed + next(delays) - now, remaining)))

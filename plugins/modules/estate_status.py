@@ -564,18 +564,21 @@ class Describes(object):
             entry["instance"] = instance
 
 
-def settle(worker, conn, cluster, name, sizes, timeout):
+def settle(worker, conn, cluster, name, sizes, timeout, waited=0.0):
     """Wait until the node group is ACTIVE with the sizes (the failback's scale-down, asked for without a wait);
-    fails as eks_nodegroup_scale's wait does. Returns {name: the node group as last described}."""
+    fails as eks_nodegroup_scale's wait does. waited: seconds of the timeout spent already (waiting for the replica).
+    Returns {name: the node group as last described}."""
     target = dict((key, sizes[key]) for key in ("min_size", "desired_size", "max_size"))
     outcome = waiting.poll_until(lambda: eks.describe_nodegroup(worker, conn, cluster, name),
-                                 lambda found: scaling.nodegroup_outcome(found, target) != scaling.WAITING, timeout)
+                                 lambda found: scaling.nodegroup_outcome(found, target) != scaling.WAITING, max(0, timeout - waited),
+                                 delays=waiting.operation_pauses())
     found = outcome["result"]
     if scaling.nodegroup_outcome(found, target) != scaling.DONE:
         issues = scaling.health_issues(found)
         worker.fail_json(msg="node group %s of %s is %s with scaling %s after %s s, not ACTIVE with %s%s" % (
             name, cluster, (found or {}).get("status", "gone"), scaling.scaling_from_boto((found or {}).get("scalingConfig")),
-            outcome["elapsed"], target, ": health issues %s" % "; ".join(issues) if issues else ": raise the timeout or run again"))
+            round(waited + outcome["elapsed"], 3), target, ": health issues %s" % "; ".join(issues) if issues else ": raise the timeout or run again"))
+    return {name: found}
 
 
 def replica_settle(worker, params, describe, shared):
@@ -598,6 +601,13 @@ def reads(worker, params, shared=None):
     judged = bool(params.get("readiness"))  # a missing replica or DR cluster is a finding, not a failed read
     describe = Describes(worker)
     traffic_read = threading.Event()
+    # Two waits of operations running at once (a drill's failback: the replica re-created, the node group scaled
+    # down) take as long one after the other as side by side, since each is seen within the poll gap once the other
+    # is done: the node group's is probed after the replica's, not every poll gap meanwhile as well.
+    replica_waited, began = threading.Event(), time.monotonic()
+    if not (params.get("replica_settled") and db_shape.shape(params["rds"]) != db_shape.AURORA_GLOBAL
+            and "replica" in status.estate_sides(params["eks"], params["rds"], params["alb"])["rds_sides"]):
+        replica_waited.set()  # no replica wait (rds_read("replica") below is what sets it)
 
     def eks_read(side):
         spec = params["eks"][side]
@@ -606,7 +616,9 @@ def reads(worker, params, shared=None):
             conn = client(worker, "eks", region=spec["region"])
             settled, known = params.get("nodegroup_settled"), None
             if side == "dr" and settled and spec.get("nodegroup_name"):
-                known = settle(worker, conn, spec["cluster_name"], spec["nodegroup_name"], settled, settled["timeout"])
+                replica_waited.wait()
+                known = settle(worker, conn, spec["cluster_name"], spec["nodegroup_name"], settled, settled["timeout"],
+                               waited=time.monotonic() - began)
             found = eks.cluster_read(worker, conn, spec["cluster_name"], spec["region"], fail_when_missing=not (judged and side == "dr"),
                                      known=known)
             shared[("eks", side)] = found
@@ -618,7 +630,10 @@ def reads(worker, params, shared=None):
 
         def read():
             if side == "replica" and params.get("replica_settled"):
-                replica_settle(worker, params, describe, shared)
+                try:
+                    replica_settle(worker, params, describe, shared)
+                finally:
+                    replica_waited.set()
             found = rds.replication_read(worker, spec["region"], spec["instance_id"], params["rpo_budget_seconds"],
                                          params["lag_lookback_seconds"], fail_when_missing=not (judged and side == "replica"),
                                          describe=describe)

@@ -269,7 +269,7 @@ def wait_for(module, conn, instance_id, done, what, **context):
     outcome = waiting.poll_until(
         lambda: rds.describe_instance(module, conn, instance_id),
         lambda found: found is None or found.get("DBInstanceStatus") in backup.INSTANCE_FAILED or done(found),
-        module.params["wait_timeout"],
+        module.params["wait_timeout"], delays=waiting.operation_pauses(),
     )
     found = outcome["result"]
     if found is None:

@@ -326,7 +326,7 @@ def outcome(**values):
 def wait_gone(module, conn, instance_id, **context):
     """Poll until the instance no longer exists; fail at the timeout."""
     done = waiting.poll_until(lambda: rds.describe_instance(module, conn, instance_id), lambda found: found is None,
-                              module.params["wait_timeout"])
+                              module.params["wait_timeout"], delays=waiting.operation_pauses())
     if done["result"] is not None:
         module.fail_json(msg="instance %s is still %s after %s s: raise wait_timeout or run again later (it converges)"
                          % (instance_id, done["result"].get("DBInstanceStatus"), module.params["wait_timeout"]),

@@ -32,7 +32,7 @@ def scale_nodegroup(module, conn, cluster, name, sizes, wait=True, wait_timeout=
 
     def wait_until(target, what, **keys):
         outcome = waiting.poll_until(describe, lambda found: scaling.nodegroup_outcome(found, target) != scaling.WAITING,
-                                     wait_timeout)
+                                     wait_timeout, delays=waiting.operation_pauses())
         found = outcome["result"]
         if scaling.nodegroup_outcome(found, target) != scaling.DONE:
             status = (found or {}).get("status", "gone")

@@ -42,7 +42,7 @@ def wait_replicating(module, conn, instance_id, wanted, region, timeout):
                 or (state is not None and state.get("status") in BROKEN_REPLICATION)
                 or replication.replicating(found, wanted, region))
 
-    done = waiting.poll_until(lambda: describe_instance(module, conn, instance_id), settled, timeout)
+    done = waiting.poll_until(lambda: describe_instance(module, conn, instance_id), settled, timeout, delays=waiting.operation_pauses())
     found = done["result"]
     out = {"instance": found, "replicating": False, "elapsed": done["elapsed"], "failure": None}
     if found is None:

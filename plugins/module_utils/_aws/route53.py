@@ -221,7 +221,8 @@ def wait_insync(module, conn, change_id, submitted_at, wait_timeout):
     except dns_change.ChangeError as e:
         module.fail_json(msg=str(e))
     watch = timing.Stopwatch()
-    waited = waiting.poll_until(lambda: get_change(module, conn, change_id), lambda found: found["Status"] == "INSYNC", wait_timeout)
+    waited = waiting.poll_until(lambda: get_change(module, conn, change_id), lambda found: found["Status"] == "INSYNC", wait_timeout,
+                                delays=waiting.operation_pauses())
     times = watch.stop()
     info = waited["result"]
     result = dict(changed=False, change_id=change_id, change_status=info["Status"], waited_seconds=times["duration_seconds"])

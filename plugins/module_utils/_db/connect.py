@@ -36,8 +36,14 @@ def credentials(module):
     if source == database.OPTIONS:
         return params["login_user"], params["login_password"], source, "login_user/login_password"
     secret_id = params["login_secret_id"]
-    conn = client(module, "secretsmanager", region=database.secret_region(secret_id, module.region))
-    user, password = database.parse_secret(secretsmanager.secret_string(module, conn, secret_id), secret_id)
+    region = database.secret_region(secret_id, module.region)
+    # Read once per process: a module that opens two databases with the same login (rds_drill_markers' read on DR and
+    # purge on the primary) asks Secrets Manager once.
+    read = module.__dict__.setdefault("_cloudops_secrets", {})
+    if (secret_id, region) not in read:
+        conn = client(module, "secretsmanager", region=region)
+        read[(secret_id, region)] = database.parse_secret(secretsmanager.secret_string(module, conn, secret_id), secret_id)
+    user, password = read[(secret_id, region)]
     module.no_log_values.add(password)  # masked wherever Ansible prints module output
     return user, password, source, "secret %s" % secret_id
 

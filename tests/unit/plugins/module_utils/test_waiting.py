@@ -29,6 +29,35 @@ def test_backoff_grows_to_the_cap():
     assert list(itertools.islice(waiting.backoff(), 8)) == [0.5, 0.75, 1.125, 1.5, 1.5, 1.5, 1.5, 1.5]
 
 
+def test_an_operation_s_pauses_keep_detection_within_its_budget():
+    assert list(itertools.islice(waiting.operation_pauses(), 3)) == [waiting.OPERATION_GAP] * 3
+    assert waiting.CAP < waiting.OPERATION_GAP < waiting.DETECTION
+
+
+def test_a_pause_counts_from_the_start_of_the_probe_before_it():
+    """A slow answer does not widen the gap between two probes (the time a change can go unseen)."""
+    clock = Clock()
+    starts = []
+
+    def probe():
+        starts.append(clock.now)
+        clock.now += 0.4  # the request takes 0.4 s
+        return len(starts)
+    outcome = waiting.poll_until(probe, lambda value: value == 4, 60, clock, clock.sleep, delays=waiting.operation_pauses())
+    assert outcome["polls"] == 4
+    assert [round(b - a, 6) for a, b in zip(starts, starts[1:])] == [waiting.OPERATION_GAP] * 3
+    assert clock.sleeps == [pytest.approx(waiting.OPERATION_GAP - 0.4)] * 3
+
+
+@pytest.mark.parametrize("changes_at", [0.1, 2.0, 11.9, 45.0, 899.0])
+def test_an_operation_s_end_is_noticed_within_the_detection_budget(changes_at):
+    clock = Clock()
+    started = clock.now
+    outcome = waiting.poll_until(lambda: clock.now - started >= changes_at, bool, 900, clock, clock.sleep, delays=waiting.operation_pauses())
+    assert outcome["done"] is True
+    assert 0 <= outcome["elapsed"] - changes_at <= waiting.OPERATION_GAP < waiting.DETECTION
+
+
 def test_poll_until_returns_at_once_when_done():
     clock = Clock()
     outcome = waiting.poll_until(lambda: "ready", lambda value: value == "ready", 60, clock, clock.sleep)

@@ -186,6 +186,8 @@ class Judged(Estate):
         return self.nodegroup_states.pop(0)
 
     def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None):
+        self.known = getattr(self, "known", {})
+        self.known[name] = known
         info = self.cluster_info(module, conn, name, region)
         group = {"nodegroupName": name + "-workers", "status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 3}}
         return {"info": info, "cluster": {"name": name, "status": "ACTIVE", "version": "1.30"}, "nodegroups": [group]}
@@ -291,6 +293,45 @@ def test_a_re_created_replica_that_failed_fails_the_read_at_once_naming_it(monke
     assert result["failed"] is True and states == []
     assert result["msg"].startswith("rds replica: replica shop-db-dr is failed (read replication not reported)")
     assert "see its RDS events" in result["msg"]
+
+
+def test_the_node_group_is_probed_after_the_replica_s_wait_not_during_it(monkeypatch, capsys):
+    """A drill's failback: the replica re-created and the node group scaled down run at once; the node group's poll
+    while the replica is awaited would read nothing the status needs sooner."""
+    updating = {"nodegroupName": "shop-dr-workers", "status": "UPDATING", "scalingConfig": {"minSize": 1, "desiredSize": 3, "maxSize": 3}}
+    settled = {"nodegroupName": "shop-dr-workers", "status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 3}}
+    estate = Judged(monkeypatch, nodegroup_states=[updating, settled])
+    order = []
+    states = [replica("creating"), replica("creating"), replica("available")]
+
+    def describe_instance(module, conn, instance_id):
+        order.append("rds")
+        return states.pop(0)
+
+    def describe_nodegroup(module, conn, cluster, name):
+        order.append("eks")
+        return estate.nodegroup_states.pop(0)
+    monkeypatch.setattr(estate_status.rds, "describe_instance", describe_instance)
+    monkeypatch.setattr(estate_status.eks, "describe_nodegroup", describe_nodegroup)
+    args = dict(ARGS, eks=JUDGED["eks"], replica_settled={"timeout": 60},
+                nodegroup_settled={"min_size": 1, "desired_size": 1, "max_size": 3, "timeout": 60})
+    result = estate.run(capsys, args)
+    assert "failed" not in result, result.get("msg")
+    assert order == ["rds", "rds", "rds", "eks", "eks"] and estate.nodegroup_states == []
+    # The cluster's read keeps the wait's last answer: the node group is not described once more.
+    assert estate.known["shop-dr"] == {"shop-dr-workers": settled} and estate.known["shop-primary"] is None
+
+
+def test_a_failed_replica_wait_still_lets_the_node_group_be_read(monkeypatch, capsys):
+    settled = {"nodegroupName": "shop-dr-workers", "status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 3}}
+    estate = Judged(monkeypatch, nodegroup_states=[settled])
+    estate.barrier = threading.Barrier(READS - 1, timeout=10)  # the replica is not read: its wait failed
+    replica_states(monkeypatch, [replica("failed")])
+    args = dict(ARGS, eks=JUDGED["eks"], replica_settled={"timeout": 60},
+                nodegroup_settled={"min_size": 1, "desired_size": 1, "max_size": 3, "timeout": 60})
+    result = estate.run(capsys, args)
+    assert result["failed"] is True and result["msg"].startswith("rds replica: replica shop-db-dr is failed")
+    assert estate.nodegroup_states == []
 
 
 def test_the_dr_sizes_keep_the_bounds_of_a_workload_s_autoscaler(monkeypatch, capsys):
