@@ -144,7 +144,7 @@ WAITING_FOR = {
     "rds_snapshot_retention": "the old snapshots deleted",
     "rds_restore": "the restored instance available (or deleted)",
     "rds_data_verify": "the restored database to answer the checks",
-    "rds_drill_markers": "the marker rows (and the cache's and buckets' markers)",
+    "rds_drill_markers": "the marker rows",
     "s3_replication_sync": "the objects DR took copied back to the primary buckets",
     "elasticache_global_failover": "the cache's Global Datastore failover (and its catch-up) to complete",
     "k8s_job_run": "the smoke-test Job to finish",
