@@ -49,8 +49,8 @@ def replication_configuration(module, conn, bucket):
     return None
 
 
-def _head(conn, bucket, key, version_id=None):
-    """head_object's answer, or None when the key (version) is not there."""
+def head_object(conn, bucket, key, version_id=None):
+    """head_object's answer, or None when the key (version) is not there (its current version may be a delete marker)."""
     params = dict(Bucket=bucket, Key=key, aws_retry=True)
     if version_id:
         params["VersionId"] = version_id
@@ -90,19 +90,19 @@ def probe(module, source, target, rule, budget, token=None):
     try:
         try:
             put = apply(src.put_object, dict(Bucket=bucket, Key=key, Body=token.encode("ascii"), Metadata={PROBE_META: token}),
-                        lambda: _head(src, bucket, key))
+                        lambda: head_object(src, bucket, key))
             started = time.monotonic()
             result["version_id"] = put.get("VersionId")
-            outcome = waiting.poll_until(lambda: _head(dst, dr_bucket, key, result["version_id"]), lambda found: found is not None,
+            outcome = waiting.poll_until(lambda: head_object(dst, dr_bucket, key, result["version_id"]), lambda found: found is not None,
                                          budget, delays=waiting.backoff(start=0.25, factor=1.5, cap=2.0))
             result["waited_seconds"] = round(time.monotonic() - started, 3)
             result["arrived"] = outcome["done"]
             if outcome["done"]:
                 result["seconds"] = outcome["elapsed"]
-            head = _head(src, bucket, key, result["version_id"]) or {}
+            head = head_object(src, bucket, key, result["version_id"]) or {}
             result["status"] = head.get("ReplicationStatus")
         finally:
-            if result["version_id"] is not None or _head(src, bucket, key) is not None:
+            if result["version_id"] is not None or head_object(src, bucket, key) is not None:
                 result["cleaned"] = remove_key(src, bucket, key) + remove_key(dst, dr_bucket, key)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="The readiness probe %s (written into %s, waited for in %s, then deleted on both) failed: check "

@@ -22,12 +22,12 @@ except ImportError:
 from ansible_collections.cloudops.runbooks.plugins.module_utils import state_store_markers as markers
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import s3
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
 
 SIDES = ("primary", "dr")
 WRITTEN_AT = "written-at"        # the object's metadata key (x-amz-meta-written-at)
 DELETE_BATCH = 1000              # DeleteObjects' limit
-NOT_FOUND = ("404", "NoSuchKey", "NoSuchVersion", "NotFound")
 WRONG_REGION = ("PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException", "301")
 
 
@@ -82,14 +82,6 @@ class BucketMarkers(object):
             why = "%s: check the bucket, its region %s and %s" % (error, self.region, permission)
         return markers.StoreError("bucket %s (%s): could not %s: %s" % (self.bucket, self.side, doing, why))
 
-    def _head(self, key):
-        try:
-            return self.conn.head_object(Bucket=self.bucket, Key=key, aws_retry=True)
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) in NOT_FOUND:
-                return None
-            raise
-
     def _versions(self, run_id):
         """[{Key, VersionId}] of every version and delete marker under the run's prefix."""
         found = paginate(self.conn, "list_object_versions", Bucket=self.bucket, Prefix=markers.object_prefix(self.prefix, run_id))
@@ -103,7 +95,7 @@ class BucketMarkers(object):
         key = markers.object_key(self.prefix, run_id, seq)
 
         def applied():
-            head = self._head(key)
+            head = s3.head_object(self.conn, self.bucket, key)
             return head if head is not None and (head.get("Metadata") or {}).get(WRITTEN_AT) == written_at else None
 
         try:

@@ -16,21 +16,7 @@ from ansible_collections.cloudops.runbooks.plugins.module_utils import bucket_sy
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import paginate
-
-NOT_FOUND = ("404", "NoSuchKey", "NoSuchVersion", "NotFound")
-
-
-def head(conn, bucket, key, version_id=None):
-    """head_object's answer, None when the key (version) is not there or its current version is a delete marker."""
-    params = dict(Bucket=bucket, Key=key, aws_retry=True)
-    if version_id:
-        params["VersionId"] = version_id
-    try:
-        return conn.head_object(**params)
-    except botocore.exceptions.ClientError as e:
-        if e.response.get("Error", {}).get("Code") in NOT_FOUND:
-            return None
-        raise
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.s3 import head_object as head
 
 
 def sync_bucket(module, spec, regions, since, delete_removed, check_mode, conns=None):
