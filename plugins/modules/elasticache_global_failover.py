@@ -264,7 +264,7 @@ def main():
         finish(found, target, changed=False)
 
     def read_lag():
-        return elasticache_failover.group_lag(module, region, group, params["lag_lookback_seconds"])
+        return elasticache.group_lag(module, region, group, params["lag_lookback_seconds"])
 
     catch_up = params["catch_up"]
     if catch_up:

@@ -43,6 +43,17 @@ def describe_replication_group(module, conn, group_id):
     return found[0] if found else None
 
 
+def group_lag(module, region, group, lookback_seconds):
+    """The replication group's GlobalDatastoreReplicationLag in seconds (the largest of its nodes' newest datapoints in
+    the last lookback_seconds), None without a datapoint."""
+    watch = client(module, "cloudwatch", region=region)
+    values = [replication.latest_datapoint(cloudwatch.metric_datapoints(
+        module, watch, "AWS/ElastiCache", state_stores.LAG_METRIC, {"CacheClusterId": node}, lookback_seconds))
+        for node in state_stores.member_clusters(group)]
+    values = [value for value in values if value is not None]
+    return max(values) if values else None
+
+
 def cache_read(module, spec, budget, lookback_seconds):
     """The readiness of cloudops_cache's DR member: [member finding, lag finding]. All reads in the DR region (the
     primary region may be the one that is down): the datastore with its members, the DR group, and the newest
@@ -53,12 +64,7 @@ def cache_read(module, spec, budget, lookback_seconds):
     dr_group = describe_replication_group(module, conn, spec["secondary"]["replication_group_id"])
     lag = None
     if global_group is not None and dr_group is not None:
-        watch = client(module, "cloudwatch", region=region)
-        values = [replication.latest_datapoint(cloudwatch.metric_datapoints(
-            module, watch, "AWS/ElastiCache", state_stores.LAG_METRIC, {"CacheClusterId": node}, lookback_seconds))
-            for node in state_stores.member_clusters(dr_group)]
-        values = [value for value in values if value is not None]
-        lag = max(values) if values else None
+        lag = group_lag(module, region, dr_group, lookback_seconds)
     return state_stores.cache_findings(spec, global_group, dr_group, lag, budget, lookback_seconds)
 
 

@@ -15,22 +15,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import cache_failover
-from ansible_collections.cloudops.runbooks.plugins.module_utils import replication
-from ansible_collections.cloudops.runbooks.plugins.module_utils import state_stores
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import cloudwatch
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import apply
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
-
-
-def group_lag(module, region, group, lookback_seconds):
-    """The replication group's GlobalDatastoreReplicationLag in seconds (the largest of its nodes' newest datapoints in
-    the last lookback_seconds), None without a datapoint."""
-    watch = client(module, "cloudwatch", region=region)
-    values = [replication.latest_datapoint(cloudwatch.metric_datapoints(
-        module, watch, "AWS/ElastiCache", state_stores.LAG_METRIC, {"CacheClusterId": node}, lookback_seconds))
-        for node in state_stores.member_clusters(group)]
-    values = [value for value in values if value is not None]
-    return max(values) if values else None
 
 
 def failover(module, conn, global_id, region, group_id, **context):

@@ -10,7 +10,7 @@ import datetime
 
 from botocore.stub import ANY
 
-from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache_failover
+from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import elasticache
 from ansible_collections.cloudops.runbooks.plugins.modules import elasticache_global_failover as module
 
 GID, EAST, WEST = "qwmzn-shop-cache", "us-east-1", "us-west-2"
@@ -51,7 +51,7 @@ def test_failover_calls_failover_global_replication_group_in_the_target_region_a
                        {"GlobalReplicationGroupId": GID, "PrimaryRegion": WEST, "PrimaryReplicationGroupId": "shop-cache-dr"})
     cache.add_response("describe_global_replication_groups", datastore(status="modifying"), DESCRIBE)
     cache.add_response("describe_global_replication_groups", datastore("shop-cache-dr"), DESCRIBE)
-    failed, result = aws.run(module, dict(ARGS, max_lag_seconds=5), patch=(elasticache_failover,))
+    failed, result = aws.run(module, dict(ARGS, max_lag_seconds=5), patch=(elasticache,))
     assert not failed, result.get("msg")
     assert result["changed"] and result["failed_over"] and result["lag_seconds"] == 0.4 and result["lag_gate"]["allowed"]
     assert result["previous_primary"] == {"region": EAST, "replication_group_id": "shop-cache"}
@@ -65,7 +65,7 @@ def test_the_target_already_primary_changes_nothing_and_reads_no_lag(aws):
     cache = aws.stub("elasticache", WEST)
     cache.add_response("describe_global_replication_groups", datastore("shop-cache-dr"), DESCRIBE)
     cache.add_response("describe_replication_groups", group(), {"ReplicationGroupId": "shop-cache-dr"})
-    failed, result = aws.run(module, dict(ARGS, max_lag_seconds=5), patch=(elasticache_failover,))
+    failed, result = aws.run(module, dict(ARGS, max_lag_seconds=5), patch=(elasticache,))
     assert not failed and not result["changed"] and not result["failed_over"] and result["lag_gate"] is None
     assert result["primary"]["endpoint"] == {"address": "master.shop-cache-dr.abc", "port": 6379}
     aws.verify()
@@ -78,7 +78,7 @@ def test_a_busy_datastore_is_waited_for_then_decided_again(aws):
     cache.add_response("describe_global_replication_groups", datastore(status="modifying"), DESCRIBE)
     cache.add_response("describe_global_replication_groups", datastore("shop-cache-dr"), DESCRIBE)
     cache.add_response("describe_replication_groups", group(), {"ReplicationGroupId": "shop-cache-dr"})
-    failed, result = aws.run(module, ARGS, patch=(elasticache_failover,))
+    failed, result = aws.run(module, ARGS, patch=(elasticache,))
     assert not failed and not result["changed"] and result["status"] == "available"
     aws.verify()
 
@@ -88,7 +88,7 @@ def test_an_unknown_lag_closes_the_gate_before_any_change(aws):
     cache.add_response("describe_global_replication_groups", datastore(), DESCRIBE)
     cache.add_response("describe_replication_groups", group(), {"ReplicationGroupId": "shop-cache-dr"})
     lag(watch, None, None)
-    failed, result = aws.run(module, dict(ARGS, max_lag_seconds=5, lag_lookback_seconds=120), patch=(elasticache_failover,))
+    failed, result = aws.run(module, dict(ARGS, max_lag_seconds=5, lag_lookback_seconds=120), patch=(elasticache,))
     assert failed and not result["changed"] and result["lag_gate"]["verdict"] == "unknown"
     assert result["msg"].startswith("Not failed over: no GlobalDatastoreReplicationLag datapoint of shop-cache-dr in the last 120 s")
     assert result["step_summary"]["detail"].startswith("not failed over: no GlobalDatastoreReplicationLag datapoint")
@@ -101,7 +101,7 @@ def test_a_group_that_left_the_datastore_is_refused_before_any_change(aws):
     only_primary["GlobalReplicationGroups"][0]["Members"] = only_primary["GlobalReplicationGroups"][0]["Members"][:1]
     cache.add_response("describe_global_replication_groups", only_primary, DESCRIBE)
     cache.add_response("describe_replication_groups", group(datastore_id=None), {"ReplicationGroupId": "shop-cache-dr"})
-    failed, result = aws.run(module, ARGS, patch=(elasticache_failover,))
+    failed, result = aws.run(module, ARGS, patch=(elasticache,))
     assert failed and not result["changed"] and "re-added as a secondary first" in result["msg"]
     assert result["members"] == [{"region": EAST, "replication_group_id": "shop-cache", "role": "PRIMARY", "status": "associated"}]
     aws.verify()
@@ -112,7 +112,7 @@ def test_check_mode_reads_and_predicts(aws):
     cache.add_response("describe_global_replication_groups", datastore(), DESCRIBE)
     cache.add_response("describe_replication_groups", group(), {"ReplicationGroupId": "shop-cache-dr"})
     lag(watch, 0.2, 0.3)
-    failed, result = aws.run(module, dict(ARGS, catch_up={"max_lag_seconds": 1}, _ansible_check_mode=True), patch=(elasticache_failover,))
+    failed, result = aws.run(module, dict(ARGS, catch_up={"max_lag_seconds": 1}, _ansible_check_mode=True), patch=(elasticache,))
     assert not failed and result["changed"] and result["failed_over"] and result["requested_at"] is None
     assert result["catch_up"] == {"max_lag_seconds": 1.0, "lag_seconds": 0.3, "caught_up": True, "waited_seconds": 0.0, "reads": 1}
     aws.verify()
