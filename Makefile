@@ -7,12 +7,14 @@ STATE ?= .sandbox
 # The sandbox's whole estate: the shop (inventories/sandbox) plus its ElastiCache cache and replicated S3 bucket.
 INVENTORY ?= inventories/sandbox-cache
 PYTEST_FLAGS ?= -q
+# Where sanity and units stage the collection (one tree each: `make test` runs them side by side).
+STAGE_ROOT ?= $${TMPDIR:-/tmp}/cloudops-runbooks-stage
 # Tools (ansible-config, molecule's helpers, the sandbox's helm) must come from the project's virtualenv.
 export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 
-.PHONY: help venv postgres redis k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests sandbox-tests-long integration molecule build clean awx-tests ee-context bench integration-long versions
+.PHONY: checks molecule-and-versions help venv postgres redis k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests sandbox-tests-long integration molecule build clean awx-tests ee-context bench integration-long versions
 
 help:
 	@echo "make demo          create the virtualenv, start the sandbox, run the status runbook, then a failover drill"
@@ -82,19 +84,30 @@ demo: status
 drill: sandbox
 	source $(STATE)/env && $(BIN)/ansible-playbook playbooks/failover_drill.yml -i $(INVENTORY)
 
-test: sanity lint units controller-tests awx-tests sandbox-tests integration molecule versions
+# Four stages, one after the other (`make -k test` still runs every stage and fails at the end). The checks without a
+# sandbox run three at a time (one is mostly single-threaded, they fill two cores); the sandbox tests on two xdist
+# workers (they wait on their sandboxes a third of the time); molecule beside `make versions`. Each parallel group's
+# output comes out one target at a time (--output-sync). About 7 minutes less than one at a time on two cores.
+test: checks sandbox-tests integration molecule-and-versions
+
+checks: venv
+	$(MAKE) --no-print-directory -j3 --output-sync=target sanity lint units controller-tests awx-tests
+
+molecule-and-versions: venv postgres redis k8s-tools
+	$(MAKE) --no-print-directory -j2 --output-sync=target molecule versions
 
 sanity: venv
-	tree=$$(tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test sanity --python 3.11 --color no
+	tree=$$(CLOUDOPS_STAGE_DIR=$(STAGE_ROOT)/sanity tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test sanity --python 3.11 --color no
 
 units: venv
-	tree=$$(tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test units --python 3.11 --venv --requirements --color no
+	tree=$$(CLOUDOPS_STAGE_DIR=$(STAGE_ROOT)/units tools/stage-collection.sh) && cd $$tree && $(BIN)/ansible-test units --python 3.11 --venv --requirements --color no
 
 lint: venv
 	$(BIN)/ansible-lint
 
+SANDBOX_WORKERS ?= -n 2 --dist loadfile
 sandbox-tests: venv postgres redis k8s-tools
-	$(BIN)/pytest $(PYTEST_FLAGS) -m "not long" sandbox/tests
+	$(BIN)/pytest $(PYTEST_FLAGS) $(SANDBOX_WORKERS) -m "not long" sandbox/tests
 
 # The long sandbox tests: the daemon's memory over 20 resets (about 2 minutes).
 sandbox-tests-long: venv postgres redis k8s-tools

@@ -30,5 +30,8 @@ print(re.search(r"pip='([0-9.]+)'", src.read_text()).group(1))
 PY
 )
 mkdir -p "$HOME/.ansible/test/cache"
-cp "$root/tools/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+# Copied then renamed: `make test` stages for sanity and units at the same time, and ansible-test must never read a
+# half-written copy.
+standin=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
+cp "$root/tools/get_pip_standin.py" "$standin.$$" && mv -f "$standin.$$" "$standin"
 echo "$tree"

@@ -52,50 +52,6 @@ def test_refused_without_a_failover(ro):
     assert ro.failover_pair() == {"primary": "PRIMARY", "dr": "SECONDARY"}
 
 
-def test_failover_then_failback_loses_nothing(rb):
-    before = rb.status()
-    idle_before = rb.dr_replicas("shop-green")
-    ok(rb.run("playbooks/failover.yml")[0])
-    rb.rows_on_dr(["written-on-dr-1", "written-on-dr-2"])
-
-    # While failed over, a drill is refused (it would fail production back without its writes).
-    proc, _, _ = rb.run("playbooks/failover_drill.yml")
-    failed(proc)
-    assert "Failover drill refused, nothing changed" in flat(proc.stdout) and "failback.yml" in flat(proc.stdout)
-
-    # --check predicts every step and changes nothing.
-    proc, report, _ = rb.run("playbooks/failback.yml", check=True)
-    ok(proc)
-    assert report["outcome"] == "would_fail_back"
-    assert [s["step"] for s in report["steps"] if s["phase"] == "failback"][:4] == ["replica", "catchup", "writes_stop", "switchover"]
-    assert rb.record("cloudops-failover")["outcome"] == "failed_over"
-    assert rb.failover_pair() == {"primary": "SECONDARY", "dr": "PRIMARY"}
-
-    proc, report, _ = rb.run("playbooks/failback.yml", extra_vars={"failback_old_primary": "snapshot"})
-    ok(proc)
-    assert report["outcome"] == "failed_back", report
-    # the old primary was kept under a final snapshot
-    snapshot = report["failback"]["old_primary_snapshot"]
-    assert snapshot.startswith("shop-db-final-failback-sandbox-")
-    assert rb.aws("rds", PRIMARY).describe_db_snapshots(DBSnapshotIdentifier=snapshot)["DBSnapshots"][0]["DBInstanceIdentifier"] == "shop-db"
-    assert report["rpo"]["rows"] == 0 and report["rpo"]["within_budget"] is True
-    assert report["rto"]["seconds"] is not None and report["rto"]["seconds"] > 0
-    # No row written on DR is lost: the new primary and the new DR replica both hold them.
-    assert rb.probe("shop-db", PRIMARY) == ["written-on-dr-1", "written-on-dr-2"]
-    assert rb.instance("shop-db-dr", DR).get("ReadReplicaSourceDBInstanceIdentifier")
-    assert rb.failover_pair() == {"primary": "PRIMARY", "dr": "SECONDARY"}
-    assert rb.record("cloudops-failover")["outcome"] == "failed_back"
-    after = rb.status()
-    assert comparable(after, VOLATILE) == comparable(before, VOLATILE)
-    # The writes stopped in DR's idle colour too; it is back at its size (warm standby as before the failover).
-    assert rb.dr_replicas("shop-blue") == 1 and rb.dr_replicas("shop-green") == idle_before
-
-    # Back: a second failback is refused, a drill may run again (its progress check passes; not run here).
-    proc, _, _ = rb.run("playbooks/failback.yml")
-    failed(proc)
-    assert "already failed back" in flat(proc.stdout)
-
-
 @pytest.mark.long  # about 85 s; make integration-long (make test keeps the failover -> failback and its refusals)
 def test_interrupted_failback_resumes(rb):
     before = rb.status()
@@ -133,10 +89,12 @@ def test_a_replica_that_does_not_catch_up_is_refused_before_the_writes_stop(rb):
     assert report["outcome"] == "failed_back" and report["rpo"]["rows"] == 0
 
 
-def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
-    """Failed over (DR's shop-blue at the production 2 replicas, its HPA raised to hold them), a deploy treats DR as
-    production: the new colour on DR gets the production values (replicaCount 2, not the standby 1), the HPA's
-    minimum stays; the failback then brings production home."""
+def test_production_on_dr_takes_writes_and_a_deploy_then_the_failback_loses_nothing(rb):
+    """A real failover, then production runs on DR for a while: rows are written there, a drill is refused, a deploy
+    treats DR as production (DR's shop-blue at the production 2 replicas, its HPA raised to hold them: the new colour
+    on DR gets the production values, replicaCount 2, not the standby 1, and the HPA's minimum stays). The failback,
+    predicted first by --check, brings production home: no row written on DR is lost, the old primary is kept under a
+    final snapshot, DR is warm standby again. (One failover and one failback for both stories: `make test`'s budget.)"""
     from kubernetes import client as k8s_client
     from kubernetes import config as k8s_config
     before = rb.status()
@@ -157,6 +115,12 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
             "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "shop-blue"}, "minReplicas": 1, "maxReplicas": 6}})
         ok(rb.run("playbooks/failover.yml")[0])
         assert rb.dr_replicas("shop-blue") == 2 and hpas.read_namespaced_horizontal_pod_autoscaler("shop-blue", "shop").spec.min_replicas == 2
+        rb.rows_on_dr(["written-on-dr-1", "written-on-dr-2"])
+
+        # While failed over, a drill is refused (it would fail production back without its writes).
+        proc, _, _ = rb.run("playbooks/failover_drill.yml")
+        failed(proc)
+        assert "Failover drill refused, nothing changed" in flat(proc.stdout) and "failback.yml" in flat(proc.stdout)
 
         report_path = rb.tmp_path / "deploy.json"
         proc, _, _ = rb.run("playbooks/deploy.yml", extra_vars={"deploy_version": "1.1.0", "deploy_service": "web",
@@ -171,9 +135,28 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
     finally:
         api.close()
 
-    proc, report, _ = rb.run("playbooks/failback.yml")
+    # --check predicts every step and changes nothing.
+    proc, report, _ = rb.run("playbooks/failback.yml", check=True)
     ok(proc)
-    assert report["outcome"] == "failed_back" and report["rpo"]["rows"] == 0
+    assert report["outcome"] == "would_fail_back"
+    assert [s["step"] for s in report["steps"] if s["phase"] == "failback"][:4] == ["replica", "catchup", "writes_stop", "switchover"]
+    assert rb.record("cloudops-failover")["outcome"] == "failed_over"
+    assert rb.failover_pair() == {"primary": "SECONDARY", "dr": "PRIMARY"}
+
+    proc, report, _ = rb.run("playbooks/failback.yml", extra_vars={"failback_old_primary": "snapshot"})
+    ok(proc)
+    assert report["outcome"] == "failed_back", report
+    # the old primary was kept under a final snapshot
+    snapshot = report["failback"]["old_primary_snapshot"]
+    assert snapshot.startswith("shop-db-final-failback-sandbox-")
+    assert rb.aws("rds", PRIMARY).describe_db_snapshots(DBSnapshotIdentifier=snapshot)["DBSnapshots"][0]["DBInstanceIdentifier"] == "shop-db"
+    assert report["rpo"]["rows"] == 0 and report["rpo"]["within_budget"] is True
+    assert report["rto"]["seconds"] is not None and report["rto"]["seconds"] > 0
+    # No row written on DR is lost: the new primary and the new DR replica both hold them.
+    assert rb.probe("shop-db", PRIMARY) == ["written-on-dr-1", "written-on-dr-2"]
+    assert rb.instance("shop-db-dr", DR).get("ReadReplicaSourceDBInstanceIdentifier")
+    assert rb.failover_pair() == {"primary": "PRIMARY", "dr": "SECONDARY"}
+    assert rb.record("cloudops-failover")["outcome"] == "failed_back"
     after = rb.status()
     assert after["production"]["side"] == "primary"
     # DR is warm standby again in the colour its load balancer now forwards to (green, the deploy's), and blue as the
@@ -195,3 +178,8 @@ def test_a_deploy_while_production_runs_on_dr_keeps_dr_at_production_size(rb):
     # The estate is as before the failover but for what the deploy changed on purpose (the colours, the releases).
     deployed = VOLATILE + (("alb",), ("helm",))
     assert comparable(after, deployed) == comparable(before, deployed)
+
+    # Back: a second failback is refused, a drill may run again (its progress check passes; not run here).
+    proc, _, _ = rb.run("playbooks/failback.yml")
+    failed(proc)
+    assert "already failed back" in flat(proc.stdout)

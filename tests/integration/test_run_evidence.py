@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The run_evidence callback on a real failover drill: the run directory's four files, the JSON against its published
-schema, the steps, the RTO and RPO, JUnit that parses, an HTML page with the timeline and the figures, progress lines,
-and no seeded secret in any file or in the output."""
+"""A real failover drill and the run_evidence callback's record of it: the drill measures the RTO and the RPO and leaves
+the estate as the status runbook found it before (read back from the sandbox); the run directory's four files, the
+JSON against its published schema, the steps, the RTO and RPO, JUnit that parses, an HTML page with the timeline and
+the figures, progress lines, and no seeded secret in any file or in the output. One drill serves every test."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from conftest import BIN, REPO, ansible_env, ok, sandbox_cli
+from conftest import BIN, REPO, ansible_env, comparable, ok, sandbox_cli
+from test_failover_playbooks import DR, Runbooks, markers
 
 # Seeded secrets: the AWS secret key the run gets (moto accepts any), and the database master password the sandbox keeps
 # in Secrets Manager (shop/db/master), which the drill's modules read to write and read the markers.
@@ -35,22 +37,33 @@ def load_schema():
 
 @pytest.fixture(scope="module")
 def drill(sandbox, collections_path, tmp_path_factory):
-    """One drill, with a replica 15 s behind (so markers are lost) and the seeded secrets; the sandbox is reset after."""
+    """One drill, with a replica 15 s behind (so markers are lost) and the seeded secrets, between two runs of the
+    status runbook; the estate it leaves is read back (RDS, Route 53, EKS, the DR cluster, the markers) before the
+    sandbox is reset."""
     tmp = tmp_path_factory.mktemp("evidence")
     runs, report = tmp / "runs", tmp / "drill-report.json"
-    sandbox_cli(sandbox["state"], "knob", "replica-lag", "--seconds", "15")  # markers go missing even on a loaded machine
+    estate = Runbooks(sandbox, collections_path, tmp)
+    # 15 s, not less: on a loaded machine the promotion can come several seconds after the last marker, and a replica
+    # that caught up by then would lose nothing.
+    sandbox_cli(sandbox["state"], "knob", "replica-lag", "--seconds", "15")
     env = ansible_env(collections_path, dict(sandbox["env"], AWS_SECRET_ACCESS_KEY=AWS_SECRET), PYTHONUNBUFFERED="1",
                       CLOUDOPS_RUN_EVIDENCE_PROGRESS_INTERVAL="2")
     env.pop("CLOUDOPS_RUN_EVIDENCE_DIR", None)
     variables = {"cloudops_run_dir_root": str(runs), "drill_report_path": str(report)}
     try:
+        before = estate.status()
         proc = subprocess.run([str(BIN / "ansible-playbook"), "playbooks/failover_drill.yml", "-i", "inventories/sandbox",
                                "-e", json.dumps(variables)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        ok(proc)
+        drill_report = json.loads(report.read_text())
+        after = {"status": estate.status(), "replica": estate.instance("shop-db-dr", DR), "pair": estate.failover_pair(),
+                 "scaling": estate.scaling(), "dr_replicas": estate.dr_replicas("shop-blue"),
+                 "secret": estate.dr_object("Secret", "shop-db"), "markers": markers(estate, drill_report["run_id"]),
+                 "record": estate.record()}
     finally:
         sandbox_cli(sandbox["state"], "reset")
-    ok(proc)
-    drill_report = json.loads(report.read_text())
-    return {"proc": proc, "runs": runs, "report": drill_report, "dir": runs / drill_report["run_id"]}
+    return {"proc": proc, "runs": runs, "report": drill_report, "dir": runs / drill_report["run_id"], "before": before,
+            "after": after}
 
 
 def evidence(drill, name):
@@ -69,6 +82,37 @@ def test_the_run_directory_holds_the_four_files(drill):
     assert [p.name for p in drill["runs"].iterdir()] == [drill["report"]["run_id"]]
     assert sorted(p.name for p in drill["dir"].iterdir()) == FILES
     assert "Run evidence: %s/ (report.json, report.md, junit.xml, report.html)" % drill["dir"] in drill["proc"].stdout
+
+
+def test_the_drill_measures_rto_and_rpo_and_leaves_the_estate_as_before(drill):
+    report, after = drill["report"], drill["after"]
+    assert (report["outcome"], report["resumed"]) == ("passed", False), report.get("error")
+    # The estate is back: the status runbook's report equals the one before (only volatile fields differ), as does
+    # the drill's own status after.
+    assert comparable(report["status_after"]) == comparable(drill["before"]) == comparable(after["status"])
+    assert report["status"] == {"compared": True, "equal": True, "differences": [],
+                                "ignored": ["collected_at", "rds.replica.endpoint", "rds.*.replica_lag_seconds"]}
+    assert after["replica"]["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-db")
+    assert after["pair"] == {"primary": "PRIMARY", "dr": "SECONDARY"}
+    assert after["scaling"] == {"minSize": 1, "maxSize": 6, "desiredSize": 1} and after["dr_replicas"] == 1
+    assert after["secret"] is None  # the cutover created it, the failback deleted it
+    assert after["markers"] == 0  # purged
+    assert after["record"]["outcome"] == "completed"
+
+    # RTO and RPO, measured: the RPO by the markers the promoted database lacked.
+    rto, rpo = report["rto"], report["rpo"]
+    assert 0 < rto["seconds"] <= 900 and rto["within_budget"]
+    assert rpo["markers_written"] == 8 and 1 <= rpo["rows"] <= 8 and rpo["rows"] == len(rpo["missing_seqs"])
+    assert rpo["missing_seqs"] == list(range(9 - rpo["rows"], 9))  # the newest ones, in sequence
+    assert 0 < rpo["seconds"] <= 60 and rpo["within_budget"]
+    phases = [(s["phase"], s["step"]) for s in report["steps"]]
+    assert phases == [("preflight", "preflight")] + [("failover", s) for s in (
+        "status_before", "markers", "promote", "scale", "app_db", "dns", "smoke_test", "dns_insync", "verify")] + [
+        ("failback", s) for s in ("dns", "markers", "replica", "app_db", "scale", "status_after")]
+    assert all(s["duration_seconds"] >= 0 for s in report["steps"])
+    markdown = evidence(drill, "report.md")
+    assert "# FAILOVER DRILL of sandbox: PASSED" in markdown and "Estate after the failback equals before | yes" in markdown
+    assert "FAILOVER DRILL of sandbox: PASSED" in drill["proc"].stdout
 
 
 def test_report_json_validates_against_the_published_schema_and_carries_the_summary(drill):
