@@ -23,7 +23,6 @@ from sandbox.tests.helm_tools import BIN, require_tools
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "sandbox" / "charts" / "sample-app"
-SEED_LIMIT_SECONDS = 60.0
 
 
 def test_up_refuses_to_start_without_the_real_tools(tmp_path):
@@ -86,8 +85,9 @@ def test_the_sandbox_helm_is_the_real_one_and_upgrades_its_seeded_releases(sandb
         sandbox.cli("reset")  # the estate as seeded for the tests after this one
 
 
-def test_fifty_services_seed_in_under_a_minute(tmp_path):
-    """200 releases (50 blue-green services on both sides, benchmarks/services.py's estate), installed as `up` does."""
+def test_fifty_services_seed_two_hundred_deployed_releases(tmp_path):
+    """200 releases (50 blue-green services on both sides, benchmarks/services.py's estate), installed as `up` does,
+    all deployed. How long it takes is printed, not asserted (speed targets belong in `make bench`)."""
     require_tools()
     inventory = write_inventory(REPO / "inventories" / "sandbox", tmp_path / "inventory", 50)
     inv = load_inventory(inventory)
@@ -108,7 +108,6 @@ def test_fifty_services_seed_in_under_a_minute(tmp_path):
         print(f"\n{len(releases)} releases of 50 services seeded in {elapsed:.1f} s "
               f"({cli.HELM_SEED_WORKERS} helm installs at a time)")
         assert len(releases) == len(jobs) == 200
-        assert elapsed < SEED_LIMIT_SECONDS
         for cluster in emulators:
             listed = json.loads(subprocess.run(
                 [str(paths.bin / "helm"), "list", "-A", "-o", "json", "--max", "0", "--kubeconfig",
