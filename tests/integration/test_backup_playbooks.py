@@ -356,6 +356,9 @@ def test_a_failed_cutover_restore_deletes_its_instance_and_says_how_many_checks_
     assert secret(sb) is None  # never cut over
 
 
+# Long (`make test`'s budget): the restored instance's login (a refused password is set from the current Secret) is
+# unit-tested (tests/unit/plugins/modules/test_rds_restore_login.py); `make test`'s restores log in with the unchanged one.
+@pytest.mark.long
 def test_a_restore_older_than_a_master_password_change_logs_in_with_the_current_secret(fresh_sandbox, runbook):
     """Issue 14: a restore from a snapshot taken before the master password changed could not authenticate; the
     runbook sets the restored instance's master password from the current secret (never printed)."""
@@ -530,6 +533,10 @@ def test_cutover_points_the_secret_at_the_restored_instance_and_its_rollback_put
     assert cleanup["outcome"] == "deleted" and target["id"] not in instances(sb)
 
 
+# Long (`make test`'s budget): the cutover and its rollback run in `make test` on an existing Secret
+# (test_cutover_points_the_secret_at_the_restored_instance_and_its_rollback_puts_it_back); the rollback's choice of
+# deleting a Secret the cutover created is unit-tested (tests/unit/plugins/module_utils/test_cutover.py).
+@pytest.mark.long
 def test_a_cutover_that_created_the_secret_is_undone_by_deleting_it(fresh_sandbox, runbook):
     sb = fresh_sandbox
     proc, report, _ = runbook(sb, "backup_restore", {"restore_cutover": True})

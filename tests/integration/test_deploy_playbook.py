@@ -216,6 +216,9 @@ def put_5xx(sandbox, count):
          "Value": count, "Unit": "Count"} for ago in (5, 65)])
 
 
+# Long (`make test`'s budget): a gate failing mid-deploy and the rollback it triggers are in `make test` through the
+# alarm gate (test_rolling_upgrades_in_place_gates_on_an_alarm_and_rolls_back); the metric gate's verdict is unit-tested.
+@pytest.mark.long
 def test_failed_metric_gate_mid_canary_rolls_back(fresh_sandbox, runbook):
     sb = fresh_sandbox
     before = snapshot(sb)

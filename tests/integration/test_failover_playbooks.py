@@ -324,6 +324,9 @@ def test_a_drill_interrupted_during_its_failback_is_finished_by_running_it_again
 
 
 # -- HorizontalPodAutoscalers on DR ---------------------------------------------------------------------------------------
+# Long (`make test`'s budget): the failover and failback of test_failback_playbook.py raise DR's HPA minimum and put
+# its bounds back through the same steps (roles/failover_steps), which the drill shares.
+@pytest.mark.long
 def test_a_drill_scales_dr_through_its_autoscaler_and_puts_the_bounds_back(rb):
     """On DR, shop-blue has an HPA (1-6 replicas, an idle estate): a plain scale to 2 is undone at its next sync; the
     drill raises its minReplicas, so its scale-up holds through the smoke test, and the failback puts 1-6 back."""
