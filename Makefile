@@ -86,8 +86,8 @@ drill: sandbox
 
 # Four stages, one after the other (`make -k test` still runs every stage and fails at the end). The checks without a
 # sandbox run three at a time (one is mostly single-threaded, they fill two cores); the sandbox tests on two xdist
-# workers (they wait on their sandboxes a third of the time); molecule beside `make versions`. Each parallel group's
-# output comes out one target at a time (--output-sync). About 7 minutes less than one at a time on two cores.
+# workers (they wait on their sandboxes much of the time); molecule beside `make versions`. Each parallel group's
+# output comes out one target at a time (--output-sync). About 5 minutes less than one at a time on two cores.
 test: checks sandbox-tests integration molecule-and-versions
 
 checks: venv
