@@ -246,7 +246,8 @@ def _rds(result):
 def _alb(result, name, port):
     groups = dict((group_name, dict((key, value) for key, value in group.items() if key not in ("arn",)))
                   for group_name, group in (result.get("target_groups") or {}).items())
-    return {"load_balancer_name": name, "listener_port": port, "region": result.get("region"), "dns_name": result.get("dns_name"),
+    return {"load_balancer_name": name, "listener_port": port, "region": result.get("region"),
+            "load_balancer_arn": result.get("load_balancer_arn"), "dns_name": result.get("dns_name"),
             "active_colour": result.get("active_colour"), "idle_colour": result.get("idle_colour"), "weights": result.get("weights"),
             "forward": [dict(target_group_name=item["target_group_name"], weight=item["weight"]) for item in result.get("forward") or []],
             "target_groups": groups}
@@ -423,4 +424,23 @@ def status_diff(before, after, ignore=DEFAULT_IGNORE):
     patterns = [str(item).split(".") for item in ignore]
     out = []
     _walk(before if before is not None else {}, after if after is not None else {}, [], patterns, out)
+    return out
+
+
+def known_identifiers(args, report):
+    """estate_status's arguments with what an earlier status report of the run found that cannot change: the hosted
+    zone's ID (a zone keeps it for life) and each load balancer's ARN and DNS name (an ALB keeps both for life; one
+    deleted and re-created under the name gets a new ARN, which estate_status notices and then looks up by name).
+    The status after a drill passes them, so it reads every state again but looks no identifier up twice."""
+    out = dict(args)
+    zone_id = ((report or {}).get("dns") or {}).get("zone_id")
+    if zone_id and out.get("dns"):
+        out["dns"] = dict(out["dns"], zone_id=zone_id)
+    alb = dict(out.get("alb") or {})
+    for side, spec in alb.items():
+        seen = ((report or {}).get("alb") or {}).get(side) or {}
+        if spec and seen.get("load_balancer_arn") and seen.get("load_balancer_name") == spec.get("load_balancer_name"):
+            alb[side] = dict(spec, load_balancer={"arn": seen["load_balancer_arn"], "dns_name": seen.get("dns_name")})
+    if alb:
+        out["alb"] = alb
     return out

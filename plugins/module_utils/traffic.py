@@ -143,6 +143,13 @@ def listener_of_rule(rule_arn):
     return head + ":listener/" + path.rsplit("/", 1)[0]
 
 
+def target_group_name(arn):
+    """The target group name inside its ARN (…:targetgroup/NAME/ID), or None for any other string: the name a
+    DescribeTargetGroups call would answer, without the call."""
+    path = str(arn).split(":", 5)[-1].split("/") if is_arn(arn) else []
+    return path[1] if len(path) == 3 and path[0] == "targetgroup" and path[1] else None
+
+
 def load_balancer_of(arn):
     """The load balancer name inside a listener or rule ARN (…:listener/app/NAME/…), or None."""
     path = str(arn).split(":", 5)[-1].split("/")

@@ -26,8 +26,9 @@ CAP = 1.5
 # The longest a wait may take to notice a state change (issue 15's "detection <= 2 s").
 DETECTION = 2.0
 # The gap between the probes of an operation that takes minutes: DETECTION less a margin for when a probe reaches
-# AWS (the time a request takes to be sent varies by tens of milliseconds, more on a loaded host).
-OPERATION_GAP = 1.75
+# AWS. Pauses count from each probe's start, so only the variation of the time a request takes to be sent widens a
+# gap: the benchmark's call logs show gaps within 15 ms of the pause on a loaded 2-core host, and 0.1 s is six times that.
+OPERATION_GAP = 1.9
 
 
 def backoff(start=0.5, factor=1.5, cap=CAP):
@@ -46,12 +47,19 @@ def operation_pauses(gap=OPERATION_GAP):
         yield gap
 
 
-def poll_until(probe, done, timeout, clock=time.monotonic, sleep=time.sleep, delays=None):
+_NOTHING_SEEN = object()
+
+
+def poll_until(probe, done, timeout, clock=time.monotonic, sleep=time.sleep, delays=None, seen=_NOTHING_SEEN):
     """Call probe() until done(its result) is true or timeout seconds have passed.
 
     The first probe happens at once; with timeout 0 it is the only one. Pauses come from delays (default
     backoff()), each counted from the start of the probe before it, and are cut short so the last probe happens at
     the deadline, not after it.
+
+    seen: an answer already in hand, such as the response of the call that started the operation (it shows the
+    state at that moment). done(seen) returns it without a probe; otherwise it stands for the first probe, and the
+    first probe comes a pause later (a probe at once would only repeat it).
 
     Returns {"result": the last probe's result, "done": bool, "polls": int, "elapsed": seconds}.
     """
@@ -59,6 +67,10 @@ def poll_until(probe, done, timeout, clock=time.monotonic, sleep=time.sleep, del
     started = clock()
     deadline = started + max(timeout, 0)
     polls = 0
+    if seen is not _NOTHING_SEEN:
+        if done(seen) or timeout <= 0:
+            return {"result": seen, "done": bool(done(seen)), "polls": 0, "elapsed": 0.0}
+        sleep(max(0.0, min(next(delays), deadline - clock())))
     while True:
         polls += 1
         probed = clock()

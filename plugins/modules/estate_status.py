@@ -126,6 +126,16 @@ options:
           load_balancer_name: {description: ALB name., type: str, required: true}
           listener_port: {description: Port of the listener that carries the traffic., type: int, required: true}
           target_groups: {description: "Colour to target group name, for example C({blue: shop-blue, green: shop-green}).", type: dict, required: true}
+          load_balancer:
+            description:
+              - The load balancer as the run already described it (a drill's status after passes its status before's, see
+                P(cloudops.runbooks.status_known_identifiers#filter)); an ALB keeps its ARN and DNS name for life, so it is not
+                described again. One re-created under the name since (another ARN) is looked up by name.
+            type: dict
+            version_added: 1.1.0
+            suboptions:
+              arn: {description: Its ARN., type: str, required: true}
+              dns_name: {description: Its DNS name., type: str}
       dr:
         description: The DR side (omit it for a one-region estate).
         type: dict
@@ -141,6 +151,12 @@ options:
       private_zone:
         description: Pick the private (V(true)) or public (V(false)) zone when both share O(dns.zone_name).
         type: bool
+      zone_id:
+        description:
+          - The hosted zone's ID when the run already knows it (a drill's status after passes the one its status before
+            found): the zone is then not looked up by O(dns.zone_name).
+        type: str
+        version_added: 1.1.0
   helm:
     description:
       - Helm releases of the application, read on each side's cluster (O(eks.primary.kubeconfig), O(eks.dr.kubeconfig)).
@@ -371,7 +387,7 @@ status_report:
       returned: success
     alb:
       description: >-
-        Per side C({load_balancer_name, listener_port, region, dns_name, active_colour, idle_colour, weights, forward[{target_group_name,
+        Per side C({load_balancer_name, listener_port, region, load_balancer_arn, dns_name, active_colour, idle_colour, weights, forward[{target_group_name,
         weight}], target_groups{name: {colour, healthy, healthy_count, unhealthy_count, other_count, total, targets}}}).
       type: dict
       returned: success
@@ -498,7 +514,8 @@ def argument_spec():
     rds_side = dict(region=dict(type="str", required=True), instance_id=dict(type="str"), cluster_id=dict(type="str"),
                     instance_ids=dict(type="list", elements="str"))
     alb_side = dict(region=dict(type="str", required=True), load_balancer_name=dict(type="str", required=True),
-                    listener_port=dict(type="int", required=True), target_groups=dict(type="dict", required=True))
+                    listener_port=dict(type="int", required=True), target_groups=dict(type="dict", required=True),
+                    load_balancer=dict(type="dict", options=dict(arn=dict(type="str", required=True), dns_name=dict(type="str"))))
     return dict(
         environment=dict(type="str", required=True),
         eks=_side(primary=_side(**eks_side), dr=_dr_side(**eks_side)),
@@ -509,7 +526,8 @@ def argument_spec():
             kms_key_id=dict(type="str"), multi_az=dict(type="bool"), wait_timeout=dict(type="int"),
             region=dict(type="str", required=True), instance_id=dict(type="str", required=True))),
         alb=_side(primary=_side(**alb_side), dr=_dr_side(**alb_side)),
-        dns=_side(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True), private_zone=dict(type="bool")),
+        dns=_side(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True), private_zone=dict(type="bool"),
+                 zone_id=dict(type="str")),
         helm=_side(release_namespace=dict(type="str", required=True), releases=dict(type="dict", required=True)),
         rpo_budget_seconds=dict(type="int", required=True),
         lag_lookback_seconds=dict(type="int", default=600),
@@ -648,7 +666,7 @@ def reads(worker, params, shared=None):
         def read():
             try:
                 found = elbv2.traffic_info(worker, client(worker, "elbv2", region=spec["region"]), spec["region"],
-                                           spec["load_balancer_name"], spec["listener_port"], colours)
+                                           spec["load_balancer_name"], spec["listener_port"], colours, known=spec.get("load_balancer"))
                 shared[("alb", side)] = found
                 return found
             finally:
@@ -658,7 +676,8 @@ def reads(worker, params, shared=None):
 
     def dns_read():
         spec = params["dns"]
-        found = route53.failover_info(worker, client(worker, "route53"), spec["zone_name"], spec["record_name"], spec["private_zone"])
+        found = route53.failover_info(worker, client(worker, "route53"), spec["zone_name"], spec["record_name"], spec["private_zone"],
+                                      zone_id=spec.get("zone_id"))
         shared[("dns", None)] = found
         return found
 

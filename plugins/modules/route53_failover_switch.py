@@ -384,7 +384,7 @@ def main():
     result.update(change_id=info["Id"], change_status=info["Status"], started_at=watch.started_at)
     if params["wait"]:
         waited = waiting.poll_until(lambda: route53.get_change(module, conn, info["Id"]), lambda found: found["Status"] == "INSYNC",
-                                    params["wait_timeout"], delays=waiting.operation_pauses())
+                                    params["wait_timeout"], delays=waiting.operation_pauses(), seen=info)
         result["change_status"] = waited["result"]["Status"]
         if not waited["done"]:
             module.fail_json(msg="change %s is still %s after %s s: the records are changed but not yet on every Route 53 name "

@@ -31,11 +31,20 @@ def load_balancer(module, conn, name):
     return found[0] if found else None  # moto answers an unknown name with an empty list
 
 
-def listener(module, conn, lb_arn, port):
-    """The listener of the load balancer on port (boto3 shape), or None."""
+class LoadBalancerGone(Exception):
+    """No load balancer has the ARN (listener(missing_ok=True))."""
+
+
+def listener(module, conn, lb_arn, port, missing_ok=False):
+    """The listener of the load balancer on port (boto3 shape), or None. missing_ok: raise LoadBalancerGone when no
+    load balancer has the ARN (the caller looks it up by name) instead of failing."""
     try:
         listeners = paginate(conn, "describe_listeners", LoadBalancerArn=lb_arn)["Listeners"]
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+    except is_boto3_error_code("LoadBalancerNotFound") as e:
+        if missing_ok:
+            raise LoadBalancerGone(lb_arn)
+        _fail(module, e, "listeners of %s" % lb_arn)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         _fail(module, e, "listeners of %s" % lb_arn)
     return next((item for item in listeners if item.get("Port") == port), None)
 
@@ -174,7 +183,7 @@ class Reads(object):
         return dict((arn, group["TargetGroupName"]) for arn, group in self._groups.items())
 
 
-def traffic_info(module, conn, region, name, port, colours, rule_priority=None, reads=None):
+def traffic_info(module, conn, region, name, port, colours, rule_priority=None, reads=None, known=None):
     """What alb_traffic_info returns: where the listener on port (or its rule of rule_priority) forwards, the health
     of each forwarded group and of each group of the colour map ({colour: target group name}), the active colour.
     A missing load balancer, listener or rule fails the module with what to fix.
@@ -182,14 +191,25 @@ def traffic_info(module, conn, region, name, port, colours, rule_priority=None, 
     reads: the region's Reads shared with other reads of the same module run (the deploy's preflight reads every
     route of a load balancer at once: _aws/shared.LockedReads), which describes the load balancer, its listeners and
     rules once for all of them, and the target groups when it has them (else they are described here, as without
-    it); the target health is read here either way."""
-    lb = reads.load_balancer(name) if reads is not None else load_balancer(module, conn, name)
+    it); the target health is read here either way.
+
+    known: {arn, dns_name} of the load balancer as the caller already described it (not described again, unless
+    its listeners say no load balancer has that ARN any more)."""
+    found = lb = None
+    if known and reads is None:
+        lb = {"LoadBalancerArn": known["arn"], "DNSName": known.get("dns_name")}
+        try:
+            found = listener(module, conn, lb["LoadBalancerArn"], port, missing_ok=True)
+        except LoadBalancerGone:
+            lb = None
     if lb is None:
-        module.fail_json(msg="Load balancer %s not found in %s: check load_balancer_name and region" % (name, region))
-    if reads is not None:
-        found = next((item for item in reads.listeners(lb["LoadBalancerArn"]) if item.get("Port") == port), None)
-    else:
-        found = listener(module, conn, lb["LoadBalancerArn"], port)
+        lb = reads.load_balancer(name) if reads is not None else load_balancer(module, conn, name)
+        if lb is None:
+            module.fail_json(msg="Load balancer %s not found in %s: check load_balancer_name and region" % (name, region))
+        if reads is not None:
+            found = next((item for item in reads.listeners(lb["LoadBalancerArn"]) if item.get("Port") == port), None)
+        else:
+            found = listener(module, conn, lb["LoadBalancerArn"], port)
     if found is None:
         module.fail_json(msg="Load balancer %s has no listener on port %s: check listener_port" % (name, port))
 
@@ -203,16 +223,17 @@ def traffic_info(module, conn, region, name, port, colours, rule_priority=None, 
             module.fail_json(msg="Listener %s:%s has no rule with priority %s: check rule_priority" % (name, port, rule_priority))
         rule_arn = rule["RuleArn"]
         forward = forward_of(rule)
-    # The colour map names the groups; only forwarded groups outside it need a lookup by ARN.
+    # A forwarded group's name is in its ARN; only the colour map's groups the listener does not forward to (and an
+    # ARN of another shape) need a DescribeTargetGroups, which also says when a colour names no group.
     cached = getattr(reads, "cached_groups", lambda names=(), arns=(): None)
-    groups = []
-    if colours:
-        groups = cached(names=sorted(colours.values())) or target_groups(module, conn, names=sorted(colours.values()))
-    known = set(group["TargetGroupArn"] for group in groups)
-    unmapped = [item["target_group_arn"] for item in forward if item["target_group_arn"] not in known]
-    if unmapped:
-        groups += cached(arns=unmapped) or target_groups(module, conn, arns=unmapped)
-    name_of = dict((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
+    name_of = dict((item["target_group_arn"], traffic.target_group_name(item["target_group_arn"])) for item in forward)
+    unnamed = sorted(arn for arn, group_name in name_of.items() if group_name is None)
+    groups = (cached(arns=unnamed) or target_groups(module, conn, arns=unnamed)) if unnamed else []
+    name_of.update((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
+    unforwarded = sorted(set(colours.values()) - set(name_of.values())) if colours else []
+    if unforwarded:
+        groups = cached(names=unforwarded) or target_groups(module, conn, names=unforwarded)
+        name_of.update((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
     for item in forward:
         item["target_group_name"] = name_of.get(item["target_group_arn"])
 

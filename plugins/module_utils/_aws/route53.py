@@ -103,17 +103,21 @@ def health_check_view(found):
     }
 
 
-def failover_info(module, conn, zone_name, record_name, private_zone=None):
+def failover_info(module, conn, zone_name, record_name, private_zone=None, zone_id=None):
     """What route53_failover_info returns: the record sets of record_name (failover, weighted, other), the health
     checks they reference, and which side of the failover pair is served. private_zone picks the private (True) or
-    public (False) zone when both share zone_name; otherwise the name must match exactly one zone."""
-    zones = hosted_zones(module, conn, zone_name)
-    if private_zone is not None:
-        zones = [zone for zone in zones if zone.get("Config", {}).get("PrivateZone", False) == private_zone]
-    if len(zones) != 1:
-        module.fail_json(msg="%s hosted zones named %s: check zone_name, or set private_zone when a public and a private zone "
-                             "share it" % (len(zones), zone_name))
-    zone_id = zones[0]["Id"].split("/")[-1]
+    public (False) zone when both share zone_name; otherwise the name must match exactly one zone. zone_id: the zone
+    as the caller already knows it (not looked up by name)."""
+    if zone_id:
+        zone_id = zone_id.split("/")[-1]
+    else:
+        zones = hosted_zones(module, conn, zone_name)
+        if private_zone is not None:
+            zones = [zone for zone in zones if zone.get("Config", {}).get("PrivateZone", False) == private_zone]
+        if len(zones) != 1:
+            module.fail_json(msg="%s hosted zones named %s: check zone_name, or set private_zone when a public and a private zone "
+                                 "share it" % (len(zones), zone_name))
+        zone_id = zones[0]["Id"].split("/")[-1]
     records = [record_from_boto(item) for item in record_sets(module, conn, zone_id, record_name)]
 
     checks = sorted(set(record["health_check_id"] for record in records if record["health_check_id"]))

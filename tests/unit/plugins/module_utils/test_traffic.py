@@ -103,6 +103,14 @@ def test_arn_helpers():
         traffic.listener_of_rule(LISTENER)
 
 
+def test_target_group_name_is_read_from_its_arn_only():
+    assert traffic.target_group_name(BLUE) == "shop-blue"
+    assert traffic.target_group_name("arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:targetgroup/tg-1/abc") == "tg-1"
+    # Anything else is looked up (None): a plain name, a listener ARN, a truncated ARN.
+    for other in ("shop-blue", LISTENER, "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-blue", None):
+        assert traffic.target_group_name(other) is None
+
+
 def switch(**item):
     base = {"load_balancer_name": None, "port": None, "listener_arn": None, "rule_priority": None, "rule_arn": None,
             "forward": {"shop-green": 100}, "purge_unlisted": False, "region": None}

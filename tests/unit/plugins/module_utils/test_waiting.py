@@ -94,3 +94,36 @@ def test_poll_until_with_timeout_zero_probes_once():
     clock = Clock()
     outcome = waiting.poll_until(lambda: "no", lambda value: False, 0, clock, clock.sleep)
     assert (outcome["polls"], outcome["done"], clock.sleeps) == (1, False, [])
+
+
+def test_an_answer_in_hand_that_shows_the_end_needs_no_probe():
+    clock = Clock()
+    outcome = waiting.poll_until(lambda: pytest.fail("probed"), lambda value: value == "INSYNC", 60, clock, clock.sleep,
+                                 delays=waiting.operation_pauses(), seen="INSYNC")
+    assert outcome == {"result": "INSYNC", "done": True, "polls": 0, "elapsed": 0.0}
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("changes_at", [0.1, 1.0, 2.0, 11.9, 45.0])
+def test_an_answer_in_hand_stands_for_the_first_probe(changes_at):
+    """The response of the call that started the operation is the look at once: the first probe is a gap later, and the
+    end is still seen within the gap."""
+    clock = Clock()
+    started, starts = clock.now, []
+
+    def probe():
+        starts.append(clock.now - started)
+        return clock.now - started >= changes_at
+    outcome = waiting.poll_until(probe, bool, 900, clock, clock.sleep, delays=waiting.operation_pauses(), seen=False)
+    assert starts[0] == pytest.approx(waiting.OPERATION_GAP)
+    assert outcome["done"] is True and outcome["polls"] == len(starts)
+    assert 0 <= outcome["elapsed"] - changes_at <= waiting.OPERATION_GAP < waiting.DETECTION
+    # One probe fewer than without the answer in hand.
+    assert len(starts) == waiting.poll_until(lambda: clock.now - started >= changes_at, bool, 900, *_fresh(clock, started),
+                                             delays=waiting.operation_pauses())["polls"] - 1
+
+
+def _fresh(clock, started):
+    """A clock restarted at started (clock, sleep), for the same run without the answer in hand."""
+    clock.now = started
+    return clock, clock.sleep

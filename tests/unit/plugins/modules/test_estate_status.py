@@ -77,14 +77,14 @@ class Estate(object):
                 "replica_lag_seconds": 2.0 if replica else None, "lag_verdict": "ok" if replica else None,
                 "rpo_budget_seconds": rpo_budget_seconds, "lookback": lag_lookback_seconds}
 
-    def traffic_info(self, module, conn, region, name, port, colours):
+    def traffic_info(self, module, conn, region, name, port, colours, known=None):
         self._read(module, ("alb", name))
         return {"region": region, "dns_name": name + ".elb", "active_colour": "blue", "idle_colour": "green", "weights": {"blue": 100},
                 "forward": [{"target_group_name": colours["blue"], "target_group_arn": "arn", "weight": 1}],
                 "target_groups": dict((group, {"colour": colour, "arn": "arn", "healthy": True, "healthy_count": 2, "total": 2})
                                       for colour, group in colours.items())}
 
-    def failover_info(self, module, conn, zone_name, record_name, private_zone):
+    def failover_info(self, module, conn, zone_name, record_name, private_zone, zone_id=None):
         self._read(module, ("dns", zone_name))
         return {"zone_id": "Z1", "records": [], "weighted_records": [], "health_checks": {},
                 "failover": {"primary": "primary", "secondary": "dr", "primary_healthy": True, "serving": "PRIMARY"}}
@@ -198,7 +198,7 @@ class Judged(Estate):
                     "ReadReplicaSourceDBInstanceIdentifier": "shop-db" if instance_id.endswith("-dr") else None}
         return {"info": dict(info, role_evidence="pointer"), "instance": instance, "source": {"BackupRetentionPeriod": 7}}
 
-    def failover_info(self, module, conn, zone_name, record_name, private_zone):
+    def failover_info(self, module, conn, zone_name, record_name, private_zone, zone_id=None):
         found = super(Judged, self).failover_info(module, conn, zone_name, record_name, private_zone)
 
         def record(set_id, role, check=None):
@@ -354,7 +354,7 @@ class OneRegionEstate(Estate):
         super(OneRegionEstate, self).__init__(monkeypatch, fail)
         self.barrier = threading.Barrier(5, timeout=10)
 
-    def failover_info(self, module, conn, zone_name, record_name, private_zone):
+    def failover_info(self, module, conn, zone_name, record_name, private_zone, zone_id=None):
         self._read(module, ("dns", zone_name))
         simple = {"name": record_name + ".", "type": "CNAME", "set_identifier": None, "failover": None, "weight": None, "ttl": 60,
                   "value": "p-alb.elb", "health_check_id": None}
