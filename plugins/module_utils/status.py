@@ -248,6 +248,7 @@ def _alb(result, name, port):
                   for group_name, group in (result.get("target_groups") or {}).items())
     return {"load_balancer_name": name, "listener_port": port, "region": result.get("region"),
             "load_balancer_arn": result.get("load_balancer_arn"), "dns_name": result.get("dns_name"),
+            "target_group_arns": dict((group_name, group.get("arn")) for group_name, group in (result.get("target_groups") or {}).items()),
             "active_colour": result.get("active_colour"), "idle_colour": result.get("idle_colour"), "weights": result.get("weights"),
             "forward": [dict(target_group_name=item["target_group_name"], weight=item["weight"]) for item in result.get("forward") or []],
             "target_groups": groups}
@@ -429,8 +430,9 @@ def status_diff(before, after, ignore=DEFAULT_IGNORE):
 
 def known_identifiers(args, report):
     """estate_status's arguments with what an earlier status report of the run found that cannot change: the hosted
-    zone's ID (a zone keeps it for life) and each load balancer's ARN and DNS name (an ALB keeps both for life; one
-    deleted and re-created under the name gets a new ARN, which estate_status notices and then looks up by name).
+    zone's ID (a zone keeps it for life), each load balancer's ARN and DNS name and its target groups' ARNs (an ALB or
+    a group keeps them for life; one deleted and re-created under its name gets a new ARN, which estate_status
+    notices and then looks up by name).
     The status after a drill passes them, so it reads every state again but looks no identifier up twice."""
     out = dict(args)
     zone_id = ((report or {}).get("dns") or {}).get("zone_id")
@@ -440,7 +442,8 @@ def known_identifiers(args, report):
     for side, spec in alb.items():
         seen = ((report or {}).get("alb") or {}).get(side) or {}
         if spec and seen.get("load_balancer_arn") and seen.get("load_balancer_name") == spec.get("load_balancer_name"):
-            alb[side] = dict(spec, load_balancer={"arn": seen["load_balancer_arn"], "dns_name": seen.get("dns_name")})
+            alb[side] = dict(spec, load_balancer={"arn": seen["load_balancer_arn"], "dns_name": seen.get("dns_name"),
+                                                  "target_groups": dict(seen.get("target_group_arns") or {})})
     if alb:
         out["alb"] = alb
     return out

@@ -136,6 +136,7 @@ options:
             suboptions:
               arn: {description: Its ARN., type: str, required: true}
               dns_name: {description: Its DNS name., type: str}
+              target_groups: {description: "Target group name to ARN, for example C({shop-green: arn:aws:...}).", type: dict}
       dr:
         description: The DR side (omit it for a one-region estate).
         type: dict
@@ -387,8 +388,8 @@ status_report:
       returned: success
     alb:
       description: >-
-        Per side C({load_balancer_name, listener_port, region, load_balancer_arn, dns_name, active_colour, idle_colour, weights, forward[{target_group_name,
-        weight}], target_groups{name: {colour, healthy, healthy_count, unhealthy_count, other_count, total, targets}}}).
+        Per side C({load_balancer_name, listener_port, region, load_balancer_arn, dns_name, target_group_arns, active_colour, idle_colour,
+        weights, forward[{target_group_name, weight}], target_groups{name: {colour, healthy, healthy_count, unhealthy_count, other_count, total, targets}}}).
       type: dict
       returned: success
     dns:
@@ -515,7 +516,8 @@ def argument_spec():
                     instance_ids=dict(type="list", elements="str"))
     alb_side = dict(region=dict(type="str", required=True), load_balancer_name=dict(type="str", required=True),
                     listener_port=dict(type="int", required=True), target_groups=dict(type="dict", required=True),
-                    load_balancer=dict(type="dict", options=dict(arn=dict(type="str", required=True), dns_name=dict(type="str"))))
+                    load_balancer=dict(type="dict", options=dict(arn=dict(type="str", required=True), dns_name=dict(type="str"),
+                                                                 target_groups=dict(type="dict"))))
     return dict(
         environment=dict(type="str", required=True),
         eks=_side(primary=_side(**eks_side), dr=_dr_side(**eks_side)),

@@ -60,11 +60,20 @@ def target_groups(module, conn, arns=None, names=None):
         _fail(module, e, "target groups %s" % (names or arns))
 
 
-def target_health(module, conn, tg_arn):
-    """Targets of a group as [{id, port, state, reason, description}], sorted by id and port."""
+class TargetGroupGone(Exception):
+    """No target group has the ARN (target_health(missing_ok=True))."""
+
+
+def target_health(module, conn, tg_arn, missing_ok=False):
+    """Targets of a group as [{id, port, state, reason, description}], sorted by id and port. missing_ok: raise
+    TargetGroupGone when no group has the ARN (the caller looks it up by name) instead of failing."""
     try:
         found = conn.describe_target_health(TargetGroupArn=tg_arn, aws_retry=True)["TargetHealthDescriptions"]
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+    except is_boto3_error_code("TargetGroupNotFound") as e:
+        if missing_ok:
+            raise TargetGroupGone(tg_arn)
+        _fail(module, e, "target health of %s" % tg_arn)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         _fail(module, e, "target health of %s" % tg_arn)
     targets = [
         {
@@ -193,8 +202,9 @@ def traffic_info(module, conn, region, name, port, colours, rule_priority=None, 
     rules once for all of them, and the target groups when it has them (else they are described here, as without
     it); the target health is read here either way.
 
-    known: {arn, dns_name} of the load balancer as the caller already described it (not described again, unless
-    its listeners say no load balancer has that ARN any more)."""
+    known: {arn, dns_name, target_groups: {name: ARN}} of the load balancer and its colours' groups as the caller
+    already described them (not described again, unless the load balancer's listeners or a group's health say no such
+    ARN exists any more: then it is looked up by name)."""
     found = lb = None
     if known and reads is None:
         lb = {"LoadBalancerArn": known["arn"], "DNSName": known.get("dns_name")}
@@ -231,16 +241,24 @@ def traffic_info(module, conn, region, name, port, colours, rule_priority=None, 
     groups = (cached(arns=unnamed) or target_groups(module, conn, arns=unnamed)) if unnamed else []
     name_of.update((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
     unforwarded = sorted(set(colours.values()) - set(name_of.values())) if colours else []
+    known_groups = dict((known or {}).get("target_groups") or {}) if known and reads is None else {}
+    trusted = dict((known_groups[group_name], group_name) for group_name in unforwarded if known_groups.get(group_name))
+    unforwarded = [group_name for group_name in unforwarded if group_name not in trusted.values()]
     if unforwarded:
         groups = cached(names=unforwarded) or target_groups(module, conn, names=unforwarded)
         name_of.update((group["TargetGroupArn"], group["TargetGroupName"]) for group in groups)
+    name_of.update(trusted)
     for item in forward:
         item["target_group_name"] = name_of.get(item["target_group_arn"])
 
     colour_of = dict((group, colour) for colour, group in colours.items())
     health = {}
     for arn, group_name in sorted(name_of.items(), key=lambda pair: pair[1]):
-        targets = target_health(module, conn, arn)
+        try:
+            targets = target_health(module, conn, arn, missing_ok=arn in trusted)
+        except TargetGroupGone:  # re-created under its name since the caller described it
+            arn = target_groups(module, conn, names=[group_name])[0]["TargetGroupArn"]
+            targets = target_health(module, conn, arn)
         health[group_name] = dict(traffic.summarise_target_health(targets), colour=colour_of.get(group_name), arn=arn, targets=targets)
 
     decision = traffic.active_colour(forward, colours)

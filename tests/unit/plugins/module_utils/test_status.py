@@ -164,12 +164,14 @@ def test_the_status_after_a_drill_looks_no_identifier_up_twice():
             "alb": {"primary": {"region": "us-east-1", "load_balancer_name": "shop-primary-alb", "listener_port": 80},
                     "dr": {"region": "us-west-2", "load_balancer_name": "shop-dr-alb", "listener_port": 80}}}
     before = {"dns": {"zone_id": "Z1"},
-              "alb": {"primary": {"load_balancer_name": "shop-primary-alb", "load_balancer_arn": "arn:lb/primary", "dns_name": "p.elb"},
+              "alb": {"primary": {"load_balancer_name": "shop-primary-alb", "load_balancer_arn": "arn:lb/primary", "dns_name": "p.elb",
+                                  "target_group_arns": {"shop-blue": "arn:tg/blue", "shop-green": "arn:tg/green"}},
                       # A report of another load balancer under the side (the inventory changed since): not reused.
                       "dr": {"load_balancer_name": "old-dr-alb", "load_balancer_arn": "arn:lb/old", "dns_name": "o.elb"}}}
     known = status.known_identifiers(args, before)
     assert known["dns"] == dict(args["dns"], zone_id="Z1")
-    assert known["alb"]["primary"]["load_balancer"] == {"arn": "arn:lb/primary", "dns_name": "p.elb"}
+    assert known["alb"]["primary"]["load_balancer"] == {"arn": "arn:lb/primary", "dns_name": "p.elb",
+                                                        "target_groups": {"shop-blue": "arn:tg/blue", "shop-green": "arn:tg/green"}}
     assert known["alb"]["dr"] == args["alb"]["dr"]
     assert "zone_id" not in args["dns"] and "load_balancer" not in args["alb"]["primary"]  # the arguments given are not changed
     # A report without them (an older record, a read that failed) leaves the arguments as they are.
@@ -179,3 +181,4 @@ def test_the_status_after_a_drill_looks_no_identifier_up_twice():
 def test_the_report_keeps_the_load_balancer_arn_for_the_status_after():
     report = status.status_report({"alb": {"results": [dict(RESULTS["alb"]["results"][0], load_balancer_arn="arn:lb/primary")]}}, CONFIG)
     assert report["alb"]["primary"]["load_balancer_arn"] == "arn:lb/primary"
+    assert report["alb"]["primary"]["target_group_arns"] == {"shop-blue": "arn:tg/blue", "shop-green": "arn:tg/green"}

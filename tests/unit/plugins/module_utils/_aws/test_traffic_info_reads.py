@@ -77,3 +77,22 @@ def test_a_load_balancer_re_created_under_its_name_is_looked_up_again(stub):
     health(stubber, BLUE, GREEN)
     info = elbv2.traffic_info(Module(), conn, "us-east-1", "shop", 80, COLOURS, known={"arn": LB, "dns_name": "shop.elb"})
     assert (info["load_balancer_arn"], info["dns_name"]) == (NEW_LB, "new.elb")
+
+
+def test_a_known_idle_group_is_not_described_and_one_re_created_since_is_looked_up(stub):
+    conn, stubber = stub
+    known = {"arn": LB, "dns_name": "shop.elb", "target_groups": {"shop-blue": BLUE, "shop-green": GREEN}}
+    listeners(stubber, LB, [(BLUE, 1)])
+    health(stubber, BLUE, GREEN)  # no DescribeTargetGroups: the idle colour's ARN is known
+    info = elbv2.traffic_info(Module(), conn, "us-east-1", "shop", 80, COLOURS, known=known)
+    assert info["target_groups"]["shop-green"]["arn"] == GREEN and info["idle_colour"] == "green"
+
+    new_green = PREFIX + "targetgroup/shop-green/3"
+    listeners(stubber, LB, [(BLUE, 1)])
+    health(stubber, BLUE)
+    stubber.add_client_error("describe_target_health", "TargetGroupNotFound", expected_params={"TargetGroupArn": GREEN})
+    stubber.add_response("describe_target_groups", {"TargetGroups": [{"TargetGroupArn": new_green, "TargetGroupName": "shop-green"}]},
+                         {"Names": ["shop-green"]})
+    health(stubber, new_green)
+    info = elbv2.traffic_info(Module(), conn, "us-east-1", "shop", 80, COLOURS, known=known)
+    assert info["target_groups"]["shop-green"]["arn"] == new_green
