@@ -5,10 +5,11 @@ between two reports. The logic lives in module_utils/status.py (estate_status bu
 
 from __future__ import annotations
 
+from ansible_collections.cloudops.runbooks.plugins.module_utils.database import known_endpoint
 from ansible_collections.cloudops.runbooks.plugins.module_utils.status import known_identifiers, status_diff, status_report, status_table
 
 
 class FilterModule(object):
     def filters(self):
         return {"status_table": status_table, "status_report": status_report, "status_diff": status_diff,
-                "status_known_identifiers": known_identifiers}
+                "status_known_identifiers": known_identifiers, "known_endpoint": known_endpoint}

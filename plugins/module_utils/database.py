@@ -80,6 +80,23 @@ def describe_sources(endpoint):
     return "address from %s, port from %s" % (said[endpoint["address_source"]], said[endpoint["port_source"]])
 
 
+def known_endpoint(seen, instance_id):
+    """The {address, port} of instance_id as a step of the run saw it - a status report's RDS side ({instance_id,
+    endpoint}) or a module's instance summary ({id, endpoint}) - or None when seen is of another instance or shows no
+    address yet (a module given None describes the instance itself)."""
+    seen = seen if isinstance(seen, dict) else {}
+    endpoint = seen.get("endpoint") if isinstance(seen.get("endpoint"), dict) else {}
+    if not instance_id or (seen.get("instance_id") or seen.get("id")) != instance_id or not endpoint.get("address") or not endpoint.get("port"):
+        return None
+    return {"address": endpoint["address"], "port": int(endpoint["port"])}
+
+
+def known_instance(instance_id, endpoint):
+    """The DBInstances entry (CamelCase, what resolve_endpoint reads) of an instance whose endpoint the run already
+    read ({address, port}), so a module that only connects to it need not describe it again."""
+    return {"DBInstanceIdentifier": instance_id, "Endpoint": {"Address": endpoint["address"], "Port": int(endpoint["port"])}}
+
+
 def database_name(instance, login_db=None):
     """The database to open: login_db, else the instance's DBName (the database created with it)."""
     if login_db:

@@ -41,6 +41,16 @@ options:
     type: str
     required: true
     aliases: [db_instance_identifier]
+  endpoint:
+    description:
+      - The instance's endpoint as the run already read it (a drill passes what its status before and its promotion
+        read). With O(login_db) also given, the instance is then not described (no DescribeDBInstances); the
+        connection itself shows whether it is there.
+    type: dict
+    version_added: 1.1.0
+    suboptions: &endpoint
+      address: {description: Its address., type: str, required: true}
+      port: {description: Its port., type: int, required: true}
   run_id:
     description:
       - The drill run the markers belong to, for example its run directory's name. Reads and purges only see this
@@ -80,6 +90,11 @@ options:
     suboptions:
       instance_id: {description: Identifier of the instance to purge the rows from., type: str, required: true}
       region: {description: Its region (default the module's)., type: str}
+      endpoint:
+        description: Its endpoint as the run already read it (not described then, as with O(endpoint)).
+        type: dict
+        version_added: 1.1.0
+        suboptions: *endpoint
   cache:
     description:
       - The estate's ElastiCache Global Datastore (C(cloudops_cache)) - each marker is also written as a key to its
@@ -508,10 +523,18 @@ def purge(module, conn, schema, name, result):
     return rows > 0
 
 
+def instance_of(module, instance_id, region, endpoint):
+    """The instance to open (a DBInstances entry): as the run already read it when its endpoint and O(login_db) are
+    given, else described; None when it does not exist."""
+    if endpoint and module.params["login_db"]:
+        return database.known_instance(instance_id, endpoint)
+    return rds.describe_instance(module, client(module, "rds", region=region), instance_id)
+
+
 def purge_from(module, schema, name, result, spec):
     """After a read: the run's rows deleted from spec's instance (the primary), on its own connection."""
     region = spec.get("region") or module.region
-    instance = rds.describe_instance(module, client(module, "rds", region=region), spec["instance_id"])
+    instance = instance_of(module, spec["instance_id"], region, spec.get("endpoint"))
     if instance is None:
         module.fail_json(msg="RDS instance %s not found in %s: check purge_from" % (spec["instance_id"], region), **result)
     conn, facts = open_connection(module, instance)
@@ -533,6 +556,9 @@ def purge_from(module, schema, name, result, spec):
     return changed
 
 
+ENDPOINT = dict(address=dict(type="str", required=True), port=dict(type="int", required=True))
+
+
 def main():
     argument_spec = dict(
         instance_id=dict(type="str", required=True, aliases=["db_instance_identifier"]),
@@ -542,7 +568,9 @@ def main():
         spread_seconds=dict(type="float"),
         table=dict(type="str", default=drill.DEFAULT_TABLE),
         written=dict(type="list", elements="dict"),
-        purge_from=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"))),
+        endpoint=dict(type="dict", options=ENDPOINT),
+        purge_from=dict(type="dict", options=dict(instance_id=dict(type="str", required=True), region=dict(type="str"),
+                                                  endpoint=dict(type="dict", options=ENDPOINT))),
         cache=dict(state_stores.cache_argument_spec()),
         cache_connection=cache_markers.connection_argument_spec(),
         buckets=dict(state_stores.buckets_argument_spec()),
@@ -582,7 +610,7 @@ def main():
     result = dict(changed=False, run_id=params["run_id"], action=action, table="%s.%s" % (schema, name))
 
     instance_id = params["instance_id"]
-    instance = rds.describe_instance(module, client(module, "rds"), instance_id)
+    instance = instance_of(module, instance_id, module.region, params["endpoint"])
     if instance is None:
         module.fail_json(msg="RDS instance %s not found in %s: check instance_id and region" % (instance_id, module.region), **result)
     conn, facts = open_connection(module, instance)

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 from ansible_collections.cloudops.runbooks.plugins.filter import status as status_filters
-from ansible_collections.cloudops.runbooks.plugins.module_utils import status
+from ansible_collections.cloudops.runbooks.plugins.module_utils import database, status
 
 
 def test_the_filters_are_the_module_utils_functions():
     assert status_filters.FilterModule().filters() == {"status_table": status.status_table, "status_report": status.status_report,
                                                        "status_diff": status.status_diff,
-                                                       "status_known_identifiers": status.known_identifiers}
+                                                       "status_known_identifiers": status.known_identifiers,
+                                                       "known_endpoint": database.known_endpoint}

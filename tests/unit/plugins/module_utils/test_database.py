@@ -365,3 +365,20 @@ def test_summarize_changes_with_any_count_or_checksum():
     assert database.summarize([dict(base[0], checksum="00000000000000ab")])[1] != fingerprint
     assert database.summarize([dict(base[0], checksum=None)])[1] != fingerprint
     assert database.summarize([]) == ({"tables": 0, "rows": 0}, hashlib.sha256(b"").hexdigest())
+
+
+def test_a_known_endpoint_is_of_the_instance_named_and_complete():
+    status_side = {"instance_id": "shop-db", "endpoint": {"address": "shop-db.x.rds.amazonaws.com", "port": 5432}}
+    summary = {"id": "shop-db-dr", "status": "available", "endpoint": {"address": "shop-db-dr.y.rds.amazonaws.com", "port": "5432"}}
+    assert database.known_endpoint(status_side, "shop-db") == {"address": "shop-db.x.rds.amazonaws.com", "port": 5432}
+    assert database.known_endpoint(summary, "shop-db-dr") == {"address": "shop-db-dr.y.rds.amazonaws.com", "port": 5432}
+    # Another instance, no address yet (creating), nothing seen: None, and the module describes the instance itself.
+    assert database.known_endpoint(status_side, "shop-db-dr") is None
+    assert database.known_endpoint({"id": "shop-db-dr", "endpoint": {"address": None, "port": None}}, "shop-db-dr") is None
+    assert database.known_endpoint(None, "shop-db") is None and database.known_endpoint({}, "") is None
+
+
+def test_a_known_instance_is_what_resolve_endpoint_reads():
+    instance = database.known_instance("shop-db", {"address": "10.0.0.5", "port": "5432"})
+    assert database.resolve_endpoint(instance) == {"address": "10.0.0.5", "port": 5432, "address_source": "api", "port_source": "api"}
+    assert database.resolve_endpoint(instance, login_host="127.0.0.1")["address"] == "127.0.0.1"
