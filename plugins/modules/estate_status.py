@@ -155,7 +155,7 @@ options:
       zone_id:
         description:
           - The hosted zone's ID when the run already knows it (a drill's status after passes the one its status before
-            found): the zone is then not looked up by O(dns.zone_name).
+            found); the zone is then not looked up by O(dns.zone_name).
         type: str
         version_added: 1.1.0
   helm:
