@@ -44,6 +44,14 @@ description:
   - B(Lost responses.) A conditional write whose response was lost (applied, then the connection broke) fails its
     own condition when sent again, and a connection error leaves its fate unknown; the item is read back, and this
     very write found in it (its token and heartbeat id) counts as done; a write that did not land is sent again.
+  - B(No read in the common case.) Outside check mode the first attempt writes without reading the lock first - an
+    acquire without O(expected) on the condition that the lock is absent, a task with O(expected) on the condition that
+    the item is still that very record (its token and heartbeat id; the heartbeat moves only its expiry in place). A
+    failed condition (another run holds or changed the lock) reads the item and decides again, as every attempt after
+    it does. A decision on the expected record that is not a write of this run's own lock (or of an absent one) - a
+    refusal, nothing to release, another run's lock, a stale lock to take over - is never acted on unread; the item is
+    read and the decision made again on it. RV(previous), RV(holder_state) and the C(--diff)'s before are then the
+    expected record, which the write proved (an expiry the heartbeat renewed since is not shown).
   - Check mode reads the lock and predicts the result (a refusal fails the task as the real run would); it writes
     nothing and starts no heartbeat. C(--diff) shows the lock record before and after.
   - The table has one string partition key C(lock_id); C(purge_epoch) may be its TTL attribute (an item marked
@@ -157,6 +165,17 @@ options:
       - With O(state=acquired), start the heartbeat that renews the lock while the run's C(ansible-playbook) process lives.
     type: bool
     default: true
+  expected:
+    description:
+      - The lock record this module returned to this run last (the RV(lock) of its acquire, or of its mark once marked).
+        Outside check mode the task decides on it instead of reading the lock, and writes on the condition that the item
+        is still that record (see B(No read in the common case) above); when it is not, the lock is read as without it.
+      - Without it, O(state=acquired) assumes no lock (the write's condition proves it) and O(state=released) reads the
+        lock first. Must be this environment's record (its C(lock_id) and C(token)); empty or null is none.
+      - Pass the latest record only. An older one of the same run (the acquire's after the mark) fails the condition, and
+        costs a read.
+    type: dict
+    version_added: 1.1.0
 author:
   - cloudops platform team (@cloudops)
 attributes:
@@ -190,6 +209,9 @@ EXAMPLES = r"""
     table_name: cloudops-runbook-locks
     region: eu-central-1
     holder_only: true
+    # The record the acquire returned: released on the condition that the item is still that record, with no read
+    # first (a lock taken over meanwhile fails the condition, is read, and is left as it is).
+    expected: "{{ lock.lock }}"
 
 - name: Just before the first change of a failover, mark it unfinished (other runbooks are refused until it completes)
   cloudops.runbooks.runbook_lock:
@@ -200,11 +222,13 @@ EXAMPLES = r"""
     run_id: failover-prod-20260131T120000
     mark_unfinished: true
     resume_command: ansible-playbook playbooks/failover.yml -i inventories/prod -e confirm_failover=prod
+    expected: "{{ lock.lock }}"   # the acquire's record: marked without a read
     # and its first progress record, in the same module process, once the mark is in place
     record:
       namespace: cloudops-system
       name: cloudops-failover
       data: {run_id: failover-prod-20260131T120000, outcome: in_progress, phase: started}
+  register: lock                  # the mark's record replaces the acquire's: the release passes it as expected
 
 - name: Abandon an unfinished failover drill that cannot be finished (the estate was put right by hand)
   cloudops.runbooks.runbook_lock:
@@ -305,13 +329,18 @@ reason:
   sample: unfinished
 holder_state:
   description:
-    - The lock as read, before the task. V(absent), V(mine) (this run's), V(expired), V(dead) (its run's process is gone
-      from this host), V(held) (a live run, or one on another host that has not expired).
+    - The lock as read, before the task (when the write needed no read, as assumed and proven by the write's condition -
+      V(absent) for an acquire without O(expected), V(mine) with it). V(absent), V(mine) (this run's), V(expired),
+      V(dead) (its run's process is gone from this host), V(held) (a live run, or one on another host that has not
+      expired).
   returned: success
   type: str
   sample: absent
 previous:
-  description: The lock record read before the task; null when there was none.
+  description:
+    - The lock record read before the task; null when there was none.
+    - When the write needed no read (outside check mode, its condition held), the record assumed instead - null for an
+      acquire without O(expected), else O(expected) as given (an expiry the heartbeat renewed since is not in it).
   returned: always
   type: dict
   sample: null
@@ -493,6 +522,51 @@ def write_first_record(module, spec):
     return {"record": done["record"], "written": done["written"], "record_changed": done["changed"]}
 
 
+def read_lock(module, conn, table, key):
+    try:
+        return dynamodb.read(module, conn, table, key)
+    except dynamodb.TableMissing:
+        table_missing(module, table)
+
+
+def expected_record(module, key):
+    """The `expected` option: the lock record this module returned to this run last, or None (not given, or empty)."""
+    expected = module.params["expected"] or None
+    if expected is not None and (expected.get(locking.KEY) != key or not isinstance(expected.get("token"), str)):
+        module.fail_json(msg="expected must be the lock record this module returned to this run for environment %s (its "
+                         "result's `lock`, with lock_id %s and its token); got one with lock_id %r and %s. Pass the `lock` "
+                         "of this run's last runbook_lock task, or leave expected out (the lock is then read)."
+                         % (key, key, expected.get(locking.KEY), "a token" if expected.get("token") else "no token"))
+    return expected
+
+
+def decide(params, lock, me, key, now, mark):
+    if params["state"] == "acquired":
+        return locking.decide_acquire(lock, me, key, now, params["ttl_seconds"], uuid.uuid4().hex, process_alive,
+                                      heartbeat_id=uuid.uuid4().hex, mark=mark)
+    return locking.decide_release(lock, me, now, params["force"], params["holder_only"], process_alive,
+                                  finished=params["finished"], abandon=params["abandon"], token=uuid.uuid4().hex)
+
+
+def proven_by_write(decision):
+    """A decision made on an assumed record (no lock, or this run's own expected one) that its conditional write
+    proves: a write of an absent lock or of this run's own. A stale lock's takeover or release is not (its staleness
+    rests on an expiry the heartbeat moves without changing the token), nor is anything that writes nothing."""
+    return (decision["action"] in (locking.ACQUIRE, locking.RENEW, locking.RELEASE)
+            and decision["state"] in (locking.ABSENT, locking.MINE))
+
+
+def refusal(params, decision, lock, key, now, release_command, abandon_command):
+    """The message of a refused acquire or release."""
+    if params["state"] == "acquired":
+        if decision["reason"] == "unfinished":
+            return locking.unfinished_message(lock, key, now, abandon_command, params["runbook"])
+        return locking.refusal_message(lock, key, now, release_command, params["runbook"])
+    if decision["reason"] == "abandon":
+        return locking.abandon_refusal_message(lock, key, params["abandon"])
+    return locking.release_refusal_message(lock, key, now, release_command)
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -513,6 +587,7 @@ def main():
             abandon=dict(type="str"),
             abandon_command=dict(type="str"),
             heartbeat=dict(type="bool", default=True),
+            expected=dict(type="dict"),
             record=dict(type="dict", options=dict(namespace=dict(type="str", required=True), name=dict(type="str", required=True),
                                                   data=dict(type="dict", required=True), kubeconfig=dict(type="path"),
                                                   context=dict(type="str"))),
@@ -535,59 +610,50 @@ def main():
     conn = client(module, "dynamodb")
     result = {"table": {"name": table, "region": module.region}}
 
-    attempted = {}
+    # Outside check mode the first attempt decides on the record this run expects instead of reading it (an acquire
+    # without `expected`: no lock); the conditional write proves it or fails, and only then is the item read.
+    expected = expected_record(module, key)
+    assuming = not module.check_mode and (params["state"] == "acquired" or expected is not None)
+    attempted, seen = {}, {}
     for dummy in range(ATTEMPTS):
         now = int(time.time())
-        try:
-            lock = dynamodb.read(module, conn, table, key)
-        except dynamodb.TableMissing:
-            table_missing(module, table)
+        if assuming:
+            lock = expected
+        else:
+            lock = seen.pop("item") if "item" in seen else read_lock(module, conn, table, key)
         if attempted and (lock == attempted["after"] or (lock is not None and attempted["after"] is not None
                                                          and dynamodb.is_this_write(lock, attempted["after"]))):
             # The write whose condition "failed" had landed: a retried call (after a 5xx or a reset) found its own work.
             decision, after, lock = attempted["decision"], attempted["after"], attempted["previous"]
             break
-        if params["state"] == "acquired":
-            decision = locking.decide_acquire(lock, me, key, now, params["ttl_seconds"], uuid.uuid4().hex, process_alive,
-                                              heartbeat_id=uuid.uuid4().hex, mark=mark)
-            if decision["action"] == locking.REFUSE:
-                if decision["reason"] == "unfinished":
-                    msg = locking.unfinished_message(lock, key, now, abandon_command, params["runbook"])
-                else:
-                    msg = locking.refusal_message(lock, key, now, release_command, params["runbook"])
-                module.fail_json(msg=msg, outcome=locking.REFUSE, reason=decision["reason"], lock=lock,
-                                 previous=lock, message="refused", **result)
+        decision = decide(params, lock, me, key, now, mark)
+        if assuming and not proven_by_write(decision):
+            # Only a write of this run's own lock (or of an absent one) is proven by its condition; anything else
+            # (a refusal, nothing to do, another run's lock) is decided on the item as it is.
+            assuming, lock = False, read_lock(module, conn, table, key)
+            decision = decide(params, lock, me, key, now, mark)
+        if decision["action"] == locking.REFUSE:
+            module.fail_json(msg=refusal(params, decision, lock, key, now, release_command, abandon_command),
+                             outcome=locking.REFUSE, reason=decision["reason"], lock=lock, previous=lock, message="refused", **result)
+        if params["state"] == "acquired" or decision["action"] == locking.RELEASE:
             after = decision["record"]
-            done = module.check_mode
-            if not done:
-                try:
-                    done = dynamodb.write(module, conn, table, after, decision["condition_token"])
-                except dynamodb.TableMissing:
-                    table_missing(module, table)
         else:
-            decision = locking.decide_release(lock, me, now, params["force"], params["holder_only"], process_alive,
-                                              finished=params["finished"], abandon=params["abandon"], token=uuid.uuid4().hex)
-            if decision["action"] == locking.REFUSE:
-                if decision["reason"] == "abandon":
-                    msg = locking.abandon_refusal_message(lock, key, params["abandon"])
-                else:
-                    msg = locking.release_refusal_message(lock, key, now, release_command)
-                module.fail_json(msg=msg, outcome=locking.REFUSE, reason=decision["reason"], lock=lock,
-                                 previous=lock, message="refused", **result)
-            after = decision["record"] if decision["action"] == locking.RELEASE else lock
-            done = module.check_mode or decision["action"] in (locking.NOTHING, locking.LEAVE)
-            if not done:
-                try:
-                    if after is None:
-                        done = dynamodb.delete(module, conn, table, key, decision["condition_token"])
-                    else:  # an unfinished run's mark stays, without a holder
-                        done = dynamodb.write(module, conn, table, after, decision["condition_token"])
-                except dynamodb.TableMissing:
-                    table_missing(module, table)
+            after = lock
+        done = module.check_mode or decision["action"] in (locking.NOTHING, locking.LEAVE)
+        if not done:
+            condition = dict(expected=lock if assuming else None, seen=seen)
+            try:
+                if after is None:
+                    done = dynamodb.delete(module, conn, table, key, decision["condition_token"], **condition)
+                else:  # a taken or renewed lock, or an unfinished run's mark kept without a holder
+                    done = dynamodb.write(module, conn, table, after, decision["condition_token"], **condition)
+            except dynamodb.TableMissing:
+                table_missing(module, table)
         if done:
             break
-        # The condition failed: someone else wrote or released the lock since the read. Read again and decide again.
-        attempted = {"decision": decision, "after": after, "previous": lock}
+        # The condition failed: someone else wrote or released the lock since it was read (or it was not as this run
+        # expected). Decide again on the item as read back.
+        attempted, assuming = {"decision": decision, "after": after, "previous": lock}, False
     else:
         module.fail_json(msg="The runbook lock of %s in %s (%s) kept changing while this task tried to %s it; run again."
                          % (key, table, module.region, "take" if params["state"] == "acquired" else "release"), **result)

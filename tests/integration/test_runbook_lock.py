@@ -6,7 +6,10 @@ naming the holder, with nothing changed; another environment is not blocked; a k
 next run on the same host (its process is gone), an expired one by any run; a failed run releases its lock;
 playbooks/release_lock.yml releases explicitly (a live lock only with lock_force); --check writes no lock. A live run
 keeps its lock past its TTL (the heartbeat renews it) and a killed run's heartbeat stops; a drill killed after its DNS
-flip leaves its unfinished mark, which refuses every other runbook until the drill is run again or abandoned.
+flip leaves its unfinished mark, which refuses every other runbook until the drill is run again or abandoned. A run's
+lock calls read nothing first (each write's condition proves what the run knows): a drill's three (acquire, mark,
+release) are three writes and no GetItem; a refused run's conditional write fails, changes nothing, and the lock is
+read once to name its holder.
 
 The lock is read back from the sandbox's DynamoDB table, the calls from the sandbox's call log (sandbox.knobs)."""
 
@@ -110,6 +113,21 @@ class Runs(object):
         return ["%s:%s" % (c["service"], c["operation"]) for c in calls if c["mutating"]], calls
 
 
+def lock_calls(calls):
+    """The lock's calls of a run as (operation, outcome at moto: ok, or error for a failed condition), the holder's
+    heartbeat renewals (UpdateItem) left out."""
+    return [(c["operation"], c["outcome"]) for c in calls if c["service"] == "dynamodb" and c["operation"] != "UpdateItem"]
+
+
+# A refused acquire: the conditional put (no lock must exist) fails and changes nothing; the lock is then read once.
+REFUSED_ACQUIRE = [("PutItem", "error"), ("GetItem", "ok")]
+
+
+def applied(calls):
+    """The mutating calls that changed something (a conditional write whose condition failed is refused by DynamoDB)."""
+    return ["%s:%s" % (c["service"], c["operation"]) for c in calls if c["mutating"] and c["outcome"] == "ok"]
+
+
 def changed(proc):
     recap = re.search(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)", proc.stdout)
     return int(recap.group(1)) if recap else None
@@ -146,8 +164,8 @@ def test_a_second_runbook_is_refused_while_one_runs_and_takes_over_when_that_run
                 "user %s, host %s (pid %d), started %s, expires %s" % (lock["run_id"], lock["user"], lock["host"], holder.pid,
                                                                        lock["started_at"], lock["expires_at"])) in out
         assert "release the lock: " + RELEASE in out
-        mutating, _ = rb.calls()
-        assert mutating == [] and changed(proc) == 0 and rb.lock() == lock
+        _, calls = rb.calls()
+        assert applied(calls) == [] and lock_calls(calls) == REFUSED_ACQUIRE and changed(proc) == 0 and rb.lock() == lock
 
         # Another environment's lock is another item: not blocked.
         args = {"environment": "sandbox-eu", "table_name": LOCK["table_name"], "region": LOCK["region"], "runbook": "deploy",
@@ -251,9 +269,10 @@ def test_a_live_run_keeps_its_lock_past_its_ttl_and_a_killed_run_s_heartbeat_sto
         proc = rb.run("playbooks/deploy.yml", {"deploy_version": "1.2.0", "cloudops_lock": short})
         assert ("deploy refused, nothing changed: another runbook holds the lock of environment sandbox (runbook backup, run %s"
                 % lock["run_id"]) in refused(proc)
-        mutating, _ = rb.calls()
+        _, calls = rb.calls()
         # The deploy changed nothing; the only write meanwhile is the holder's heartbeat (UpdateItem).
-        assert set(mutating) <= {"dynamodb:UpdateItem"} and rb.lock()["token"] == first["token"]
+        assert set(applied(calls)) <= {"dynamodb:UpdateItem"} and lock_calls(calls) == REFUSED_ACQUIRE
+        assert rb.lock()["token"] == first["token"]
     finally:
         os.killpg(holder.pid, signal.SIGKILL)  # a kill -9: the run's process group, not its (detached) heartbeat
         holder.wait(timeout=60)
@@ -272,7 +291,10 @@ def test_a_live_run_keeps_its_lock_past_its_ttl_and_a_killed_run_s_heartbeat_sto
 
 # -- an unfinished failover or drill refuses the other runbooks ------------------------------------------------------------
 def test_a_drill_killed_after_its_dns_flip_refuses_other_runbooks_until_it_is_run_again(rb):
+    rb.calls()
     run_until(rb.command("playbooks/failover_drill.yml"), rb.env(), "failover_steps : Failover | smoke-test")
+    _, calls = rb.calls()
+    assert lock_calls(calls) == [("PutItem", "ok"), ("PutItem", "ok")]  # acquired, then marked: no read
     lock = rb.lock()
     mark = lock["unfinished"]
     assert (mark["runbook"], mark["run_id"]) == ("failover_drill", lock["run_id"]) and re.match(r"^drill-sandbox-\d{8}T\d{6}$", mark["run_id"])
@@ -285,8 +307,8 @@ def test_a_drill_killed_after_its_dns_flip_refuses_other_runbooks_until_it_is_ru
             % (mark["run_id"], mark["since"])) in out
     assert "Finish it by running it again: ansible-playbook playbooks/failover_drill.yml -i inventories/sandbox." in out
     assert "abandon it: ansible-playbook playbooks/release_lock.yml -i inventories/sandbox -e lock_abandon=%s." % mark["run_id"] in out
-    mutating, _ = rb.calls()
-    assert mutating == [] and changed(proc) == 0
+    _, calls = rb.calls()
+    assert applied(calls) == [] and lock_calls(calls) == REFUSED_ACQUIRE and changed(proc) == 0
 
     # Releasing the killed drill's lock (stale: its process is gone) keeps the mark: still refused.
     proc = rb.run("playbooks/release_lock.yml")
@@ -297,12 +319,19 @@ def test_a_drill_killed_after_its_dns_flip_refuses_other_runbooks_until_it_is_ru
     proc = rb.run("playbooks/backup.yml")
     assert "backup refused, nothing changed: the failover_drill run %s" % mark["run_id"] in refused(proc)
 
-    # The drill's re-run resumes it (same runbook), fails back and clears the mark; then the deploy runs.
+    # The drill's re-run resumes it (same runbook), fails back and clears the mark; then the deploy runs. The resumed
+    # acquire finds the mark (its put fails, the lock is read once); its release needs no read.
+    rb.calls()
     proc = rb.run("playbooks/failover_drill.yml")
     ok(proc)
+    _, calls = rb.calls()  # before the test's own read of the lock
+    assert lock_calls(calls) == REFUSED_ACQUIRE + [("PutItem", "ok"), ("DeleteItem", "ok")]
     assert rb.lock() is None
+    rb.calls()
     proc = rb.run("playbooks/deploy.yml", {"deploy_version": "1.2.0"})
     ok(proc)
+    _, calls = rb.calls()
+    assert lock_calls(calls) == [("PutItem", "ok"), ("DeleteItem", "ok")]
     assert rb.lock() is None
 
 
@@ -328,3 +357,15 @@ def test_an_unfinished_run_is_abandoned_only_by_its_run_id_with_the_confirmation
     assert "abandoned the unfinished failover_drill run drill-sandbox-20260131T120000" in flat(proc.stdout)
     assert runs.lock() is None
     ok(runs.run("playbooks/rollback.yml", check=True))
+
+
+# -- no read in the common case ---------------------------------------------------------------------------------------------
+def test_a_drill_s_three_lock_calls_are_three_writes_and_no_read(rb):
+    """The frame's acquire (no lock must exist), the mark (on the acquire's record) and the release (on the mark's): each
+    written on the condition that proves what the run knows, none read first."""
+    rb.calls()
+    proc = rb.run("playbooks/failover_drill.yml")
+    ok(proc)
+    _, calls = rb.calls()
+    assert lock_calls(calls) == [("PutItem", "ok"), ("PutItem", "ok"), ("DeleteItem", "ok")]
+    assert rb.lock() is None

@@ -7,7 +7,13 @@ Lost responses: a conditional write may be applied by DynamoDB and its response 
 again it fails its own condition (the item is no longer absent, or no longer carries the old token), and a connection
 error leaves it unknown whether it was applied. Either way the item is read back: carrying this write's token and
 heartbeat id (a put) or gone (a delete), the write landed and counts as done; still as it was before (after a
-connection error), it is sent again - a conditional write never applies twice, so re-sending it is safe."""
+connection error), it is sent again - a conditional write never applies twice, so re-sending it is safe.
+
+Writes on an expected record (no read first): the module may write on the record this run expects the item to be
+(`expected`, the record this run wrote last) instead of reading it. The condition is then the token and the heartbeat
+id of that very write (a heartbeat renews the expiry in place and keeps both; every other write of the lock changes at
+least one), so the write applies only to the item exactly as this run left it. The item read back after a failed
+condition is handed to the caller (`seen`), who decides again on it without reading it once more."""
 
 from __future__ import annotations
 
@@ -86,23 +92,30 @@ def _lost(e):
     return isinstance(e, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError))
 
 
-def _conditional(module, conn, table, what, call, landed, **kwargs):
+def _conditional(module, conn, table, what, call, landed, seen=None, **kwargs):
     """Run a conditional PutItem/DeleteItem; False when its condition failed because someone else wrote or released
     the lock in between. A failed condition or a connection error reads the item back: landed(item) says whether this
-    very write is in it (its response was lost, a retry then found its own work). Raises TableMissing."""
+    very write is in it (its response was lost, a retry then found its own work). seen (a dict): its "item" is the
+    item last read back (set whenever False is returned). Raises TableMissing."""
+    seen = {} if seen is None else seen
+
+    def read_back():
+        seen["item"] = read(module, conn, table, _key_of(kwargs))
+        return seen["item"]
+
     for attempt in range(SENDS):
         try:
             call(TableName=table, aws_retry=True, **kwargs)
             return True
         except is_boto3_error_code(CONDITION_FAILED):
-            return landed(read(module, conn, table, _key_of(kwargs)))
+            return landed(read_back())
         except is_boto3_error_code("ResourceNotFoundException"):  # pylint: disable=duplicate-except
             raise TableMissing(table)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
             if not _lost(e) or attempt == SENDS - 1:
                 _fail(module, e, table, what)
             time.sleep(min(2.0, 0.25 * 2 ** attempt))
-            if landed(read(module, conn, table, _key_of(kwargs))):
+            if landed(read_back()):
                 return True
     return False  # not reached
 
@@ -113,9 +126,19 @@ def _key_of(kwargs):
     return kwargs["Item"][locking.KEY]["S"]
 
 
-def _token_is(condition_token):
-    return {"ConditionExpression": "#token = :token", "ExpressionAttributeNames": {"#token": "token"},
-            "ExpressionAttributeValues": {":token": {"S": condition_token}}}
+def _token_is(condition_token, expected=None):
+    """The item carries condition_token; with expected (the record this run wrote last), also that write's heartbeat
+    id (none when it had none): the item is that very write, whatever its heartbeat renewed since."""
+    condition = {"ConditionExpression": "#token = :token", "ExpressionAttributeNames": {"#token": "token"},
+                 "ExpressionAttributeValues": {":token": {"S": condition_token}}}
+    if expected is not None:
+        condition["ExpressionAttributeNames"]["#hb"] = "heartbeat_id"
+        if expected.get("heartbeat_id"):
+            condition["ConditionExpression"] += " AND #hb = :hb"
+            condition["ExpressionAttributeValues"][":hb"] = {"S": expected["heartbeat_id"]}
+        else:
+            condition["ConditionExpression"] += " AND attribute_not_exists(#hb)"
+    return condition
 
 
 def is_this_write(item, record):
@@ -124,23 +147,25 @@ def is_this_write(item, record):
     return item is not None and all(item.get(k) == record.get(k) for k in ("token", "heartbeat_id", locking.MARK, "run_id"))
 
 
-def write(module, conn, table, record, condition_token):
-    """Put the record if the lock is absent (condition_token None) or still carries condition_token. Returns False
-    when the condition failed (someone else wrote or released it in between)."""
+def write(module, conn, table, record, condition_token, expected=None, seen=None):
+    """Put the record if the lock is absent (condition_token None) or still carries condition_token (and, with
+    expected, is still that write: see _token_is). Returns False when the condition failed (someone else wrote or
+    released it in between); seen["item"] is then the item as read back."""
     if condition_token is None:
         condition = {"ConditionExpression": "attribute_not_exists(#key)", "ExpressionAttributeNames": {"#key": locking.KEY}}
     else:
-        condition = _token_is(condition_token)
-    return _conditional(module, conn, table, "write", conn.put_item, lambda item: is_this_write(item, record),
+        condition = _token_is(condition_token, expected)
+    return _conditional(module, conn, table, "write", conn.put_item, lambda item: is_this_write(item, record), seen=seen,
                         Item=_to_item(record), **condition)
 
 
-def delete(module, conn, table, key, condition_token):
-    """Delete the lock if it still carries condition_token; False when the condition failed (the item is there with
-    another token: someone else took it). Gone when read back: released (by this call, its response lost, or by
-    someone else - either way nobody holds it)."""
-    return _conditional(module, conn, table, "release", conn.delete_item, lambda item: item is None,
-                        Key={locking.KEY: {"S": key}}, **_token_is(condition_token))
+def delete(module, conn, table, key, condition_token, expected=None, seen=None):
+    """Delete the lock if it still carries condition_token (and, with expected, is still that write); False when the
+    condition failed (the item is there with another token: someone else took it; seen["item"] is then the item as
+    read back). Gone when read back: released (by this call, its response lost, or by someone else - either way
+    nobody holds it)."""
+    return _conditional(module, conn, table, "release", conn.delete_item, lambda item: item is None, seen=seen,
+                        Key={locking.KEY: {"S": key}}, **_token_is(condition_token, expected))
 
 
 HEARTBEAT_RENEWED, HEARTBEAT_LOST, HEARTBEAT_FAILED = "renewed", "lost", "failed"

@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """runbook_lock against a stubbed DynamoDB: the conditional writes, a lost race, a retried write that had landed,
-check mode without writes, the missing table, releases by the holder only."""
+check mode without writes, the missing table, releases by the holder only; outside check mode no read before a write
+that its condition proves (an absent lock, or the record this run expects), and today's read when it fails.
+
+A Stubber answers exactly the calls queued, in order, and fails on any other: a test that queues no get_item proves
+the task made no GetItem."""
 
 from __future__ import annotations
 
@@ -56,9 +60,18 @@ def get(stub, record):
                       {"TableName": TABLE, "Key": KEY, "ConsistentRead": True})
 
 
-def test_a_free_lock_is_written_only_if_it_is_still_absent(lock_module):
+def condition_failed(stub, operation):
+    stub.add_client_error(operation, service_error_code="ConditionalCheckFailedException", http_status_code=400)
+
+
+def exactly(record):
+    """The condition of a write on an expected record: its token and heartbeat id."""
+    return {"ConditionExpression": "#token = :token AND #hb = :hb", "ExpressionAttributeNames": {"#token": "token", "#hb": "heartbeat_id"},
+            "ExpressionAttributeValues": {":token": {"S": record["token"]}, ":hb": {"S": record["heartbeat_id"]}}}
+
+
+def test_a_free_lock_is_written_only_if_it_is_still_absent_without_a_read_first(lock_module):
     ddb = lock_module.stub("dynamodb", REGION)
-    get(ddb, None)
     expected = locking.new_record("prod", dict(ME, runbook="deploy", run_id="deploy-prod-1"), NOW, 3600, "t-new", heartbeat_id="t-new")
     ddb.add_response("put_item", {}, {"TableName": TABLE, "Item": item(expected), "ConditionExpression": "attribute_not_exists(#key)",
                                       "ExpressionAttributeNames": {"#key": "lock_id"}})
@@ -66,6 +79,7 @@ def test_a_free_lock_is_written_only_if_it_is_still_absent(lock_module):
     lock_module.verify()
     assert not failed and result["changed"] and result["outcome"] == "acquired" and result["holder_state"] == "absent"
     assert result["lock"]["pid"] == 4242 and result["lock"]["expires_at"] == "2026-01-31T13:00:00Z"
+    assert result["previous"] is None  # assumed, and proven by the write's condition
     assert result["diff"]["before"] == {} and "token" not in result["diff"]["after"]
     assert result["heartbeat"] and lock_module.heartbeats == [expected]
 
@@ -78,15 +92,14 @@ def test_check_mode_reads_and_predicts_without_writing(lock_module):
     assert not failed and result["changed"] and result["outcome"] == "acquired" and result["lock"]["run_id"] == "deploy-prod-1"
 
 
-def test_a_lost_race_reads_again_and_refuses_naming_the_winner(lock_module):
+def test_a_lock_another_run_holds_fails_the_write_then_is_read_and_refused_naming_the_holder(lock_module):
     ddb = lock_module.stub("dynamodb", REGION)
-    get(ddb, None)
-    ddb.add_client_error("put_item", service_error_code="ConditionalCheckFailedException", http_status_code=400)
-    get(ddb, others())  # read back: not this write
-    get(ddb, others())  # read again, decide again
+    condition_failed(ddb, "put_item")  # written on the condition that no lock exists
+    get(ddb, others())  # read back: not this write; decided again on it, not read twice
     failed, result = lock_module.run(runbook_lock, ARGS)
     lock_module.verify()
-    assert failed and result["outcome"] == "refused"
+    assert failed and result["outcome"] == "refused" and result["reason"] == "held" and lock_module.heartbeats == []
+    assert result["previous"]["run_id"] == "backup-prod-1"
     assert result["msg"].startswith("deploy refused, nothing changed: another runbook holds the lock of environment prod "
                                     "(runbook backup, run backup-prod-1, user bob, host ctl-2 (pid 77)")
     assert result["msg"].endswith("release the lock: ansible-playbook playbooks/release_lock.yml -i INVENTORY -e lock_force=true")
@@ -95,18 +108,18 @@ def test_a_lost_race_reads_again_and_refuses_naming_the_winner(lock_module):
 def test_a_retried_write_that_had_landed_is_not_taken_for_a_lost_race(lock_module):
     ddb = lock_module.stub("dynamodb", REGION)
     written = locking.new_record("prod", dict(ME, runbook="deploy", run_id="deploy-prod-1"), NOW, 3600, "t-new", heartbeat_id="t-new")
-    get(ddb, None)
-    ddb.add_client_error("put_item", service_error_code="ConditionalCheckFailedException", http_status_code=400)
+    condition_failed(ddb, "put_item")
     get(ddb, written)  # read back: this very write, its response lost
     failed, result = lock_module.run(runbook_lock, ARGS)
     lock_module.verify()
     assert not failed and result["outcome"] == "acquired" and result["changed"] and result["previous"] is None
 
 
-def test_a_missing_table_says_how_to_create_it(lock_module):
+@pytest.mark.parametrize("operation, check", [("put_item", False), ("get_item", True)])
+def test_a_missing_table_says_how_to_create_it(lock_module, operation, check):
     ddb = lock_module.stub("dynamodb", REGION)
-    ddb.add_client_error("get_item", service_error_code="ResourceNotFoundException", http_status_code=400)
-    failed, result = lock_module.run(runbook_lock, ARGS)
+    ddb.add_client_error(operation, service_error_code="ResourceNotFoundException", http_status_code=400)
+    failed, result = lock_module.run(runbook_lock, dict(ARGS, _ansible_check_mode=check))
     assert failed
     assert result["msg"].startswith("The runbook lock table cloudops-runbook-locks does not exist in us-west-2.")
     assert ("aws dynamodb create-table --region us-west-2 --table-name cloudops-runbook-locks --attribute-definitions "
@@ -137,6 +150,7 @@ def test_a_run_s_final_release_leaves_a_lock_another_run_took_over(lock_module):
 def test_renewing_its_own_lock_rewrites_it_but_is_no_change(lock_module):
     ddb = lock_module.stub("dynamodb", REGION)
     before = mine()
+    condition_failed(ddb, "put_item")  # assumed absent: it is this run's own (an acquire without expected)
     get(ddb, before)
     after = locking.new_record("prod", dict(ME, runbook="deploy", run_id="deploy-prod-1"), NOW, 3600, "t-new", previous=before,
                                heartbeat_id="t-new")
@@ -296,6 +310,7 @@ def test_no_heartbeat_without_an_ansible_playbook_process_to_watch():
 def test_an_acquire_refused_for_an_unfinished_drill_writes_nothing_and_says_how_to_finish_or_abandon_it(lock_module):
     ddb = lock_module.stub("dynamodb", REGION)
     drill = dict(ME, host="ctl-2", runbook="failover_drill", run_id="drill-prod-1")
+    condition_failed(ddb, "put_item")
     get(ddb, locking.mark_only(locking.marked(locking.new_record("prod", drill, NOW - 600, 3600, "t-d"), drill, NOW - 600, "RESUME"), "t-m"))
     failed, result = lock_module.run(runbook_lock, dict(ARGS, abandon_command="release_lock -e lock_abandon=<run_id>"))
     lock_module.verify()
@@ -339,7 +354,6 @@ def test_the_mark_and_the_runs_first_record_are_written_by_one_process(lock_modu
     monkeypatch.setattr(runbook_lock, "ConfigMaps", FakeConfigMaps)
     monkeypatch.setattr(runbook_lock.k8s_retry, "module_api_client", lambda module, kubeconfig, context: "api")
     ddb = lock_module.stub("dynamodb", REGION)
-    get(ddb, None)
     ddb.add_response("put_item", {}, {"TableName": TABLE, "Item": ANY, "ConditionExpression": ANY,
                                       "ExpressionAttributeNames": ANY})
     record = {"run_id": "drill-prod-1", "outcome": "in_progress", "phase": "started"}
@@ -365,3 +379,133 @@ def test_check_mode_predicts_the_first_record_without_writing_it(lock_module, mo
                                                         _ansible_check_mode=True))
     lock_module.verify()
     assert not failed and FakeConfigMaps.written == [] and result["record"] == record and result["record_changed"] is True
+
+
+# -- writes on the record this run expects (no read first) -----------------------------------------------------------------
+RELEASE = {"state": "released", "environment": "prod", "table_name": TABLE, "region": REGION, "holder_only": True,
+           "run_id": "deploy-prod-1"}
+
+
+def acquired():
+    """The lock record an acquire returned to this run (its heartbeat id is fresh per write)."""
+    return locking.new_record("prod", dict(ME, runbook="deploy", run_id="deploy-prod-1"), NOW - 60, 3600, "t-mine", heartbeat_id="hb-1")
+
+
+def test_the_mark_writes_on_the_acquire_s_record_without_a_read(lock_module):
+    ddb = lock_module.stub("dynamodb", REGION)
+    before = acquired()
+    me = dict(ME, runbook="deploy", run_id="deploy-prod-1")
+    after = locking.marked(locking.new_record("prod", me, NOW, 3600, "t-new", previous=before, heartbeat_id="t-new"), me, NOW, "RESUME")
+    ddb.add_response("put_item", {}, dict({"TableName": TABLE, "Item": item(after)}, **exactly(before)))
+    failed, result = lock_module.run(runbook_lock, dict(ARGS, mark_unfinished=True, resume_command="RESUME", expected=before,
+                                                        _ansible_diff=True))
+    lock_module.verify()
+    assert not failed and result["outcome"] == "renewed" and result["holder_state"] == "mine" and result["changed"]
+    assert result["lock"] == after and result["lock"]["token"] == "t-mine" and result["unfinished"]["resume"] == "RESUME"
+    assert result["previous"] == before and result["diff"]["before"] == runbook_lock.without_token(before)
+    assert lock_module.heartbeats == [after]
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_the_release_deletes_or_keeps_the_mark_on_the_expected_record_without_a_read(lock_module, finished):
+    ddb = lock_module.stub("dynamodb", REGION)
+    me = dict(ME, runbook="failover_drill", run_id="deploy-prod-1")
+    marked = locking.marked(acquired(), me, NOW - 50, "RESUME")
+    if finished:
+        ddb.add_response("delete_item", {}, dict({"TableName": TABLE, "Key": KEY}, **exactly(marked)))
+    else:
+        left = {"lock_id": "prod", "token": "t-new", "unfinished": marked["unfinished"]}
+        ddb.add_response("put_item", {}, dict({"TableName": TABLE, "Item": item(left)}, **exactly(marked)))
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, finished=finished, expected=marked))
+    lock_module.verify()
+    assert not failed and result["outcome"] == "released" and result["previous"] == marked
+    assert result["unfinished"] == (None if finished else marked["unfinished"])
+
+
+def test_a_release_on_an_expected_record_another_run_took_over_is_read_and_left_as_today(lock_module):
+    ddb = lock_module.stub("dynamodb", REGION)
+    condition_failed(ddb, "delete_item")
+    get(ddb, others())  # read back once: another run's; decided on, not read again
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, expected=acquired()))
+    lock_module.verify()
+    assert not failed and not result["changed"] and result["outcome"] == "left" and result["holder_state"] == "held"
+    assert result["lock"]["run_id"] == "backup-prod-1" and result["previous"]["run_id"] == "backup-prod-1"
+    assert result["message"].startswith("the lock is no longer this run's (runbook backup, run backup-prod-1")
+
+
+def test_an_explicit_release_on_a_stale_expected_record_is_refused_as_today(lock_module):
+    ddb = lock_module.stub("dynamodb", REGION)
+    condition_failed(ddb, "delete_item")
+    get(ddb, others())
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, holder_only=False, expected=acquired()))
+    lock_module.verify()
+    assert failed and (result["outcome"], result["reason"]) == ("refused", "held")
+    assert result["msg"].startswith("Lock of environment prod not released, nothing changed: it is held by a running runbook "
+                                    "(runbook backup, run backup-prod-1, user bob, host ctl-2 (pid 77)")
+
+
+def test_an_older_record_of_this_run_fails_the_condition_and_the_mark_it_lacks_is_kept(lock_module):
+    """The acquire's record passed after the mark: same token, another heartbeat id. Deleting on the token alone would
+    drop the mark; the condition on the heartbeat id fails, the item is read, and the release keeps the mark."""
+    ddb = lock_module.stub("dynamodb", REGION)
+    me = dict(ME, runbook="deploy", run_id="deploy-prod-1")
+    marked = locking.marked(dict(acquired(), heartbeat_id="hb-2"), me, NOW - 50, "RESUME")
+    condition_failed(ddb, "delete_item")
+    get(ddb, marked)
+    left = {"lock_id": "prod", "token": "t-new", "unfinished": marked["unfinished"]}
+    ddb.add_response("put_item", {}, {"TableName": TABLE, "Item": item(left), "ConditionExpression": "#token = :token",
+                                      "ExpressionAttributeNames": {"#token": "token"},
+                                      "ExpressionAttributeValues": {":token": {"S": "t-mine"}}})
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, expected=acquired()))
+    lock_module.verify()
+    assert not failed and result["outcome"] == "released" and result["lock"] == left and result["previous"] == marked
+
+
+def test_an_expected_record_that_is_not_this_run_s_is_read_before_anything_is_decided(lock_module):
+    """Another run's lock, expired as expected: its staleness rests on an expiry its heartbeat moves without changing its
+    token, so no write is made on it unread. Read: renewed meanwhile, so held, and the release is refused."""
+    ddb = lock_module.stub("dynamodb", REGION)
+    expired = dict(others(), expires_epoch=NOW - 5)
+    get(ddb, others())
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, holder_only=False, expected=expired))
+    lock_module.verify()
+    assert failed and (result["outcome"], result["reason"]) == ("refused", "held")
+
+
+def test_a_release_with_nothing_to_do_on_the_expected_record_reads_before_it_says_so(lock_module):
+    ddb = lock_module.stub("dynamodb", REGION)
+    mark_left = {"lock_id": "prod", "token": "t-m", "unfinished": {"runbook": "failover", "run_id": "f-1", "since": "2026-01-31T11:00:00Z"}}
+    get(ddb, None)
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, expected=mark_left))
+    lock_module.verify()
+    assert not failed and result["outcome"] == "none" and result["previous"] is None
+
+
+def test_check_mode_reads_even_with_an_expected_record(lock_module):
+    ddb = lock_module.stub("dynamodb", REGION)
+    get(ddb, acquired())
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, expected=acquired(), _ansible_check_mode=True))
+    lock_module.verify()
+    assert not failed and result["outcome"] == "released" and result["previous"] == acquired()
+
+
+def test_a_lost_race_after_a_read_decides_on_the_item_read_back_without_reading_it_twice(lock_module):
+    ddb = lock_module.stub("dynamodb", REGION)
+    get(ddb, acquired())  # no expected: a release reads first
+    condition_failed(ddb, "delete_item")
+    get(ddb, others())
+    failed, result = lock_module.run(runbook_lock, RELEASE)
+    lock_module.verify()
+    assert not failed and result["outcome"] == "left"
+
+
+@pytest.mark.parametrize("expected, what", [({"lock_id": "staging", "token": "t"}, "'staging' and a token"),
+                                            ({"lock_id": "prod"}, "'prod' and no token")])
+def test_an_expected_record_of_another_environment_or_without_a_token_says_what_to_pass(lock_module, expected, what):
+    lock_module.stub("dynamodb", REGION)
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, expected=expected))
+    lock_module.verify()
+    assert failed and result["msg"] == (
+        "expected must be the lock record this module returned to this run for environment prod (its result's `lock`, with "
+        "lock_id prod and its token); got one with lock_id %s. Pass the `lock` of this run's last runbook_lock task, or "
+        "leave expected out (the lock is then read)." % what)
