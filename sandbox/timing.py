@@ -282,6 +282,23 @@ def _rds_start(resp: Any, action: str, deleted: Any) -> None:
             snap.status, snap.percent_progress = in_progress, 0
 
 
+def _answered_in_progress(resp: Any, action: str, body: Any) -> Any:
+    """The answer to a call that started a modelled operation on an instance shows it in progress, as AWS's does
+    (moto serializes it before _rds_start marks it: a promotion would answer `available`, already detached, where AWS
+    answers `modifying`). DeleteDBInstance's answer keeps moto's (the instance as it was)."""
+    if action not in RDS_INSTANCE_OPS or action == "DeleteDBInstance":
+        return body
+    key, param, in_progress = RDS_INSTANCE_OPS[action]
+    iid = resp._get_param("NewDBInstanceIdentifier") if action == "ModifyDBInstance" else None
+    db = resp.backend.databases.get(iid or resp._get_param(param))
+    if db is None or db.status != in_progress:
+        return body  # no transition started (the instant profile, or moto left it in another state)
+    text = _text(body)
+    answered = re.sub(r"<DBInstanceStatus>[^<]*</DBInstanceStatus>", "<DBInstanceStatus>%s</DBInstanceStatus>" % in_progress, text,
+                      count=1)
+    return answered.encode() if isinstance(body, bytes) else answered
+
+
 def _rds_progress() -> None:
     """PercentProgress of snapshots being made, from the elapsed share of their duration."""
     now = time.time()
@@ -350,6 +367,9 @@ def _install_rds() -> None:
         status, headers, body = original(self)
         if status < 300:
             _rds_start(self, action, deleted)
+            body = _answered_in_progress(self, action, body)
+            if "content-length" in headers:
+                headers["content-length"] = str(len(body if isinstance(body, bytes) else body.encode()))
         _rds_observe(self, action, status, _text(body))
         return status, headers, body
 

@@ -264,12 +264,14 @@ def summary(instance, role):
     }
 
 
-def wait_for(module, conn, instance_id, done, what, **context):
-    """Poll the instance until done(instance); fail on a status waiting cannot fix, or at the timeout."""
+def wait_for(module, conn, instance_id, done, what, seen=None, **context):
+    """Poll the instance until done(instance); fail on a status waiting cannot fix, or at the timeout. seen: the
+    instance as the call that started the operation answered (AWS answers a promotion `modifying`, still attached):
+    it stands for the first probe."""
     outcome = waiting.poll_until(
         lambda: rds.describe_instance(module, conn, instance_id),
         lambda found: found is None or found.get("DBInstanceStatus") in backup.INSTANCE_FAILED or done(found),
-        module.params["wait_timeout"], delays=waiting.operation_pauses(),
+        module.params["wait_timeout"], delays=waiting.operation_pauses(), **({"seen": seen} if seen else {})
     )
     found = outcome["result"]
     if found is None:
@@ -370,7 +372,7 @@ def main():
         module.exit_json(changed=True, instance=summary(promoted, replication.replication_role(promoted)[0]), **result)
     found = wait_for(module, conn, instance_id,
                      lambda item: item.get("DBInstanceStatus") == backup.AVAILABLE and replication.detached(item),
-                     "available and detached", changed=True, role_before=role, source=source)
+                     "available and detached", seen=promoted, changed=True, role_before=role, source=source)
     times = watch.stop()
     result.update(available_at=times["finished_at"], duration_seconds=times["duration_seconds"])
     result["step_summary"] = replication.promotion_step_summary(result)

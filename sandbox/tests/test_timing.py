@@ -131,11 +131,13 @@ def test_replica_created_promoted_and_deleted_as_rds_shows_it(sb, realistic):
     rds = client(sb, "rds", PRIMARY)
     source = sb.inventory["cloudops_rds"]["primary"]["instance_id"]
     iid = "timing-replica"
-    rds.create_db_instance_read_replica(DBInstanceIdentifier=iid, SourceDBInstanceIdentifier=source,
-                                        DBInstanceClass="db.t3.micro")
+    # Each call's own answer shows the operation in progress, as AWS's does (a waiter may take it for its first look).
+    answer = rds.create_db_instance_read_replica(DBInstanceIdentifier=iid, SourceDBInstanceIdentifier=source,
+                                                 DBInstanceClass="db.t3.micro")["DBInstance"]
+    assert answer["DBInstanceStatus"] == "creating"
     assert poll(lambda: db_status(rds, iid), lambda s: s == "available")[0] == "creating"
     assert replication(rds, iid) == ["replicating"]  # what amazon.aws rds_instance checks before it promotes
-    rds.promote_read_replica(DBInstanceIdentifier=iid)
+    assert rds.promote_read_replica(DBInstanceIdentifier=iid)["DBInstance"]["DBInstanceStatus"] == "modifying"
     seen = poll(lambda: (db_status(rds, iid), replication(rds, iid)), lambda s: s[0] == "available")
     assert seen[0] == ("modifying", ["replicating"]) and seen[-1] == ("available", [])
     # The data plane really promoted it (the hooks ran when the call was made, not when the status turned).
