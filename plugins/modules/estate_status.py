@@ -529,7 +529,7 @@ def argument_spec():
             region=dict(type="str", required=True), instance_id=dict(type="str", required=True))),
         alb=_side(primary=_side(**alb_side), dr=_dr_side(**alb_side)),
         dns=_side(zone_name=dict(type="str", required=True), record_name=dict(type="str", required=True), private_zone=dict(type="bool"),
-                 zone_id=dict(type="str")),
+                  zone_id=dict(type="str")),
         helm=_side(release_namespace=dict(type="str", required=True), releases=dict(type="dict", required=True)),
         rpo_budget_seconds=dict(type="int", required=True),
         lag_lookback_seconds=dict(type="int", default=600),
