@@ -68,7 +68,8 @@ SEEDS = (5, 17, 29)
 # The failover's own run is long only (make test's budget): the drill's run takes the same failover steps under faults.
 # So are the rollback's (make test's budget): its mutating calls (the listener's forward, Helm rollbacks) are the
 # deploy's, which runs under faults in make test, and its kill test stays.
-MAKE_TEST_SEED = {"backup": 5, "backup_restore": 17, "deploy": 29, "failover": None, "failover_drill": 17, "rollback": None}
+# The restore runs under 5: with the lock's reads gone, 17 failed 2 of its 19 calls (under the 15 % the test asks for).
+MAKE_TEST_SEED = {"backup": 5, "backup_restore": 5, "deploy": 29, "failover": None, "failover_drill": 17, "rollback": None}
 FAULT_RUNS = [pytest.param(runbook, seed, marks=[] if seed == MAKE_TEST_SEED[runbook] else [pytest.mark.long])
               for runbook in sorted(RUNBOOKS) for seed in SEEDS if (runbook, seed) != ("rollback", 29)]
 APPLIED = ("ok", "error", "reset-after")  # the call reached moto; the other outcomes were injected before it
