@@ -68,8 +68,9 @@ def poll_until(probe, done, timeout, clock=time.monotonic, sleep=time.sleep, del
     deadline = started + max(timeout, 0)
     polls = 0
     if seen is not _NOTHING_SEEN:
-        if done(seen) or timeout <= 0:
-            return {"result": seen, "done": bool(done(seen)), "polls": 0, "elapsed": 0.0}
+        finished = bool(done(seen))
+        if finished or timeout <= 0:
+            return {"result": seen, "done": finished, "polls": 0, "elapsed": 0.0}
         sleep(max(0.0, min(next(delays), deadline - clock())))
     while True:
         polls += 1
