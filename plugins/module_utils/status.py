@@ -380,6 +380,15 @@ def step_summary(report, read_seconds=None):
 
 DEFAULT_IGNORE = ("collected_at",)
 
+# Keys this version's report has and an earlier version's did not: a run started under that version and resumed under
+# this one (a drill's failback) compares its recorded status before, which lacks them, with a status after that has
+# them. A key the before-report lacks altogether at one of these paths is no change of the estate; one present on both
+# sides is compared (a load balancer re-created under its name has a new ARN).
+ADDED_KEYS = ("alb.*.load_balancer_arn", "alb.*.target_group_arns")
+
+
+ADDED_PATTERNS = [path.split(".") for path in ADDED_KEYS]
+
 
 def _ignored(segments, patterns):
     """Whether a path (its segments) lies at or under one of the patterns (segment lists, '*' = any one segment)."""
@@ -402,6 +411,8 @@ def _walk(before, after, segments, patterns, out):
     if isinstance(before, dict) and isinstance(after, dict):
         keys = sorted(set(before) | set(after), key=str)
         for key in keys:
+            if key not in before and _ignored(segments + [str(key)], ADDED_PATTERNS):
+                continue
             _walk(before.get(key), after.get(key), segments + [str(key)], patterns, out)
         return
     if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
@@ -416,7 +427,8 @@ def _walk(before, after, segments, patterns, out):
 def status_diff(before, after, ignore=DEFAULT_IGNORE):
     """The differences between two status reports: [{path, before, after}] in path order (dict keys sorted, list items
     by index), each at the deepest level where the two differ. A key or list item present on one side only shows
-    null on the other. ignore: dotted paths ('rds.replica.endpoint.port'; '*' matches any one segment) whose values,
+    null on the other, except the keys an earlier version's report lacked (ADDED_KEYS) when the before-report lacks
+    them. ignore: dotted paths ('rds.replica.endpoint.port'; '*' matches any one segment) whose values,
     and everything under them, are not compared; default the report's only timestamp, collected_at."""
     if ignore is None:
         ignore = ()

@@ -79,3 +79,18 @@ def test_booleans_differ_from_numbers_but_ints_equal_floats():
     assert status.status_diff({"a": True}, {"a": 1}) == [{"path": "a", "before": True, "after": 1}]
     assert status.status_diff({"a": None}, {}) == []
     assert status.status_diff(None, {"a": 1}) == [{"path": "a", "before": None, "after": 1}]
+
+
+def test_identifiers_an_earlier_version_did_not_report_are_no_change_when_the_before_report_lacks_them():
+    # A drill started under a version whose status report had no ARNs, resumed under this one.
+    older = {"alb": {"dr": {"load_balancer_name": "shop-dr", "active_colour": "blue"}}}
+    newer = {"alb": {"dr": {"load_balancer_name": "shop-dr", "active_colour": "blue", "load_balancer_arn": "arn:lb/2",
+                            "target_group_arns": {"shop-dr-blue": "arn:tg/2"}}}}
+    assert status.status_diff(older, newer) == []
+    # Present on both sides they are compared: a load balancer re-created under its name has a new ARN.
+    recreated = copy.deepcopy(newer)
+    recreated["alb"]["dr"]["load_balancer_arn"] = "arn:lb/3"
+    assert status.status_diff(newer, recreated) == [{"path": "alb.dr.load_balancer_arn", "before": "arn:lb/2", "after": "arn:lb/3"}]
+    # Gone from the after-report (the load balancer is gone) is a change; any other key the before-report lacks too.
+    assert [d["path"] for d in status.status_diff(newer, older)] == ["alb.dr.load_balancer_arn", "alb.dr.target_group_arns"]
+    assert [d["path"] for d in status.status_diff(older, dict(newer, extra=1))] == ["extra"]
