@@ -444,7 +444,8 @@ def known_identifiers(args, report):
     """estate_status's arguments with what an earlier status report of the run found that cannot change: the hosted
     zone's ID (a zone keeps it for life), each load balancer's ARN and DNS name and its target groups' ARNs (an ALB or
     a group keeps them for life; one deleted and re-created under its name gets a new ARN, which estate_status
-    notices and then looks up by name).
+    notices and then looks up by name), and each cluster's node groups (described by name; when one is gone, the
+    cluster's node groups are listed again).
     The status after a drill passes them, so it reads every state again but looks no identifier up twice."""
     out = dict(args)
     zone_id = ((report or {}).get("dns") or {}).get("zone_id")
@@ -458,4 +459,12 @@ def known_identifiers(args, report):
                                                   "target_groups": dict(seen.get("target_group_arns") or {})})
     if alb:
         out["alb"] = alb
+    eks = dict(out.get("eks") or {})
+    for side, spec in eks.items():
+        seen = ((report or {}).get("eks") or {}).get(side) or {}
+        names = [group.get("name") for group in seen.get("nodegroups") or [] if group.get("name")]
+        if spec and names and seen.get("cluster_name") == spec.get("cluster_name"):
+            eks[side] = dict(spec, nodegroups=names)
+    if eks:
+        out["eks"] = eks
     return out

@@ -46,6 +46,14 @@ options:
           region: {description: AWS region of the cluster., type: str, required: true}
           cluster_name: {description: EKS cluster name., type: str, required: true}
           nodegroup_name: {description: Managed node group the runbooks scale (not read here; every node group is)., type: str}
+          nodegroups:
+            description:
+              - The cluster's node groups as the run already found them (a drill's status after passes its status before's,
+                see P(cloudops.runbooks.status_known_identifiers#filter)) - each is described again by name, and the cluster's
+                node groups are not listed. When one of them is gone, they are listed. A node group added since is not seen.
+            type: list
+            elements: str
+            version_added: 1.1.0
           kubeconfig: {description: "Kubeconfig for Helm on this side; empty uses helm's default.", type: path}
           context: {description: "Context of the kubeconfig for Helm on this side; empty uses its current context.", type: str}
       dr:
@@ -511,7 +519,7 @@ def _dr_side(**options):
 
 def argument_spec():
     eks_side = dict(region=dict(type="str", required=True), cluster_name=dict(type="str", required=True),
-                    nodegroup_name=dict(type="str"), kubeconfig=dict(type="path"), context=dict(type="str"))
+                    nodegroup_name=dict(type="str"), nodegroups=dict(type="list", elements="str"), kubeconfig=dict(type="path"), context=dict(type="str"))
     rds_side = dict(region=dict(type="str", required=True), instance_id=dict(type="str"), cluster_id=dict(type="str"),
                     instance_ids=dict(type="list", elements="str"))
     alb_side = dict(region=dict(type="str", required=True), load_balancer_name=dict(type="str", required=True),
@@ -640,7 +648,7 @@ def reads(worker, params, shared=None):
                 known = settle(worker, conn, spec["cluster_name"], spec["nodegroup_name"], settled, settled["timeout"],
                                waited=time.monotonic() - began)
             found = eks.cluster_read(worker, conn, spec["cluster_name"], spec["region"], fail_when_missing=not (judged and side == "dr"),
-                                     known=known)
+                                     known=known, nodegroup_names=spec.get("nodegroups"))
             shared[("eks", side)] = found
             return found["info"]
         return read

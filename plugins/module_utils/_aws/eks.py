@@ -24,10 +24,16 @@ def describe_cluster(module, conn, name):
         module.fail_json_aws(e, msg="Could not describe EKS cluster %s: check the region and eks:DescribeCluster permission" % name)
 
 
-def describe_nodegroups(module, conn, cluster, known=None):
+def describe_nodegroups(module, conn, cluster, known=None, names=None):
     """Every managed node group of the cluster (boto3 shape), sorted by name. known: {name: node group} just
-    described by the caller (not described again)."""
-    known = known or {}
+    described by the caller (not described again). names: the node groups an earlier read of the run found: each is
+    described by name and the cluster's node groups are not listed, unless one of them is gone (then they are)."""
+    known = dict(known or {})
+    if names:
+        for name in sorted(set(names)):
+            known[name] = known.get(name) or describe_nodegroup(module, conn, cluster, name)
+        if all(known.get(name) for name in names):
+            return [known[name] for name in sorted(set(names))]
     try:
         names = paginate(conn, "list_nodegroups", clusterName=cluster).get("nodegroups", [])
         return [known.get(name) or conn.describe_nodegroup(clusterName=cluster, nodegroupName=name, aws_retry=True)["nodegroup"]
@@ -54,16 +60,17 @@ def cluster_info(module, conn, name, region, fail_when_missing=True):
     return cluster_read(module, conn, name, region, fail_when_missing)["info"]
 
 
-def cluster_read(module, conn, name, region, fail_when_missing=True, known=None):
+def cluster_read(module, conn, name, region, fail_when_missing=True, known=None, nodegroup_names=None):
     """{info: cluster_info's answer, cluster: the cluster (boto3 shape, None when missing), nodegroups: its node groups
     (boto3 shape)}: the describes as read, for a caller that judges more than the info (estate_status's readiness).
-    known: {node group name: node group} the caller has just described (not described again)."""
+    known: {node group name: node group} the caller has just described (not described again). nodegroup_names: the
+    node groups an earlier read of the run found (described by name, not listed; see describe_nodegroups)."""
     cluster = describe_cluster(module, conn, name)
     if cluster is None:
         if fail_when_missing:
             module.fail_json(msg="EKS cluster %s not found in %s: check cluster_name and region" % (name, region))
         return {"info": {"exists": False, "cluster": {}, "nodegroups": []}, "cluster": None, "nodegroups": []}
-    groups = describe_nodegroups(module, conn, name, known)
+    groups = describe_nodegroups(module, conn, name, known, nodegroup_names)
     info = {
         "region": region,
         "exists": True,

@@ -178,6 +178,19 @@ def test_the_status_after_a_drill_looks_no_identifier_up_twice():
     assert status.known_identifiers(args, {}) == args and status.known_identifiers(args, None) == args
 
 
+def test_the_status_after_a_drill_describes_the_node_groups_it_found_by_name():
+    args = {"eks": {"primary": {"region": "us-east-1", "cluster_name": "shop-primary"},
+                    "dr": {"region": "us-west-2", "cluster_name": "shop-dr", "nodegroup_name": "workers"}}}
+    before = {"eks": {"primary": {"cluster_name": "shop-primary", "nodegroups": [{"name": "system"}, {"name": "workers"}]},
+                      # Another cluster under the side (the inventory changed since): not reused.
+                      "dr": {"cluster_name": "old-dr", "nodegroups": [{"name": "workers"}]}}}
+    known = status.known_identifiers(args, before)
+    assert known["eks"]["primary"] == dict(args["eks"]["primary"], nodegroups=["system", "workers"])
+    assert known["eks"]["dr"] == args["eks"]["dr"] and "nodegroups" not in args["eks"]["primary"]
+    # A cluster the status before found without node groups (or missing) is listed again.
+    assert status.known_identifiers(args, {"eks": {"primary": {"cluster_name": "shop-primary", "nodegroups": []}}}) == args
+
+
 def test_the_report_keeps_the_load_balancer_arn_for_the_status_after():
     report = status.status_report({"alb": {"results": [dict(RESULTS["alb"]["results"][0], load_balancer_arn="arn:lb/primary")]}}, CONFIG)
     assert report["alb"]["primary"]["load_balancer_arn"] == "arn:lb/primary"
