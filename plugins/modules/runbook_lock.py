@@ -381,8 +381,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import locking
 from ansible_collections.cloudops.runbooks.plugins.module_utils import records
-from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
-from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps, write_record
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import dynamodb
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -517,6 +515,11 @@ def write_first_record(module, spec):
         records.record_data(spec["data"])
     except records.RecordError as e:
         module.fail_json(msg=str(e))
+    # Imported here: only the mark with a record needs the Kubernetes client, whose import (~0.5 s of CPU) the acquire,
+    # the heartbeat and the release of every runbook would otherwise pay.
+    from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
+    from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps, write_record
+
     io = ConfigMaps(module, k8s_retry.module_api_client(module, spec["kubeconfig"] or None, spec["context"] or None), spec["namespace"])
     done = write_record(module, io, spec["name"], spec["data"])
     return {"record": done["record"], "written": done["written"], "record_changed": done["changed"]}

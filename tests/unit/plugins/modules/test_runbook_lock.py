@@ -16,6 +16,8 @@ from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import locking  # noqa: E402
 from ansible_collections.cloudops.runbooks.plugins.modules import runbook_lock  # noqa: E402
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_client  # noqa: E402
+from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import configmaps  # noqa: E402
 
 NOW = 1769860800  # 2026-01-31T12:00:00Z
 TABLE, REGION = "cloudops-runbook-locks", "us-west-2"
@@ -351,8 +353,9 @@ class FakeConfigMaps(object):
 def test_the_mark_and_the_runs_first_record_are_written_by_one_process(lock_module, monkeypatch):
     from botocore.stub import ANY
     FakeConfigMaps.written = []
-    monkeypatch.setattr(runbook_lock, "ConfigMaps", FakeConfigMaps)
-    monkeypatch.setattr(runbook_lock.k8s_retry, "module_api_client", lambda module, kubeconfig, context: "api")
+    # runbook_lock imports the ConfigMap helpers when it writes a record (the acquire and release never load kubernetes)
+    monkeypatch.setattr(configmaps, "ConfigMaps", FakeConfigMaps)
+    monkeypatch.setattr(k8s_client, "module_api_client", lambda module, kubeconfig, context: "api")
     ddb = lock_module.stub("dynamodb", REGION)
     ddb.add_response("put_item", {}, {"TableName": TABLE, "Item": ANY, "ConditionExpression": ANY,
                                       "ExpressionAttributeNames": ANY})
@@ -369,8 +372,9 @@ def test_the_mark_and_the_runs_first_record_are_written_by_one_process(lock_modu
 
 def test_check_mode_predicts_the_first_record_without_writing_it(lock_module, monkeypatch):
     FakeConfigMaps.written = []
-    monkeypatch.setattr(runbook_lock, "ConfigMaps", FakeConfigMaps)
-    monkeypatch.setattr(runbook_lock.k8s_retry, "module_api_client", lambda module, kubeconfig, context: "api")
+    # runbook_lock imports the ConfigMap helpers when it writes a record (the acquire and release never load kubernetes)
+    monkeypatch.setattr(configmaps, "ConfigMaps", FakeConfigMaps)
+    monkeypatch.setattr(k8s_client, "module_api_client", lambda module, kubeconfig, context: "api")
     ddb = lock_module.stub("dynamodb", REGION)
     get(ddb, None)
     record = {"run_id": "drill-prod-1", "outcome": "in_progress"}
@@ -509,3 +513,16 @@ def test_an_expected_record_of_another_environment_or_without_a_token_says_what_
         "expected must be the lock record this module returned to this run for environment prod (its result's `lock`, with "
         "lock_id prod and its token); got one with lock_id %s. Pass the `lock` of this run's last runbook_lock task, or "
         "leave expected out (the lock is then read)." % what)
+
+
+def test_the_lock_alone_does_not_load_the_kubernetes_client():
+    # A fresh interpreter: this test session has imported kubernetes already. The acquire, heartbeat and release of
+    # every runbook run this module; only a mark with a record needs the ConfigMap helpers.
+    import os
+    import subprocess
+    import sys
+    code = ("import sys; import ansible_collections.cloudops.runbooks.plugins.modules.runbook_lock; "
+            "print('kubernetes' in sys.modules)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))  # where this session finds the collection
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "False"
