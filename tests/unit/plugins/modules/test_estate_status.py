@@ -64,7 +64,7 @@ class Estate(object):
         return {"region": region, "exists": True, "cluster": {"name": name, "status": "ACTIVE", "version": "1.30", "endpoint": "https://" + name},
                 "nodegroups": [{"name": name + "-workers", "status": "ACTIVE", "scaling_config": {"min_size": 1, "max_size": 3, "desired_size": 1}}]}
 
-    def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None):
+    def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None, nodegroup_names=None):
         return {"info": self.cluster_info(module, conn, name, region), "cluster": {}, "nodegroups": []}
 
     def replication_read(self, module, region, instance_id, rpo_budget_seconds, lag_lookback_seconds, fail_when_missing=True, describe=None):
@@ -185,7 +185,7 @@ class Judged(Estate):
     def describe_nodegroup(self, module, conn, cluster, name):
         return self.nodegroup_states.pop(0)
 
-    def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None):
+    def cluster_read(self, module, conn, name, region, fail_when_missing=True, known=None, nodegroup_names=None):
         self.known = getattr(self, "known", {})
         self.known[name] = known
         info = self.cluster_info(module, conn, name, region)
