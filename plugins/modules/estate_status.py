@@ -659,6 +659,8 @@ def reads(worker, params, shared=None):
 
         def read():
             if side == "replica" and params.get("replica_settled"):
+                # The lag is read the moment the replica replicates: its client is made now, while the wait has time.
+                client(worker, "cloudwatch", region=spec["region"])
                 try:
                     replica_settle(worker, params, describe, shared)
                 finally:
