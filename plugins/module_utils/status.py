@@ -385,8 +385,6 @@ DEFAULT_IGNORE = ("collected_at",)
 # them. A key the before-report lacks altogether at one of these paths is no change of the estate; one present on both
 # sides is compared (a load balancer re-created under its name has a new ARN).
 ADDED_KEYS = ("alb.*.load_balancer_arn", "alb.*.target_group_arns")
-
-
 ADDED_PATTERNS = [path.split(".") for path in ADDED_KEYS]
 
 
