@@ -21,6 +21,7 @@ from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ansible_core_version
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import evidence_upload, locking, runbook_request
+from ansible_collections.cloudops.runbooks.plugins.plugin_utils import payloads
 
 SPECS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                      "roles", "runbook_inputs", "meta", "argument_specs.yml")
@@ -113,6 +114,8 @@ class ActionModule(ActionBase):
                "check_mode": bool(self._task.check_mode)}
         if "cloudops_lock" in task_vars:
             run["lock"] = self._lock(task_vars, runbook, environment, unreadable)
+        # The request is good: the run's modules' payloads are built from now on, ahead of the steps that call them.
+        payloads.build_in_background(runbook_request.step_modules(runbook), self._templar, task_vars)
         result["msg"] = "%s request checked: %s" % (runbook_request.TITLES[runbook], ", ".join(sorted(values)) or "nothing given")
         result["ansible_facts"] = {"runbook_run": run}
         return result

@@ -32,6 +32,31 @@ REPORT_PATHS = {"status": "status_report_path", "deploy": "deploy_report_path", 
                 "failover": "failover_report_path", "failover_drill": "drill_report_path", "failback": "failback_report_path", "backup": "backup_report_path",
                 "backup_restore": "restore_report_path", "release_lock": None}
 
+# The modules each runbook calls, in the order of their first call on a replica-based estate (a module of another
+# estate's path is built by its step as before). The runbook_request action has their payloads built in the background
+# from the start of the run (plugin_utils/payloads.py), so a step does not wait for its module's payload; the unit test
+# tests/unit/plugins/module_utils/test_runbook_step_modules.py keeps each name one the runbook's playbook can call.
+STEP_MODULES = {
+    "status": ("estate_status",),
+    "deploy": ("runbook_lock", "deploy_preflight", "deploy_new_colour", "deploy_traffic_step"),
+    "rollback": ("runbook_lock", "deploy_rollback"),
+    "failover": ("runbook_record", "runbook_lock", "dr_readiness_info", "eks_nodegroup_scale", "rds_promote", "eks_capacity",
+                 "db_cutover", "route53_failover_switch", "failover_serving"),
+    "failover_drill": ("runbook_record", "runbook_lock", "estate_status", "rds_drill_markers", "eks_nodegroup_scale", "rds_promote",
+                       "eks_capacity", "db_cutover", "route53_failover_switch", "failover_serving", "rds_read_replica"),
+    "failback": ("runbook_record", "runbook_lock", "estate_status", "rds_read_replica", "rds_switchover", "eks_capacity", "db_cutover",
+                 "route53_failover_switch", "failover_serving"),
+    "backup": ("runbook_lock", "amazon.aws.rds_instance_info", "rds_snapshot", "rds_snapshot_copy", "rds_snapshot_retention"),
+    "backup_restore": ("runbook_lock", "rds_restore_point", "rds_restore", "rds_restore_login", "rds_data_verify", "db_cutover"),
+    "release_lock": ("runbook_lock",),
+}
+
+
+def step_modules(runbook):
+    """The fully qualified names of STEP_MODULES[runbook] (a bare name is this collection's module)."""
+    return [name if "." in name else "cloudops.runbooks." + name for name in STEP_MODULES.get(runbook, ())]
+
+
 # The oldest ansible-core the runbooks run on (meta/runtime.yml's requires_ansible; `make versions` runs the sandbox
 # smoke on it). Older cores template differently (2.17 and 2.18: `default(none)` renders '', a report compares a float
 # with text after the drill changed the estate; 2.19.0: a drill's record fails on an undefined attribute), and 2.17 and
