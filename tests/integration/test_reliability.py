@@ -68,10 +68,14 @@ SEEDS = (5, 17, 29)
 # The failover's own run is long only (make test's budget): the drill's run takes the same failover steps under faults.
 # So are the rollback's (make test's budget): its mutating calls (the listener's forward, Helm rollbacks) are the
 # deploy's, which runs under faults in make test, and its kill test stays.
-# The restore runs under 5: with the lock's reads gone, 17 failed 2 of its 19 calls (under the 15 % the test asks for).
-MAKE_TEST_SEED = {"backup": 5, "backup_restore": 5, "deploy": 29, "failover": None, "failover_drill": 17, "rollback": None}
+# The restore never runs under 17: with the lock's reads gone, 17 fails 2 of its 19 calls (under the 15 % the test asks for).
+# The backup's and the restore's runs are long only too (make test's budget, ~4 minutes of its two workers): their calls
+# go through the same retrying client as the drill's and the deploy's, which run under faults in make test, and their
+# kill tests stay (a re-run after an interruption converges).
+MAKE_TEST_SEED = {"backup": None, "backup_restore": None, "deploy": 29, "failover": None, "failover_drill": 17, "rollback": None}
+# Under `make integration-long`: the backup under 5, 17 and 29, the restore under 5 and 29 (17 injects too few faults).
 FAULT_RUNS = [pytest.param(runbook, seed, marks=[] if seed == MAKE_TEST_SEED[runbook] else [pytest.mark.long])
-              for runbook in sorted(RUNBOOKS) for seed in SEEDS if (runbook, seed) != ("rollback", 29)]
+              for runbook in sorted(RUNBOOKS) for seed in SEEDS if (runbook, seed) not in (("rollback", 29), ("backup_restore", 17))]
 APPLIED = ("ok", "error", "reset-after")  # the call reached moto; the other outcomes were injected before it
 # The runbook lock's heartbeat renews it (UpdateItem) as often as the run lasts: not a change of the estate.
 NOT_COMPARED = {("dynamodb", "UpdateItem")}
