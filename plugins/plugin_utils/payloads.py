@@ -87,9 +87,15 @@ def build_in_background(module_names, templar, task_vars):
 def detach():
     """In the building process: nothing on the run's output (its standard streams go to /dev/null, so whoever reads
     ansible-playbook's output does not wait for this process either), no message through the worker's queue to the
-    controller, no other descriptor of the worker kept open."""
+    controller, no other descriptor of the worker kept open, and a lower CPU priority than the run's own processes."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for stream in (0, 1, 2):
         os.dup2(devnull, stream)
     os.closerange(3, 65536)
     display._final_q = None  # pylint: disable=protected-access
+    # Behind the run's own processes for the CPU: a payload is needed seconds after the build starts, the step running
+    # now is needed at once (on two cores a drill's status before and lock would otherwise share them with the builds).
+    try:
+        os.nice(10)
+    except OSError:
+        pass
