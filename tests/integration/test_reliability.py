@@ -41,7 +41,7 @@ RUNBOOKS = {
 }
 
 # Where each runbook is killed: the start of each of its major steps (the previous one is done). The first point of
-# each runbook runs in `make test`; the others are marked `long` (`make integration-long`).
+# the deploy and of the rollback runs in `make test`; the others are marked `long` (`make integration-long`).
 KILL_POINTS = {
     # The deploy's steps are coarse (one module process brings the wave's new colour up, one per traffic step across
     # the wave, a service's last one writing its records); the rollback is one module process (records read,
@@ -56,7 +56,11 @@ KILL_POINTS = {
     "backup_restore": ["TASK [Verify the restored data by SQL]", "TASK [Restore into a new instance]",
                        "TASK [Delete the restored instance (also after a failed restore or verification)]"],
 }
-KILLS = [pytest.param(runbook, point, marks=[pytest.mark.long] if i else [])
+# The backup's and the restore's kill tests are long only too (make test's budget: 90 s and 135 s of a worker, each
+# with its reference run): make test keeps the deploy's and the rollback's; test_backup_playbooks keeps what both
+# runbooks do, their failures and their idempotence.
+LONG_ONLY = ("backup", "backup_restore")
+KILLS = [pytest.param(runbook, point, marks=[pytest.mark.long] if i or runbook in LONG_ONLY else [])
          for runbook in sorted(KILL_POINTS) for i, point in enumerate(KILL_POINTS[runbook])]
 
 FAULT_RATE = 0.25
