@@ -41,6 +41,7 @@ from sandbox.config import (
 START_TIMEOUT = 30.0  # daemon start-up (it takes ~1-2 s)
 STOP_TIMEOUT = 10.0  # SIGTERM grace before SIGKILL
 HELM_TIMEOUT = "120s"
+SEED_TIMEOUT = 600.0  # the daemon seeding AWS (seconds for the sandbox estate, a minute or two for 50 services)
 # The real helm and kubectl (tools/install-k8s-tools.sh, `make k8s-tools`): <state>/bin/helm and kubectl link to them.
 K8S_TOOLS = ("helm", "kubectl")
 K8S_TOOLS_DIR_VAR = "CLOUDOPS_K8S_TOOLS_DIR"
@@ -295,23 +296,25 @@ def install_releases(paths: StatePaths, inv: dict[str, Any], jobs: list[dict[str
     return releases, other
 
 
-def seed_all(paths: StatePaths, inv: dict[str, Any], daemon: dict[str, Any]) -> dict[str, Any]:
-    """AWS seeding (sequential: deterministic IDs) overlapped with all Helm installs (one process each)."""
-    from sandbox.aws_seed import seed_aws
-
+def seed_all(paths: StatePaths, inv: dict[str, Any], daemon: dict[str, Any],
+             releases: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """AWS seeding (by the daemon; sequential: deterministic IDs) overlapped with all Helm installs (one process each);
+    `releases`: the clusters already hold these (a reset restored them), nothing to install."""
     timings: dict[str, float] = {}
     t0 = time.monotonic()
-    clusters = [c for c in CLUSTERS if c in daemon["k8s"]]
-    jobs = release_jobs(inv, clusters)
+    jobs = [] if releases is not None else release_jobs(inv, [c for c in CLUSTERS if c in daemon["k8s"]])
     for cluster, namespace in dict.fromkeys((j["cluster"], j["namespace"]) for j in jobs):
         create_namespace(paths, inv, cluster, namespace)
 
     def aws_seed() -> dict[str, Any]:
-        seeded = seed_aws(daemon["moto"]["url"], inv)
+        seeded = knobs.http_json(daemon["control"]["url"] + "/seed-aws", {}, timeout=SEED_TIMEOUT)
         timings["aws_seed"] = round(time.monotonic() - t0, 2)
         return seeded
 
-    releases, aws = install_releases(paths, inv, jobs, aws_seed)
+    if jobs:
+        releases, aws = install_releases(paths, inv, jobs, aws_seed)
+    else:
+        releases, aws = releases or [], aws_seed()
     timings["seed_total"] = round(time.monotonic() - t0, 2)  # AWS and Helm installs overlap
     replica_spec = replica(inv)
     if replica_spec is None:  # a one-region estate: no replica to hold behind
@@ -409,6 +412,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         write_client_files(paths, daemon, with_k8s, inv)
         seeded = seed_all(paths, inv, daemon)
+        if with_k8s:  # resets restore the clusters as seeded instead of installing every release again
+            knobs.http_json(daemon["control"]["url"] + "/k8s/snapshot", {})
     except BaseException:
         stop_daemon(proc.pid)
         clean_state(paths)
@@ -522,9 +527,10 @@ def cmd_reset(args: argparse.Namespace) -> int:
     if daemon_pid(paths) is None or info is None:
         print(f"sandbox not running in {paths.root}", file=sys.stderr)
         return 1
-    knobs.http_json(info["control"]["url"] + "/reset", {})
+    reset = knobs.http_json(info["control"]["url"] + "/reset", {})
     inv = load_inventory(Path(info["inventory"]))
-    seeded = seed_all(paths, inv, info)
+    restored = reset.get("k8s_restored") or not info["k8s"]
+    seeded = seed_all(paths, inv, info, releases=info["helm_releases"] if restored else None)
     seeded["timings"]["reset_total"] = round(time.monotonic() - t0, 2)
     info.update(seeded)
     write_json(paths.info, info)

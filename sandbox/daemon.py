@@ -4,8 +4,8 @@ It hosts, each on a free 127.0.0.1 port chosen at start-up:
 - a moto server (AWS APIs),
 - a Kubernetes API emulator per cluster (clusters "primary" and "dr", from sandbox.k8s; "primary" only for an
   estate without a DR side),
-- a small control server (/health, /reset, /target-health, /rds, /rds/replication, /timing, /faults, /api-calls)
-  for what moto's HTTP API cannot do,
+- a small control server (/health, /reset, /seed-aws, /k8s/snapshot, /target-health, /rds, /rds/replication,
+  /timing, /faults, /api-calls) for what moto's HTTP API cannot do,
 - the RDS data plane (sandbox.rdsdata): one real PostgreSQL server per emulated postgres RDS instance, driven by
   hooks inside moto's RDS handlers,
 - the ElastiCache data plane (sandbox.elasticache): one real redis-server per replication group, and S3 cross-region
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-from sandbox import faults, route53_batches, timing
+from sandbox import faults, moto_tuning, route53_batches, timing
 from sandbox.config import (StatePaths, load_inventory, read_json, replica, resolve_inventory, resolve_state_dir, sides,
                             write_json)
 from sandbox.elasticache import CacheError
@@ -72,7 +73,6 @@ def release_memory() -> None:
     those caches, collect the cycles the old backends form (their models point back at them), and hand the freed heap
     back to the system (glibc would keep it)."""
     import ctypes
-    import gc
 
     for cache in moto_method_caches():
         cache.cache_clear()
@@ -121,12 +121,16 @@ class Daemon:
         self.plane: Any = None
         self.cache: Any = None  # sandbox.elasticache.CachePlane
         self.s3: Any = None  # sandbox.s3replication.Replicator
+        self.seed_clients: dict[tuple[str, str], Any] = {}  # the seeder's boto3 clients, made once
+        self.k8s_seeded: dict[str, Any] = {}  # cluster -> its emulator's snapshot once seeded (`up` takes it)
 
     # -- start/stop ------------------------------------------------------------------------------------------------
     def start(self) -> dict[str, Any]:
+        moto_tuning.prepare_environment()  # before moto's EC2 models are imported
         from sandbox.rdsdata import aurora, hooks
         from sandbox.rdsdata.plane import DataPlane
 
+        moto_tuning.install()
         install_health_overrides()
         route53_batches.install()
         self.plane = DataPlane()
@@ -186,7 +190,7 @@ class Daemon:
             self.s3.stop()
 
     # -- operations the control server exposes ---------------------------------------------------------------------
-    def reset(self) -> None:
+    def reset(self) -> dict[str, Any]:
         with self.tick_lock:
             timing.reset()  # first: its pending transitions hold moto objects the reset below discards
             faults.STATE.reset()
@@ -197,11 +201,28 @@ class Daemon:
                 "initial_replica_lag_seconds"])
             req = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
             urllib.request.urlopen(req, timeout=10).read()
-            for handle in self.emulators.values():
-                handle.reset()
+            for name, handle in self.emulators.items():
+                if name in self.k8s_seeded:  # the seeded releases as they were, without installing them again
+                    handle.restore(self.k8s_seeded[name])
+                else:
+                    handle.reset()
             HEALTH_OVERRIDES.clear()
             release_memory()
             self.lag_tick_restart.set()
+        return {"k8s_restored": bool(self.emulators) and self.emulators.keys() == self.k8s_seeded.keys()}
+
+    def seed_aws(self) -> dict[str, Any]:
+        """The estate's AWS side (sandbox.aws_seed), from this process: its boto3 clients are made once, not by
+        each seeding CLI process."""
+        from sandbox.aws_seed import seed_aws
+
+        with self.tick_lock:  # no ReplicaLag tick draws from moto's seeded random generator mid-seed
+            return seed_aws(self.moto_url, self.inventory, self.seed_clients)
+
+    def snapshot_k8s(self) -> dict[str, Any]:
+        """Remember each cluster as it is (its releases just installed and rolled out): resets restore it."""
+        self.k8s_seeded = {name: handle.snapshot() for name, handle in self.emulators.items()}
+        return {name: sum(len(objs) for objs in snap["objects"].values()) for name, snap in self.k8s_seeded.items()}
 
     def replica_lag_level(self) -> float | None:
         """ReplicaLag as RDS would report it now: the data plane's link (growing while paused), else the knob."""
@@ -293,8 +314,11 @@ def _handler_for(daemon: Daemon):
             body = json.loads(self.rfile.read(length) or b"{}")
             try:
                 if self.path == "/reset":
-                    daemon.reset()
-                    self._reply(200, {"ok": True})
+                    self._reply(200, {"ok": True, **daemon.reset()})
+                elif self.path == "/seed-aws":
+                    self._reply(200, daemon.seed_aws())
+                elif self.path == "/k8s/snapshot":
+                    self._reply(200, {"objects": daemon.snapshot_k8s()})
                 elif self.path == "/target-health":
                     arn, state = body["target_group_arn"], body["state"]
                     if state == "healthy":
@@ -355,6 +379,9 @@ def serve(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     info = daemon.start()
+    # What is loaded by now (modules, service models) lives as long as the daemon: out of the collector's sight,
+    # each reset's gc.collect() walks only the estates seeded since.
+    gc.freeze()
     logging.info("sandbox daemon ready: %s", json.dumps(info))
     daemon.stop_event.wait()
     daemon.stop()

@@ -43,6 +43,18 @@ class EmulatorHandle:
         self.controller.reset()
         self.store.reset()
 
+    def snapshot(self):
+        """The cluster as it is now, for restore(): e.g. right after its releases were installed and rolled out."""
+        return self.store.snapshot()
+
+    def restore(self, snapshot):
+        """Back to a snapshot() without re-running what built it; rollout rules are cleared (as reset does)."""
+        self.controller.reset()
+        with self.store.lock:  # the controller reconciles under this lock: it sees the pods adopted
+            self.store.restore(snapshot)
+            self.controller.adopt([obj for res, objs in snapshot["objects"].items() if res.kind == "Pod"
+                                   for obj in objs])
+
     def set_rollout(self, namespace, name, ready):
         """Same as POST /sandbox/rollout: ready False = never ready, True = force ready, None = clear."""
         self.controller.set_rule(namespace, name, ready)

@@ -153,6 +153,12 @@ class Controller:
             self.queue.clear()
             self._born.clear()
 
+    def adopt(self, pods):
+        """Pods put back by Store.restore: started long ago (a ready pod stays ready, not Pending again)."""
+        with self.cond:
+            for pod in pods:
+                self._born[pod["metadata"]["uid"]] = float("-inf")
+
     def never_ready(self, obj):
         """Walk the owner chain (pod -> RS -> Deployment); the first level with a rule or annotation decides."""
         for _ in range(4):

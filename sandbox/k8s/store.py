@@ -407,11 +407,34 @@ class Store:
     def reset(self):
         """Delete everything (with DELETED events) and recreate the default namespaces."""
         with self.lock:
-            for res in resources.RESOURCES:
-                for (ns, name) in list(self.objects[res]):
-                    if (ns, name) in self.objects[res]:
-                        self.delete(res, ns, name, propagation="Orphan")
+            self._delete_all()
             self.seed_namespaces()
+
+    def _delete_all(self):
+        for res in resources.RESOURCES:
+            for (ns, name) in list(self.objects[res]):
+                if (ns, name) in self.objects[res]:
+                    self.delete(res, ns, name, propagation="Orphan")
+
+    def snapshot(self):
+        """Copies of every object (and the Service IP counter), for restore()."""
+        with self.lock:
+            return {"objects": {res: [clone(obj) for obj in objs.values()] for res, objs in self.objects.items()},
+                    "cluster_ip": self._cluster_ip}
+
+    def restore(self, snapshot):
+        """Back to a snapshot(): everything deleted (DELETED events, as reset does), then the snapshot's objects put
+        back as they were (uids, timestamps, generations, managed fields), each with a new resourceVersion - they only
+        grow - and an ADDED event."""
+        with self.lock:
+            self._delete_all()
+            for res, objs in snapshot["objects"].items():
+                for obj in objs:
+                    obj = clone(obj)
+                    obj["metadata"]["resourceVersion"] = self._next_rv()
+                    self.objects[res][(obj["metadata"].get("namespace") or "", obj["metadata"]["name"])] = obj
+                    self._emit(res, "ADDED", obj)
+            self._cluster_ip = snapshot["cluster_ip"]
 
     # ------------------------------------------------------------ watch
     def open_watch(self, res, namespace, label_reqs, field_reqs, since=None, initial=False):

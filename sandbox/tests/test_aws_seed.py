@@ -138,3 +138,22 @@ def test_rule_routed_service_has_its_listener_rule_and_target_groups(aws, sandbo
     for arn in seeded["target_groups"].values():
         states = [d["TargetHealth"]["State"] for d in elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]]
         assert states == ["healthy", "healthy"]
+
+
+def test_eks_still_checks_role_arns_and_the_instances_run_the_seeded_ami(aws):
+    """moto_tuning's cheaper role-ARN check rejects what moto's does, with moto's message; the one AMI moto loads
+    (moto_amis.json) is the one the seeded instances run."""
+    from botocore.exceptions import ClientError
+
+    from sandbox.aws_seed import AMI_ID
+
+    eks = aws("eks", "primary")
+    cluster = eks.list_clusters()["clusters"][0]
+    subnets = eks.describe_cluster(name=cluster)["cluster"]["resourcesVpcConfig"]["subnetIds"]
+    for arn in ("arn:aws:iam::12345:role/short-account", "arn:nowhere:iam::123456789012:role/unknown-partition"):
+        with pytest.raises(ClientError, match="Invalid Role Arn: '%s'" % arn):
+            eks.create_cluster(name="refused", roleArn=arn, resourcesVpcConfig={"subnetIds": subnets})
+    ec2 = aws("ec2", "primary")
+    images = {i["ImageId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
+    assert images == {AMI_ID}
+    assert [i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"]] == [AMI_ID]

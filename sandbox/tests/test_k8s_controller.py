@@ -128,6 +128,40 @@ def test_admin_reset_and_healthz(emulator, core, apps):
         apps.read_namespaced_deployment("web", "shop")
 
 
+def test_restore_puts_a_snapshot_back_rolled_out_as_it_was(emulator, core, apps):
+    """What a sandbox reset does to its clusters: the seeded objects back (same uids, generations), ready at once and
+    staying ready through the controller's resyncs, later objects and rollout rules gone, resourceVersions growing."""
+    import time
+
+    core.create_namespace({"metadata": {"name": "shop"}})
+    apps.create_namespaced_deployment("shop", deployment("web", replicas=2))
+    seeded = wait_for(lambda: _ready(apps, "web", "shop"))
+    seeded_pods = {p.metadata.uid for p in core.list_namespaced_pod("shop").items}
+    snapshot = emulator.snapshot()
+
+    apps.patch_namespaced_deployment_scale("web", "shop", {"spec": {"replicas": 0}})
+    apps.create_namespaced_deployment("shop", deployment("extra", replicas=1))
+    http(emulator, "POST", "/sandbox/rollout", {"namespace": "shop", "name": "web", "ready": False})
+    wait_for(lambda: not core.list_namespaced_pod("shop", label_selector="app=web").items)
+    rv_before = int(core.list_namespaced_pod("shop").metadata.resource_version)
+
+    emulator.restore(snapshot)
+    web = _ready(apps, "web", "shop")
+    assert web and (web.metadata.uid, web.metadata.generation, web.spec.replicas) == (
+        seeded.metadata.uid, seeded.metadata.generation, 2)
+    assert [d.metadata.name for d in apps.list_namespaced_deployment("shop").items] == ["web"]
+    assert http(emulator, "GET", "/sandbox/rollout")[2]["rules"] == []
+    listing = core.list_namespaced_pod("shop")
+    assert int(listing.metadata.resource_version) > rv_before
+    deadline = time.monotonic() + 1.5  # past a resync of every object (every 1 s): the restored pods stay ready
+    while time.monotonic() < deadline:
+        pods = core.list_namespaced_pod("shop").items
+        assert {p.metadata.uid for p in pods} == seeded_pods
+        assert all(c.status == "True" for p in pods for c in p.status.conditions if c.type == "Ready")
+        time.sleep(0.1)
+    assert _ready(apps, "web", "shop")
+
+
 def test_a_horizontal_pod_autoscaler_holds_its_target_within_its_bounds(api, apps):
     """An idle estate's HPA undoes a plain scale above minReplicas; raising minReplicas is what makes a scale hold;
     the load annotation stands for the metrics; a target scaled to 0 is left alone."""

@@ -84,6 +84,11 @@ def test_reset_restores_seeded_estate(sandbox):
     green = before["alb"]["primary"]["target_groups"]["green"]
     elb.modify_listener(ListenerArn=before["alb"]["primary"]["listener_arn"],
                         DefaultActions=[{"Type": "forward", "TargetGroupArn": green}])
+    api_client = config.new_client_from_config(config_file=sandbox.env["KUBECONFIG_DR"])
+    apps, core = client.AppsV1Api(api_client), client.CoreV1Api(api_client)
+    seeded = {d.metadata.name: (d.metadata.uid, d.spec.replicas) for d in apps.list_namespaced_deployment(NS).items}
+    apps.patch_namespaced_deployment_scale("shop-blue", NS, {"spec": {"replicas": 0}})
+    core.create_namespaced_config_map(NS, {"metadata": {"name": "left-by-a-test"}})
     out = sandbox.cli("reset").stdout
     print(out)
     info = sandbox.info
@@ -98,6 +103,12 @@ def test_reset_restores_seeded_estate(sandbox):
     assert cw.describe_alarms(AlarmNames=["shop-primary-5xx"])["MetricAlarms"][0]["StateValue"] == "OK"
     assert json.loads((sandbox.state_dir / "knobs.json").read_text())["replica_lag_seconds"] == 2.0
     assert len(sandbox.info["helm_releases"]) == 6  # shop-{blue,green} in both clusters, catalog-* in primary
+    # The clusters as seeded (restored, not installed again): same objects, rolled out, nothing a test left
+    deployments = apps.list_namespaced_deployment(NS).items
+    assert {d.metadata.name: (d.metadata.uid, d.spec.replicas) for d in deployments} == seeded
+    assert all(d.status.ready_replicas == d.spec.replicas for d in deployments)
+    assert "left-by-a-test" not in {c.metadata.name for c in core.list_namespaced_config_map(NS).items}
+    api_client.close()
 
 
 def _listening(port):
