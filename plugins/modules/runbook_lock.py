@@ -135,6 +135,10 @@ options:
       - With O(mark_unfinished), also write the run's first progress record (a ConfigMap, as
         M(cloudops.runbooks.runbook_record) writes it) once the mark is in place, in the same module process (the
         failover and the drill mark themselves unfinished and record their start just before their first change).
+      - With O(state=released), the run's last progress record, written in the same module process before the lock
+        is released (the drill records that it failed back as it ends). When it cannot be written, the lock is
+        released keeping the run's unfinished mark (as without O(finished)) and the task fails saying so; running the
+        runbook again finds the estate back and writes it.
       - Never written in check mode (RV(record) is what would be written).
     type: dict
     version_added: 1.0.0
@@ -381,6 +385,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.cloudops.runbooks.plugins.module_utils import locking
 from ansible_collections.cloudops.runbooks.plugins.module_utils import records
+from ansible_collections.cloudops.runbooks.plugins.module_utils import threads
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws import dynamodb
 from ansible_collections.cloudops.runbooks.plugins.module_utils._aws.common import client
 
@@ -509,20 +514,30 @@ def start_heartbeat(module, table, key, record):
         os._exit(0)  # never back into the module (or AnsiballZ's clean-up of its payload)
 
 
-def write_first_record(module, spec):
-    """The run's first progress record, written once the mark is in place: {record, written, record_changed}."""
+def write_progress_record(module, spec):
+    """The run's first progress record (once the mark is in place) or its last (before the release):
+    {record, written, record_changed}."""
     try:
         records.record_data(spec["data"])
     except records.RecordError as e:
         module.fail_json(msg=str(e))
-    # Imported here: only the mark with a record needs the Kubernetes client, whose import (~0.5 s of CPU) the acquire,
-    # the heartbeat and the release of every runbook would otherwise pay.
+    # Imported here: only a record needs the Kubernetes client, whose import (~0.5 s of CPU) the acquire, the heartbeat
+    # and the release of every runbook would otherwise pay.
     from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s import client as k8s_retry
     from ansible_collections.cloudops.runbooks.plugins.module_utils._k8s.configmaps import ConfigMaps, write_record
 
     io = ConfigMaps(module, k8s_retry.module_api_client(module, spec["kubeconfig"] or None, spec["context"] or None), spec["namespace"])
     done = write_record(module, io, spec["name"], spec["data"])
     return {"record": done["record"], "written": done["written"], "record_changed": done["changed"]}
+
+
+def write_last_record(module, spec):
+    """The run's last progress record, before the release: (result fields, None) or ({}, why it was not written).
+    Written through a WorkerModule: a failure is raised back here instead of ending the process before the release."""
+    try:
+        return write_progress_record(threads.WorkerModule(module), spec), None
+    except threads.WorkerFailed as e:
+        return {}, threads._text(e)  # pylint: disable=protected-access
 
 
 def read_lock(module, conn, table, key):
@@ -612,6 +627,12 @@ def main():
     me = this_run(params)
     conn = client(module, "dynamodb")
     result = {"table": {"name": table, "region": module.region}}
+    record_error = None
+    if params["record"] and params["state"] == "released":
+        written, record_error = write_last_record(module, params["record"])
+        result.update(written)
+        if record_error:  # the run is not recorded as finished: its mark stays for the run that finishes it
+            params["finished"] = False
 
     # Outside check mode the first attempt decides on the record this run expects instead of reading it (an acquire
     # without `expected`: no lock); the conditional write proves it or fails, and only then is the item read.
@@ -671,10 +692,15 @@ def main():
     if module._diff:
         result["diff"] = diff_of(lock, after)
     if params["record"] and params["mark_unfinished"] and params["state"] == "acquired":
-        result.update(write_first_record(module, params["record"]))
+        result.update(write_progress_record(module, params["record"]))
     if decision["action"] == locking.TAKE_OVER:
         # Whose stale lock this run took over, and why: said in the run's output, not only in the result.
         module.warn("Runbook lock: %s" % decision["message"])
+    if record_error:
+        module.fail_json(msg="The run's last progress record (ConfigMap %s/%s) could not be written: %s. The lock was released "
+                         "keeping this run's unfinished mark, so other runbooks are refused until it is finished: fix the cause "
+                         "and run the same runbook again (it finds the estate as this run left it and records it)."
+                         % (params["record"]["namespace"], params["record"]["name"], record_error), **result)
     module.exit_json(**result)
 
 

@@ -213,7 +213,7 @@ def test_check_mode_changes_nothing(ro):
     ok(proc)
     assert (report["outcome"], report["check_mode"], report["status"]["compared"]) == ("would_drill", True, False)
     assert [s["step"] for s in report["steps"]] == ["preflight", "status_before", "markers", "promote", "scale", "app_db", "dns",
-                                                    "smoke_test", "dns_insync", "verify"]
+                                                    "verify", "smoke_test", "dns_insync"]
 
     assert comparable(ro.status()) == comparable(before)
     assert ro.failover_pair() == {"primary": "PRIMARY", "dr": "SECONDARY"}

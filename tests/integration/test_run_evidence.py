@@ -107,7 +107,7 @@ def test_the_drill_measures_rto_and_rpo_and_leaves_the_estate_as_before(drill):
     assert 0 < rpo["seconds"] <= 60 and rpo["within_budget"]
     phases = [(s["phase"], s["step"]) for s in report["steps"]]
     assert phases == [("preflight", "preflight")] + [("failover", s) for s in (
-        "status_before", "markers", "promote", "scale", "app_db", "dns", "smoke_test", "dns_insync", "verify")] + [
+        "status_before", "markers", "promote", "scale", "app_db", "dns", "verify", "smoke_test", "dns_insync")] + [
         ("failback", s) for s in ("dns", "markers", "replica", "app_db", "scale", "status_after")]
     assert all(s["duration_seconds"] >= 0 for s in report["steps"])
     markdown = evidence(drill, "report.md")

@@ -385,6 +385,59 @@ def test_check_mode_predicts_the_first_record_without_writing_it(lock_module, mo
     assert not failed and FakeConfigMaps.written == [] and result["record"] == record and result["record_changed"] is True
 
 
+class UnwritableConfigMaps(FakeConfigMaps):
+    """A cluster that refuses the write (as ConfigMaps reports an API error: through the module's fail_json)."""
+
+    def __init__(self, module, api, namespace):
+        FakeConfigMaps.__init__(self, module, api, namespace)
+        self.module = module
+
+    def write(self, name, record, existing):
+        self.module.fail_json(msg="writing ConfigMap %s/%s failed: 503 Service Unavailable" % (self.namespace, name))
+
+
+def marked_drill():
+    drill = dict(ME, runbook="failover_drill", run_id="drill-prod-1")
+    return locking.marked(locking.new_record("prod", drill, NOW - 60, 3600, "t-mine", heartbeat_id="hb"), drill, NOW - 30, "RESUME")
+
+
+LAST_RECORD = {"namespace": "shop", "name": "cloudops-failover-drill", "data": {"run_id": "drill-prod-1", "outcome": "completed",
+                                                                                 "phase": "failed_back"}}
+
+
+def release_the_marked_drill(lock_module, monkeypatch, config_maps, operation):
+    """The drill's release with its last record (config_maps: the cluster's ConfigMaps), the lock holding its mark:
+    `operation` is the one write DynamoDB is to see (delete_item: the mark cleared; put_item: the mark kept)."""
+    from botocore.stub import ANY
+    monkeypatch.setattr(configmaps, "ConfigMaps", config_maps)
+    monkeypatch.setattr(k8s_client, "module_api_client", lambda module, kubeconfig, context: "api")
+    ddb = lock_module.stub("dynamodb", REGION)
+    get(ddb, marked_drill())
+    params = {"TableName": TABLE, "ConditionExpression": ANY, "ExpressionAttributeNames": ANY, "ExpressionAttributeValues": ANY}
+    ddb.add_response(operation, {}, dict(params, **({"Key": KEY} if operation == "delete_item" else {"Item": ANY})))
+    failed, result = lock_module.run(runbook_lock, dict(RELEASE, run_id="drill-prod-1", finished=True, record=LAST_RECORD))
+    lock_module.verify()
+    return failed, result
+
+
+def test_the_release_writes_the_run_s_last_record_first_then_clears_its_mark(lock_module, monkeypatch):
+    FakeConfigMaps.written = []
+    failed, result = release_the_marked_drill(lock_module, monkeypatch, FakeConfigMaps, "delete_item")
+    assert not failed, result.get("msg")
+    assert FakeConfigMaps.written == [("shop", "cloudops-failover-drill", LAST_RECORD["data"])]
+    assert (result["outcome"], result["lock"], result["record_changed"]) == ("released", None, True)
+
+
+def test_a_last_record_that_cannot_be_written_releases_the_lock_keeping_the_mark_and_fails_saying_so(lock_module, monkeypatch):
+    # the holder goes, the mark stays (a write, not a delete): other runbooks are refused until the drill is run again
+    failed, result = release_the_marked_drill(lock_module, monkeypatch, UnwritableConfigMaps, "put_item")
+    assert failed and result["outcome"] == "released"
+    assert result["unfinished"]["run_id"] == "drill-prod-1" and result["unfinished"]["resume"] == "RESUME"
+    assert "(ConfigMap shop/cloudops-failover-drill) could not be written: writing ConfigMap shop/cloudops-failover-drill " \
+           "failed: 503 Service Unavailable" in result["msg"]
+    assert "keeping this run's unfinished mark" in result["msg"] and "run the same runbook again" in result["msg"]
+
+
 # -- writes on the record this run expects (no read first) -----------------------------------------------------------------
 RELEASE = {"state": "released", "environment": "prod", "table_name": TABLE, "region": REGION, "holder_only": True,
            "run_id": "deploy-prod-1"}
