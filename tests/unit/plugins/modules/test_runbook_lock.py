@@ -401,8 +401,8 @@ def marked_drill():
     return locking.marked(locking.new_record("prod", drill, NOW - 60, 3600, "t-mine", heartbeat_id="hb"), drill, NOW - 30, "RESUME")
 
 
-LAST_RECORD = {"namespace": "shop", "name": "cloudops-failover-drill", "data": {"run_id": "drill-prod-1", "outcome": "completed",
-                                                                                 "phase": "failed_back"}}
+LAST_RECORD = {"namespace": "shop", "name": "cloudops-failover-drill",
+               "data": {"run_id": "drill-prod-1", "outcome": "completed", "phase": "failed_back"}}
 
 
 def release_the_marked_drill(lock_module, monkeypatch, config_maps, operation):
