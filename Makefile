@@ -13,10 +13,6 @@ STAGE_ROOT ?= $${TMPDIR:-/tmp}/cloudops-runbooks-stage
 export PATH := $(BIN):$(PATH)
 # Playbooks find this collection through collections/ (see ansible.cfg); tools that ignore ansible.cfg get it here.
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
-# pip leaves byte-compiling to the first import: the virtualenvs make builds (the project's, ansible-test's sanity and
-# units ones, make versions' ansible-core ones) hold tens of thousands of .py files no test imports (the ansible
-# package's bundled collections alone: 15,000), compiled one by one at install otherwise.
-export PIP_COMPILE ?= 0
 
 .PHONY: checks molecule-and-versions help venv postgres redis k8s-tools report-render demo drill sandbox sandbox-down sandbox-status status test sanity lint units controller-tests sandbox-tests sandbox-tests-long integration molecule build clean awx-tests ee-context bench integration-long versions
 
