@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from benchmarks.services import write_inventory
 from sandbox import cli
 from sandbox.config import StatePaths, load_inventory
@@ -85,6 +87,9 @@ def test_the_sandbox_helm_is_the_real_one_and_upgrades_its_seeded_releases(sandb
         sandbox.cli("reset")  # the estate as seeded for the tests after this one
 
 
+# ~40 s of one worker: make sandbox-tests-long. make test's integration stage seeds the same 50-service estate
+# (tests/integration/test_general_estates.py brings inventories/sandbox-50-services up).
+@pytest.mark.long
 def test_fifty_services_seed_two_hundred_deployed_releases(tmp_path):
     """200 releases (50 blue-green services on both sides, benchmarks/services.py's estate), installed as `up` does,
     all deployed. How long it takes is printed, not asserted (speed targets belong in `make bench`)."""
