@@ -32,7 +32,7 @@ help:
 	@echo "make awx-tests     AWX surveys vs the runbooks' inputs, awx/configure.yml, the execution environment"
 	@echo "make versions      the installed collection's sandbox smoke on each other ansible-core of meta/runtime.yml's range"
 	@echo "make ee-context    the execution environment's build context in build/ee/context (then podman build)"
-	@echo "make bench         this collection vs a peer-module baseline under realistic sandbox timing (~45 min; not in make test)"
+	@echo "make bench         this collection vs a peer-module baseline under realistic sandbox timing (~25 min; not in make test)"
 
 venv: $(VENV)/.installed
 
