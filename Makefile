@@ -114,7 +114,7 @@ SANDBOX_WORKERS ?= -n 2 --dist loadfile
 sandbox-tests: venv postgres redis k8s-tools
 	$(BIN)/pytest $(PYTEST_FLAGS) $(SANDBOX_WORKERS) -m "not long" sandbox/tests
 
-# The long sandbox tests: the daemon's memory over 20 resets, 50 services' 200 releases seeded (about 3 minutes).
+# The long sandbox tests: the daemon's memory over 20 resets, 50 services' 200 releases seeded (about 2 minutes).
 sandbox-tests-long: venv postgres redis k8s-tools
 	$(BIN)/pytest $(PYTEST_FLAGS) -m long sandbox/tests
 
