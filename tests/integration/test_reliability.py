@@ -66,20 +66,24 @@ KILLS = [pytest.param(runbook, point, marks=[pytest.mark.long] if i or runbook i
 FAULT_RATE = 0.25
 FAULT_KINDS = "throttle,5xx,reset,reset-after"
 # The three seeds of the issue that found the failures: one per runbook in `make test` (but the two below), every one in
-# `make integration-long`. A run must see every kind of fault: the rollback makes about 20 AWS calls, and under seed 29 none
-# of them has its connection dropped, so the rollback runs under 5 and 17 only.
+# `make integration-long`. A run must see every kind of fault (TOO_FEW_FAULTS below).
 SEEDS = (5, 17, 29)
 # The failover's own run is long only (make test's budget): the drill's run takes the same failover steps under faults.
 # So are the rollback's (make test's budget): its mutating calls (the listener's forward, Helm rollbacks) are the
 # deploy's, which runs under faults in make test, and its kill test stays.
-# The restore never runs under 17: with the lock's reads gone, 17 fails 2 of its 19 calls (under the 15 % the test asks for).
 # The backup's and the restore's runs are long only too (make test's budget, ~4 minutes of its two workers): their calls
 # go through the same retrying client as the drill's and the deploy's, which run under faults in make test, and their
 # kill tests stay (a re-run after an interruption converges).
 MAKE_TEST_SEED = {"backup": None, "backup_restore": None, "deploy": 29, "failover": None, "failover_drill": 17, "rollback": None}
-# Under `make integration-long`: the backup under 5, 17 and 29, the restore under 5 and 29 (17 injects too few faults).
-FAULT_RUNS = [pytest.param(runbook, seed, marks=[] if seed == MAKE_TEST_SEED[runbook] else [pytest.mark.long])
-              for runbook in sorted(RUNBOOKS) for seed in SEEDS if (runbook, seed) not in (("rollback", 29), ("backup_restore", 17))]
+# A seed under which a runbook's calls draw too few faults (under the 15 % the test asks for, or no dropped connection)
+# is replaced by SPARE_SEED for that runbook: the draws are a hash of (seed, service, operation, n), so they move when
+# a runbook's calls change. Under 17 the backup draws 1 fault in its 20 calls and under 5 the failover 3 in its 33
+# (session 32's integration-long); under 29 the rollback drops no connection, under 17 the restore fails 2 of 19 calls.
+SPARE_SEED = 41
+TOO_FEW_FAULTS = {("backup", 17), ("backup_restore", 17), ("failover", 5), ("rollback", 29)}
+FAULT_RUNS = [pytest.param(runbook, SPARE_SEED if (runbook, seed) in TOO_FEW_FAULTS else seed,
+                           marks=[] if seed == MAKE_TEST_SEED[runbook] else [pytest.mark.long])
+              for runbook in sorted(RUNBOOKS) for seed in SEEDS]
 APPLIED = ("ok", "error", "reset-after")  # the call reached moto; the other outcomes were injected before it
 # The runbook lock's heartbeat renews it (UpdateItem) as often as the run lasts: not a change of the estate.
 NOT_COMPARED = {("dynamodb", "UpdateItem")}
