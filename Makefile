@@ -36,7 +36,7 @@ help:
 
 venv: $(VENV)/.installed
 
-# uv (from PyPI, into the venv) installs the same pins as pip would and byte-compiles on every core: ~35 s on a clean
+# uv (from PyPI, into the venv) installs the same pins as pip would and byte-compiles on every core: ~40 s on a clean
 # machine against pip's ~2 min, most of it pip compiling botocore, kubernetes and ansible one file at a time (the
 # compiling itself cannot be skipped: with PYTHONDONTWRITEBYTECODE set, every process would compile them again).
 UV_VERSION ?= 0.13.10
